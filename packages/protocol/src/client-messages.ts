@@ -1,0 +1,85 @@
+import { z } from "zod";
+import {
+  DisplayName,
+  IceCandidate,
+  PeerRole,
+  RoomName,
+  SessionDescription,
+  TrackKind,
+  TrackSource,
+} from "./common.js";
+
+/** First message on every connection. */
+export const HelloMessage = z.object({
+  type: z.literal("hello"),
+  protocolVersion: z.number().int().positive(),
+  /** Free-form client identification for logs, e.g. "confab-web/0.1.0". */
+  client: z.string().max(128).optional(),
+});
+
+/** Enter a room. Answered with `joined` or an `error`. */
+export const JoinMessage = z.object({
+  type: z.literal("join"),
+  room: RoomName,
+  name: DisplayName,
+});
+
+/** Leave the room; the server closes the connection after `left`. */
+export const LeaveMessage = z.object({ type: z.literal("leave") });
+
+/** Describes one media section of a publisher offer, so the server knows what it carries. */
+export const PublishedTrack = z.object({
+  mid: z.string().min(1).max(64),
+  kind: TrackKind,
+  source: TrackSource,
+  muted: z.boolean().default(false),
+});
+export type PublishedTrack = z.infer<typeof PublishedTrack>;
+
+/**
+ * An SDP offer (publisher) or answer (subscriber). A publisher offer lists the tracks its
+ * media sections carry; sections not listed are rejected.
+ */
+export const ClientSdpMessage = z.object({
+  type: z.literal("sdp"),
+  pc: PeerRole,
+  description: SessionDescription,
+  tracks: z.array(PublishedTrack).max(16).optional(),
+});
+
+/** Trickle ICE (RFC 8838); `null` marks the end of candidates. */
+export const ClientIceMessage = z.object({
+  type: z.literal("ice"),
+  pc: PeerRole,
+  candidate: IceCandidate.nullable(),
+});
+
+/** Mute or unmute one of the sender's own tracks (by source). */
+export const MuteMessage = z.object({
+  type: z.literal("mute"),
+  source: TrackSource,
+  muted: z.boolean(),
+});
+
+/** Every message a client may send. */
+export const ClientMessage = z.discriminatedUnion("type", [
+  HelloMessage,
+  JoinMessage,
+  LeaveMessage,
+  ClientSdpMessage,
+  ClientIceMessage,
+  MuteMessage,
+]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+export type ClientMessageType = ClientMessage["type"];
+/** The input shape (before defaults and transforms), i.e. what a client constructs. */
+export type ClientMessageInput = z.input<typeof ClientMessage>;
+
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = [
+  "hello",
+  "join",
+  "leave",
+  "sdp",
+  "ice",
+  "mute",
+];

@@ -1,0 +1,62 @@
+import type { z } from "zod";
+import { ClientMessage } from "./client-messages.js";
+import { MAX_SIGNAL_FRAME_BYTES } from "./constants.js";
+import { ErrorCode } from "./errors.js";
+import { ServerMessage } from "./server-messages.js";
+
+/** Result of decoding one frame: a valid message, or a typed reason it is not one. */
+export type DecodeResult<T> =
+  | { ok: true; message: T }
+  | { ok: false; code: ErrorCode; message: string; type?: string };
+
+function decode<T>(schema: z.ZodType<T>, types: ReadonlySet<string>, frame: string): DecodeResult<T> {
+  if (frame.length > MAX_SIGNAL_FRAME_BYTES) {
+    return { ok: false, code: ErrorCode.TOO_BIG, message: `frame exceeds ${MAX_SIGNAL_FRAME_BYTES} bytes` };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(frame);
+  } catch {
+    return { ok: false, code: ErrorCode.BAD_JSON, message: "frame is not valid JSON" };
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return { ok: false, code: ErrorCode.BAD_MESSAGE, message: "message must be a JSON object" };
+  }
+  const type = (raw as { type?: unknown }).type;
+  if (typeof type !== "string") {
+    return { ok: false, code: ErrorCode.BAD_MESSAGE, message: "message has no string `type`" };
+  }
+  if (!types.has(type)) {
+    return { ok: false, code: ErrorCode.UNKNOWN_TYPE, message: `unknown message type`, type: type.slice(0, 64) };
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join(".") : "message";
+    return {
+      ok: false,
+      code: ErrorCode.BAD_MESSAGE,
+      message: `${where}: ${issue?.message ?? "invalid"}`,
+      type,
+    };
+  }
+  return { ok: true, message: parsed.data };
+}
+
+const clientTypes = new Set(ClientMessage.options.map((o) => o.shape.type.value));
+const serverTypes = new Set(ServerMessage.options.map((o) => o.shape.type.value));
+
+/** Parses one frame sent by a client (server side). Never throws. */
+export function decodeClientMessage(frame: string): DecodeResult<ClientMessage> {
+  return decode(ClientMessage, clientTypes, frame);
+}
+
+/** Parses one frame sent by the server (client side). Never throws. */
+export function decodeServerMessage(frame: string): DecodeResult<ServerMessage> {
+  return decode(ServerMessage, serverTypes, frame);
+}
+
+/** Serializes a message for the wire. */
+export function encodeMessage(message: { type: string }): string {
+  return JSON.stringify(message);
+}

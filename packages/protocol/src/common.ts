@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { MAX_DISPLAY_NAME_LENGTH, ROOM_NAME_PATTERN } from "./constants.js";
+
+/** A room name as it appears in `/<room>`. */
+export const RoomName = z.string().regex(ROOM_NAME_PATTERN, "room name must match [A-Za-z0-9_-]{1,64}");
+
+/**
+ * A display name. Control characters are removed and white space folded; the result is plain
+ * text that every client renders as text, never as HTML.
+ */
+export const DisplayName = z
+  .string()
+  .max(MAX_DISPLAY_NAME_LENGTH * 4)
+  .transform((s) => normalizeDisplayName(s))
+  .pipe(z.string().min(1, "name is empty").max(MAX_DISPLAY_NAME_LENGTH, "name is too long"));
+
+/** Removes control and format characters, folds white space and trims. */
+export function normalizeDisplayName(raw: string): string {
+  return raw
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, " ")
+    .replace(/\s+/gu, " ")
+    .trim();
+}
+
+/** Server-assigned identifier (participants, tracks). */
+export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_:-]+$/);
+
+export const TrackKind = z.enum(["audio", "video"]);
+export type TrackKind = z.infer<typeof TrackKind>;
+
+/** What a track carries; decides how the interface shows it. */
+export const TrackSource = z.enum(["microphone", "camera", "screen", "screen-audio"]);
+export type TrackSource = z.infer<typeof TrackSource>;
+
+/** A published track as seen by everyone in the room. */
+export const TrackInfo = z.object({
+  id: Id,
+  kind: TrackKind,
+  source: TrackSource,
+  muted: z.boolean(),
+});
+export type TrackInfo = z.infer<typeof TrackInfo>;
+
+/** A participant as seen by everyone in the room. */
+export const ParticipantInfo = z.object({
+  id: Id,
+  name: z.string(),
+  joinedAt: z.number().int().nonnegative(),
+  tracks: z.array(TrackInfo),
+});
+export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
+
+/**
+ * Which of a participant's two peer connections a message is about. The client offers on
+ * `publisher` (its own media up); the server offers on `subscriber` (everyone else's media down).
+ */
+export const PeerRole = z.enum(["publisher", "subscriber"]);
+export type PeerRole = z.infer<typeof PeerRole>;
+
+export const SessionDescription = z.object({
+  type: z.enum(["offer", "answer"]),
+  sdp: z.string().min(1).max(200_000),
+});
+export type SessionDescription = z.infer<typeof SessionDescription>;
+
+/** An ICE candidate (RFC 8839 §5.1 attribute without the `a=` prefix), as RTCIceCandidateInit. */
+export const IceCandidate = z.object({
+  candidate: z.string().max(1024),
+  sdpMid: z.string().max(64).nullable().optional(),
+  sdpMLineIndex: z.number().int().min(0).max(1024).nullable().optional(),
+  usernameFragment: z.string().max(256).nullable().optional(),
+});
+export type IceCandidate = z.infer<typeof IceCandidate>;
+
+export const IceServer = z.object({
+  urls: z.union([z.string(), z.array(z.string())]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+export type IceServer = z.infer<typeof IceServer>;

@@ -1,0 +1,35 @@
+/** Version of the signaling protocol; bumped on any incompatible change. */
+export const PROTOCOL_VERSION = 1 as const;
+
+/** Room names allowed in URLs and on the wire. */
+export const ROOM_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Longest display name, in UTF-16 code units, after trimming. */
+export const MAX_DISPLAY_NAME_LENGTH = 64;
+
+/** Largest signaling frame the server accepts, in bytes (SDP with many m-lines fits easily). */
+export const MAX_SIGNAL_FRAME_BYTES = 256 * 1024;
+
+/** WebSocket path of the signaling endpoint. */
+export const SIGNALING_PATH = "/ws";
+
+/**
+ * WebSocket close codes used by the server (4000–4999 is the private-use range, RFC 6455 §7.4.2).
+ */
+export const CloseCode = {
+  /** Normal leave. */
+  NORMAL: 1000,
+  /** Frame larger than {@link MAX_SIGNAL_FRAME_BYTES} (RFC 6455 "message too big"). */
+  TOO_BIG: 1009,
+  /** Repeated protocol violations. */
+  PROTOCOL_ERROR: 4000,
+  /** A message other than `hello` arrived first. */
+  HANDSHAKE_REQUIRED: 4001,
+  /** The client speaks a protocol version the server does not. */
+  UNSUPPORTED_VERSION: 4002,
+  /** No `hello` within the handshake timeout, or heartbeat lost. */
+  TIMEOUT: 4003,
+  /** The server is shutting down. */
+  SERVER_SHUTDOWN: 4004,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

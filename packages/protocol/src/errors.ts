@@ -1,0 +1,26 @@
+/**
+ * Stable error codes carried by `error` messages. Clients switch on these, never on text.
+ *
+ * - Protocol errors (the peer broke the protocol): BAD_JSON, BAD_MESSAGE, UNKNOWN_TYPE,
+ *   HANDSHAKE_REQUIRED, UNSUPPORTED_VERSION, TOO_BIG.
+ * - User errors (shown to the person, session continues): INVALID_ROOM, INVALID_NAME,
+ *   ROOM_FULL, ALREADY_JOINED, NOT_JOINED, BAD_STATE, RATE_LIMITED.
+ * - INTERNAL: the server failed; the session continues when it can.
+ */
+export const ErrorCode = {
+  BAD_JSON: "BAD_JSON",
+  BAD_MESSAGE: "BAD_MESSAGE",
+  UNKNOWN_TYPE: "UNKNOWN_TYPE",
+  HANDSHAKE_REQUIRED: "HANDSHAKE_REQUIRED",
+  UNSUPPORTED_VERSION: "UNSUPPORTED_VERSION",
+  TOO_BIG: "TOO_BIG",
+  INVALID_ROOM: "INVALID_ROOM",
+  INVALID_NAME: "INVALID_NAME",
+  ROOM_FULL: "ROOM_FULL",
+  ALREADY_JOINED: "ALREADY_JOINED",
+  NOT_JOINED: "NOT_JOINED",
+  BAD_STATE: "BAD_STATE",
+  RATE_LIMITED: "RATE_LIMITED",
+  INTERNAL: "INTERNAL",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

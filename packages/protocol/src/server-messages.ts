@@ -1,0 +1,120 @@
+import { z } from "zod";
+import {
+  Id,
+  IceCandidate,
+  IceServer,
+  ParticipantInfo,
+  PeerRole,
+  SessionDescription,
+  TrackInfo,
+} from "./common.js";
+import { ErrorCode } from "./errors.js";
+
+/** Answer to `hello`. */
+export const WelcomeMessage = z.object({
+  type: z.literal("welcome"),
+  protocolVersion: z.number().int().positive(),
+  serverVersion: z.string(),
+});
+
+/** Answer to `join`: who you are and who is already there. */
+export const JoinedMessage = z.object({
+  type: z.literal("joined"),
+  room: z.string(),
+  self: ParticipantInfo,
+  participants: z.array(ParticipantInfo),
+  iceServers: z.array(IceServer),
+});
+
+/** Answer to `leave`. */
+export const LeftMessage = z.object({ type: z.literal("left") });
+
+export const ParticipantJoinedMessage = z.object({
+  type: z.literal("participant.joined"),
+  participant: ParticipantInfo,
+});
+
+export const ParticipantLeftMessage = z.object({
+  type: z.literal("participant.left"),
+  participantId: Id,
+  reason: z.enum(["left", "disconnected", "kicked"]),
+});
+
+export const ParticipantUpdatedMessage = z.object({
+  type: z.literal("participant.updated"),
+  participant: ParticipantInfo,
+});
+
+export const TrackPublishedMessage = z.object({
+  type: z.literal("track.published"),
+  participantId: Id,
+  track: TrackInfo,
+});
+
+export const TrackUnpublishedMessage = z.object({
+  type: z.literal("track.unpublished"),
+  participantId: Id,
+  trackId: Id,
+});
+
+export const TrackMutedMessage = z.object({
+  type: z.literal("track.muted"),
+  participantId: Id,
+  trackId: Id,
+  muted: z.boolean(),
+});
+
+/** Maps a media section of the subscriber offer to the remote track it carries. */
+export const SubscribedTrack = z.object({
+  mid: z.string(),
+  participantId: Id,
+  trackId: Id,
+});
+export type SubscribedTrack = z.infer<typeof SubscribedTrack>;
+
+/**
+ * A subscriber offer or a publisher answer. A subscriber offer carries `tracks`, the full map
+ * of its media sections (sections not listed are inactive).
+ */
+export const ServerSdpMessage = z.object({
+  type: z.literal("sdp"),
+  pc: PeerRole,
+  description: SessionDescription,
+  tracks: z.array(SubscribedTrack).optional(),
+});
+
+export const ServerIceMessage = z.object({
+  type: z.literal("ice"),
+  pc: PeerRole,
+  candidate: IceCandidate.nullable(),
+});
+
+/** A typed error. `fatal` means the server closes the connection right after. */
+export const ErrorMessage = z.object({
+  type: z.literal("error"),
+  code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
+  message: z.string(),
+  fatal: z.boolean(),
+  /** The `type` of the message that caused it, when known. */
+  inReplyTo: z.string().optional(),
+});
+
+/** Every message the server may send. */
+export const ServerMessage = z.discriminatedUnion("type", [
+  WelcomeMessage,
+  JoinedMessage,
+  LeftMessage,
+  ParticipantJoinedMessage,
+  ParticipantLeftMessage,
+  ParticipantUpdatedMessage,
+  TrackPublishedMessage,
+  TrackUnpublishedMessage,
+  TrackMutedMessage,
+  ServerSdpMessage,
+  ServerIceMessage,
+  ErrorMessage,
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+export type ServerMessageType = ServerMessage["type"];
+/** Narrows a server message by its `type`. */
+export type ServerMessageOf<T extends ServerMessageType> = Extract<ServerMessage, { type: T }>;

@@ -1,0 +1,111 @@
+import { MAX_SIGNAL_FRAME_BYTES } from "@confab/protocol";
+
+/**
+ * Every tunable of the server in one place, with safe defaults. Each field can be overridden
+ * by an environment variable (named in its comment); see {@link loadConfig}.
+ */
+export interface ServerConfig {
+  /** HTTP port (`PORT`, default 8080). 0 picks a free port. */
+  port: number;
+  /** Interface the HTTP(S) servers bind to (`HOST`, default `0.0.0.0`). */
+  host: string;
+  /**
+   * HTTPS port for LAN clients (`HTTPS_PORT`, default 8443; 0 disables, -1 picks a free port).
+   * Browsers expose camera and microphone only on secure origins; `localhost` counts as one,
+   * other hosts need HTTPS.
+   */
+  httpsPort: number;
+  /** PEM certificate and key for HTTPS (`TLS_CERT`, `TLS_KEY` file paths). Self-signed if unset. */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  /** Where the server keeps state such as the generated certificate (`DATA_DIR`, default `./data`). */
+  dataDir: string;
+  /** Built web app to serve (`WEB_ROOT`, default packages/web/dist). */
+  webRoot: string;
+  /** pino log level (`LOG_LEVEL`, default `info`). */
+  logLevel: string;
+  /** Allowed `Origin`s for the WebSocket upgrade (`ALLOWED_ORIGINS`, comma separated). Empty: same host only. */
+  allowedOrigins: string[];
+  signaling: {
+    /** Largest accepted frame, bytes. Larger frames close the socket with 1009. */
+    maxFrameBytes: number;
+    /** Time allowed between connect and `hello`, ms. */
+    handshakeTimeoutMs: number;
+    /** WebSocket ping interval, ms (`HEARTBEAT_INTERVAL_MS`). */
+    heartbeatIntervalMs: number;
+    /** A socket silent (no pong) for this long is dropped, ms (`HEARTBEAT_TIMEOUT_MS`). */
+    heartbeatTimeoutMs: number;
+    /** Invalid messages tolerated per connection before it is closed as a protocol violation. */
+    maxInvalidMessages: number;
+    /** Messages per second a connection may send (burst = this value). */
+    maxMessagesPerSecond: number;
+  };
+  rooms: {
+    /** Most participants in one room (`MAX_PARTICIPANTS`). */
+    maxParticipants: number;
+    /** Most rooms on this server (`MAX_ROOMS`). */
+    maxRooms: number;
+  };
+  rtc: {
+    /**
+     * IPv4 addresses the SFU offers as ICE host candidates (`RTC_ANNOUNCED_IPS`, comma
+     * separated). Empty: every non-internal interface address plus 127.0.0.1.
+     */
+    announcedIps: string[];
+    /** UDP port range for media (`RTC_PORT_MIN`/`RTC_PORT_MAX`); unset: ephemeral ports. */
+    portRange: [number, number] | undefined;
+    /** ICE servers handed to clients (`ICE_SERVERS` as JSON); none by default (no TURN). */
+    iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+    /** Minimum interval between keyframe requests sent to one publisher, ms. */
+    keyframeRequestIntervalMs: number;
+  };
+}
+
+/** Defaults, used as-is by `npm start`. */
+export const defaultConfig: ServerConfig = {
+  port: 8080,
+  host: "0.0.0.0",
+  httpsPort: 8443,
+  tlsCertFile: undefined,
+  tlsKeyFile: undefined,
+  dataDir: "data",
+  webRoot: "",
+  logLevel: "info",
+  allowedOrigins: [],
+  signaling: {
+    maxFrameBytes: MAX_SIGNAL_FRAME_BYTES,
+    handshakeTimeoutMs: 10_000,
+    heartbeatIntervalMs: 700,
+    heartbeatTimeoutMs: 1_800,
+    maxInvalidMessages: 20,
+    maxMessagesPerSecond: 50,
+  },
+  rooms: {
+    maxParticipants: 100,
+    maxRooms: 1_000,
+  },
+  rtc: {
+    announcedIps: [],
+    portRange: undefined,
+    iceServers: [],
+    keyframeRequestIntervalMs: 500,
+  },
+};
+
+/** A partial config, deep by one level, for tests and embedding. */
+export type ConfigOverrides = Partial<Omit<ServerConfig, "signaling" | "rooms" | "rtc">> & {
+  signaling?: Partial<ServerConfig["signaling"]>;
+  rooms?: Partial<ServerConfig["rooms"]>;
+  rtc?: Partial<ServerConfig["rtc"]>;
+};
+
+/** Merges overrides over defaults. */
+export function resolveConfig(overrides: ConfigOverrides = {}, base: ServerConfig = defaultConfig): ServerConfig {
+  return {
+    ...base,
+    ...overrides,
+    signaling: { ...base.signaling, ...overrides.signaling },
+    rooms: { ...base.rooms, ...overrides.rooms },
+    rtc: { ...base.rtc, ...overrides.rtc },
+  };
+}

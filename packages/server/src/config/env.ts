@@ -1,0 +1,74 @@
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { defaultConfig, resolveConfig, type ServerConfig } from "./config.js";
+
+/** Thrown when an environment variable holds a value the server cannot use. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  }
+  return n;
+}
+
+function list(env: NodeJS.ProcessEnv, name: string): string[] {
+  return (env[name] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** Default location of the built web app: packages/web/dist next to this package. */
+export function defaultWebRoot(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return path.resolve(here, "../../../web/dist");
+}
+
+/** Builds the configuration from environment variables over {@link defaultConfig}. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const d = defaultConfig;
+  const portMin = env.RTC_PORT_MIN ? int(env, "RTC_PORT_MIN", 0, 1024, 65535) : undefined;
+  const portMax = env.RTC_PORT_MAX ? int(env, "RTC_PORT_MAX", 0, 1024, 65535) : undefined;
+  if ((portMin === undefined) !== (portMax === undefined) || (portMin !== undefined && portMax! <= portMin)) {
+    throw new ConfigError("RTC_PORT_MIN and RTC_PORT_MAX must be set together, with MIN < MAX");
+  }
+  let iceServers = d.rtc.iceServers;
+  if (env.ICE_SERVERS) {
+    try {
+      iceServers = JSON.parse(env.ICE_SERVERS) as ServerConfig["rtc"]["iceServers"];
+      if (!Array.isArray(iceServers)) throw new Error("not an array");
+    } catch (e) {
+      throw new ConfigError(`ICE_SERVERS must be a JSON array of RTCIceServer: ${(e as Error).message}`);
+    }
+  }
+  return resolveConfig({
+    port: int(env, "PORT", d.port, 0, 65535),
+    host: env.HOST || d.host,
+    httpsPort: int(env, "HTTPS_PORT", d.httpsPort, -1, 65535),
+    tlsCertFile: env.TLS_CERT || undefined,
+    tlsKeyFile: env.TLS_KEY || undefined,
+    dataDir: env.DATA_DIR || d.dataDir,
+    webRoot: env.WEB_ROOT || defaultWebRoot(),
+    logLevel: env.LOG_LEVEL || d.logLevel,
+    allowedOrigins: list(env, "ALLOWED_ORIGINS"),
+    signaling: {
+      heartbeatIntervalMs: int(env, "HEARTBEAT_INTERVAL_MS", d.signaling.heartbeatIntervalMs, 100, 60_000),
+      heartbeatTimeoutMs: int(env, "HEARTBEAT_TIMEOUT_MS", d.signaling.heartbeatTimeoutMs, 200, 300_000),
+    },
+    rooms: {
+      maxParticipants: int(env, "MAX_PARTICIPANTS", d.rooms.maxParticipants, 1, 10_000),
+      maxRooms: int(env, "MAX_ROOMS", d.rooms.maxRooms, 1, 1_000_000),
+    },
+    rtc: {
+      announcedIps: list(env, "RTC_ANNOUNCED_IPS"),
+      portRange: portMin !== undefined && portMax !== undefined ? [portMin, portMax] : undefined,
+      iceServers,
+    },
+  });
+}

@@ -1,0 +1,69 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import fastifyStatic from "@fastify/static";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { ROOM_NAME_PATTERN } from "@confab/protocol";
+
+/**
+ * Content Security Policy for the app: everything from this origin, media from local
+ * streams, no inline scripts (Galène-style `default-src 'self'`).
+ */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob: mediastream:",
+  "connect-src 'self' ws: wss:",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join("; ");
+
+/** The HTTP application: the built web app (SPA), health and metrics. */
+export async function createApp(options: {
+  webRoot: string;
+  logger: Logger;
+  metrics: Registry;
+  https?: { cert: string; key: string };
+}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance;
+
+  app.addHook("onSend", async (_req, reply) => {
+    reply.header("Content-Security-Policy", CSP);
+    reply.header("X-Content-Type-Options", "nosniff");
+    reply.header("Referrer-Policy", "no-referrer");
+    reply.header("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self)");
+  });
+
+  app.get("/healthz", async () => ({ ok: true }));
+  app.get("/metrics", async (_req, reply) => {
+    reply.type(options.metrics.contentType);
+    return options.metrics.metrics();
+  });
+
+  const indexHtml = path.join(options.webRoot, "index.html");
+  if (existsSync(indexHtml)) {
+    await app.register(fastifyStatic, { root: options.webRoot, index: ["index.html"], wildcard: false });
+    // The SPA owns `/` and `/<room>`; anything else that is not a file is a 404.
+    app.get("/:room", async (req, reply) => {
+      const { room } = req.params as { room: string };
+      if (!ROOM_NAME_PATTERN.test(room)) return reply.code(404).send({ error: "not found" });
+      return reply.type("text/html").sendFile("index.html");
+    });
+  } else {
+    app.get("/*", async (_req, reply) =>
+      reply
+        .code(503)
+        .type("text/plain")
+        .send(`The web app is not built (${indexHtml} is missing). Run \`npm run build\` or \`npm start\`.`),
+    );
+  }
+  return app;
+}

@@ -1,0 +1,50 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import type { RoomManager } from "../room/RoomManager.js";
+import { forwardingStats } from "../sfu/ForwardedTrack.js";
+
+/** Prometheus metrics of this process, read lazily at scrape time (nothing on the hot path). */
+export function createMetrics(rooms: RoomManager, connections: () => number): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "confab_" });
+  new Gauge({
+    name: "confab_rooms",
+    help: "Rooms with at least one participant",
+    registers: [registry],
+    collect() {
+      this.set(rooms.roomCount);
+    },
+  });
+  new Gauge({
+    name: "confab_participants",
+    help: "Participants in all rooms",
+    registers: [registry],
+    collect() {
+      this.set(rooms.participantCount);
+    },
+  });
+  new Gauge({
+    name: "confab_signaling_connections",
+    help: "Open signaling WebSockets",
+    registers: [registry],
+    collect() {
+      this.set(connections());
+    },
+  });
+  const counter = (name: string, help: string, read: () => number) => {
+    let last = 0;
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const v = read();
+        this.inc(v - last);
+        last = v;
+      },
+    });
+  };
+  counter("confab_rtp_packets_received_total", "RTP packets received from publishers", () => forwardingStats.packetsIn);
+  counter("confab_rtp_packets_forwarded_total", "RTP packets handed to subscribers", () => forwardingStats.packetsOut);
+  counter("confab_keyframe_requests_total", "Keyframe requests sent to publishers", () => forwardingStats.keyframeRequests);
+  return registry;
+}

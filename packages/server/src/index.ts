@@ -1,0 +1,8 @@
+/**
+ * @packageDocumentation
+ * The Confab server: HTTP(S) serving the web app, WebSocket signaling, rooms and the SFU.
+ */
+export { startServer, SERVER_VERSION, type RunningServer } from "./server.js";
+export { defaultConfig, resolveConfig, type ServerConfig, type ConfigOverrides } from "./config/config.js";
+export { loadConfig, defaultWebRoot, ConfigError } from "./config/env.js";
+export { peerConfig, hostAddresses, filterSdpCandidates } from "./sfu/peer-config.js";

@@ -1,0 +1,58 @@
+import type { ParticipantInfo, ServerMessage } from "@confab/protocol";
+import type { ServerConfig } from "../config/config.js";
+import { Publisher } from "../sfu/Publisher.js";
+import { Subscriber } from "../sfu/Subscriber.js";
+
+/** Where a participant's signaling messages go (its WebSocket session). */
+export interface SignalSink {
+  send(message: ServerMessage): void;
+}
+
+/**
+ * A person in a room: identity, signaling sink, and the two SFU peer connections. The room
+ * wires the events; the participant only owns and closes its resources.
+ */
+export class Participant {
+  readonly publisher: Publisher;
+  readonly subscriber: Subscriber;
+  readonly joinedAt = Date.now();
+  private closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    readonly sink: SignalSink,
+    rtc: ServerConfig["rtc"],
+    onListenerError: (event: string, error: unknown) => void,
+    onMediaError: (error: unknown) => void,
+  ) {
+    this.publisher = new Publisher(id, rtc, onListenerError);
+    this.subscriber = new Subscriber(rtc, onListenerError, onMediaError);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The wire description of this participant. */
+  get info(): ParticipantInfo {
+    return {
+      id: this.id,
+      name: this.name,
+      joinedAt: this.joinedAt,
+      tracks: this.publisher.tracks.map((t) => t.info),
+    };
+  }
+
+  send(message: ServerMessage): void {
+    if (!this.closed) this.sink.send(message);
+  }
+
+  /** Closes both peer connections (and so every published track); idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.publisher.close();
+    this.subscriber.close();
+  }
+}

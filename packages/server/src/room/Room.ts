@@ -1,0 +1,124 @@
+import { randomBytes } from "node:crypto";
+import type { Logger } from "pino";
+import { ErrorCode, type ServerMessage, type TrackSource } from "@confab/protocol";
+import type { ServerConfig } from "../config/config.js";
+import { UserError } from "../errors.js";
+import type { ForwardedTrack } from "../sfu/ForwardedTrack.js";
+import { Participant, type SignalSink } from "./Participant.js";
+
+/**
+ * A room: the participants in it and the routing of every published track to every other
+ * participant. A room exists while someone is in it ({@link RoomManager} drops it when empty).
+ */
+export class Room {
+  private readonly participants = new Map<string, Participant>();
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    private readonly config: ServerConfig,
+    private readonly log: Logger,
+    private readonly onEmpty: (room: Room) => void,
+  ) {}
+
+  get size(): number {
+    return this.participants.size;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Adds a participant, tells the others, and subscribes it to everything already published. */
+  join(name: string, sink: SignalSink): Participant {
+    if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "room is closed");
+    if (this.participants.size >= this.config.rooms.maxParticipants) {
+      throw new UserError(ErrorCode.ROOM_FULL, `room is full (${this.config.rooms.maxParticipants})`);
+    }
+    const id = `p${randomBytes(6).toString("hex")}`;
+    const log = this.log.child({ participant: id });
+    const participant = new Participant(
+      id,
+      name,
+      sink,
+      this.config.rtc,
+      (event, error) => log.error({ err: error, event }, "listener failed"),
+      (error) => log.warn({ err: error }, "media negotiation failed"),
+    );
+    this.wire(participant);
+    const others = [...this.participants.values()];
+    this.participants.set(id, participant);
+    participant.send({
+      type: "joined",
+      room: this.name,
+      self: participant.info,
+      participants: others.map((p) => p.info),
+      iceServers: this.config.rtc.iceServers,
+    });
+    this.broadcast({ type: "participant.joined", participant: participant.info }, id);
+    for (const other of others) {
+      for (const track of other.publisher.tracks) participant.subscriber.addTrack(track, other.id);
+    }
+    log.info({ room: this.name, size: this.participants.size }, "participant joined");
+    return participant;
+  }
+
+  /** Removes a participant and tells the others; idempotent. */
+  leave(participant: Participant, reason: "left" | "disconnected" | "kicked"): void {
+    if (this.participants.get(participant.id) !== participant) return;
+    this.participants.delete(participant.id);
+    participant.close();
+    this.broadcast({ type: "participant.left", participantId: participant.id, reason });
+    this.log.info({ participant: participant.id, reason, size: this.participants.size }, "participant left");
+    if (this.participants.size === 0) this.close();
+  }
+
+  /** Mutes or unmutes one of a participant's tracks and tells the others. */
+  setMuted(participant: Participant, source: TrackSource, muted: boolean): void {
+    const track = participant.publisher.trackBySource(source);
+    if (!track) throw new UserError(ErrorCode.BAD_STATE, `no ${source} track is published`);
+    if (track.muted === muted) return;
+    track.muted = muted;
+    this.broadcast({ type: "track.muted", participantId: participant.id, trackId: track.id, muted }, participant.id);
+  }
+
+  /** Sends a message to everyone in the room except `exceptId`. */
+  broadcast(message: ServerMessage, exceptId?: string): void {
+    for (const p of this.participants.values()) {
+      if (p.id !== exceptId) p.send(message);
+    }
+  }
+
+  /** Closes every participant; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.participants.values()) p.close();
+    this.participants.clear();
+    this.onEmpty(this);
+  }
+
+  private wire(participant: Participant): void {
+    const { publisher, subscriber } = participant;
+    publisher.events.on("trackAdded", (track) => this.onTrackAdded(participant, track));
+    publisher.events.on("trackRemoved", (track) => {
+      if (participant.isClosed) return;
+      this.broadcast({ type: "track.unpublished", participantId: participant.id, trackId: track.id }, participant.id);
+    });
+    publisher.events.on("answer", (sdp) =>
+      participant.send({ type: "sdp", pc: "publisher", description: { type: "answer", sdp } }),
+    );
+    publisher.events.on("iceCandidate", (candidate) => participant.send({ type: "ice", pc: "publisher", candidate }));
+    subscriber.events.on("iceCandidate", (candidate) => participant.send({ type: "ice", pc: "subscriber", candidate }));
+    subscriber.events.on("offer", (sdp, tracks) =>
+      participant.send({ type: "sdp", pc: "subscriber", description: { type: "offer", sdp }, tracks }),
+    );
+  }
+
+  private onTrackAdded(owner: Participant, track: ForwardedTrack): void {
+    this.broadcast({ type: "track.published", participantId: owner.id, track: track.info }, owner.id);
+    for (const p of this.participants.values()) {
+      if (p !== owner) p.subscriber.addTrack(track, owner.id);
+    }
+  }
+}

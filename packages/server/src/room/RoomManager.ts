@@ -1,0 +1,53 @@
+import type { Logger } from "pino";
+import { ErrorCode } from "@confab/protocol";
+import type { ServerConfig } from "../config/config.js";
+import { UserError } from "../errors.js";
+import { Room } from "./Room.js";
+
+/** Owns the rooms of this server: created on first join, dropped when the last person leaves. */
+export class RoomManager {
+  private readonly rooms = new Map<string, Room>();
+  private closed = false;
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly log: Logger,
+  ) {}
+
+  /** The room called `name`, created if needed. */
+  getOrCreate(name: string): Room {
+    if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "server is shutting down");
+    const existing = this.rooms.get(name);
+    if (existing && !existing.isClosed) return existing;
+    if (this.rooms.size >= this.config.rooms.maxRooms) {
+      throw new UserError(ErrorCode.ROOM_FULL, "this server has no room for another meeting");
+    }
+    const room = new Room(name, this.config, this.log.child({ room: name }), (r) => {
+      if (this.rooms.get(r.name) === r) this.rooms.delete(r.name);
+    });
+    this.rooms.set(name, room);
+    return room;
+  }
+
+  get(name: string): Room | undefined {
+    return this.rooms.get(name);
+  }
+
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
+  get participantCount(): number {
+    let n = 0;
+    for (const r of this.rooms.values()) n += r.size;
+    return n;
+  }
+
+  /** Closes every room; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const room of [...this.rooms.values()]) room.close();
+    this.rooms.clear();
+  }
+}

@@ -1,0 +1,82 @@
+import type { AddressInfo } from "node:net";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance } from "fastify";
+import { pino, type Logger } from "pino";
+import type { ServerConfig } from "./config/config.js";
+import { createApp } from "./http/app.js";
+import { createMetrics } from "./http/metrics.js";
+import { loadTls } from "./http/tls.js";
+import { RoomManager } from "./room/RoomManager.js";
+import { SignalingServer } from "./signaling/SignalingServer.js";
+
+/** A running Confab server. */
+export interface RunningServer {
+  readonly config: ServerConfig;
+  /** e.g. `http://127.0.0.1:8080` (host as bound; 0.0.0.0 is reported as 127.0.0.1). */
+  readonly httpUrl: string;
+  /** The HTTPS URL, when HTTPS is enabled. */
+  readonly httpsUrl: string | undefined;
+  readonly rooms: RoomManager;
+  readonly log: Logger;
+  /** Stops accepting, closes every room and socket; idempotent. */
+  close(): Promise<void>;
+}
+
+/** The server's version, from its package.json. */
+export const SERVER_VERSION: string = (() => {
+  try {
+    const pkg = fileURLToPath(new URL("../package.json", import.meta.url));
+    return (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version;
+  } catch {
+    return "0.0.0";
+  }
+})();
+
+function urlOf(scheme: string, app: FastifyInstance): string {
+  const address = app.server.address() as AddressInfo;
+  const host = address.address === "0.0.0.0" || address.address === "::" ? "127.0.0.1" : address.address;
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+}
+
+/** Starts HTTP (and HTTPS) with the web app, signaling and the SFU. */
+export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
+  const log = logger ?? pino({ level: config.logLevel });
+  const rooms = new RoomManager(config, log);
+  const signaling = new SignalingServer(config, rooms, SERVER_VERSION, log);
+  const metrics = createMetrics(rooms, () => signaling.connectionCount);
+
+  const apps: FastifyInstance[] = [];
+  const http = await createApp({ webRoot: config.webRoot, logger: log, metrics });
+  signaling.attach(http.server);
+  apps.push(http);
+  await http.listen({ port: config.port, host: config.host });
+  const httpUrl = urlOf("http", http);
+
+  let httpsUrl: string | undefined;
+  if (config.httpsPort !== 0) {
+    const tls = await loadTls(config, log);
+    const https = await createApp({ webRoot: config.webRoot, logger: log, metrics, https: tls });
+    signaling.attach(https.server);
+    apps.push(https);
+    await https.listen({ port: Math.max(0, config.httpsPort), host: config.host });
+    httpsUrl = urlOf("https", https);
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    httpUrl,
+    httpsUrl,
+    rooms,
+    log,
+    close() {
+      closing ??= (async () => {
+        signaling.close();
+        rooms.close();
+        await Promise.all(apps.map((a) => a.close()));
+      })();
+      return closing;
+    },
+  };
+}

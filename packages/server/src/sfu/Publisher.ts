@@ -1,0 +1,171 @@
+import { randomBytes } from "node:crypto";
+import { RTCPeerConnection, type RTCTrackEvent } from "werift";
+import { ErrorCode, type IceCandidate, type PublishedTrack } from "@confab/protocol";
+import type { ServerConfig } from "../config/config.js";
+import { UserError } from "../errors.js";
+import { SafeEmitter } from "../util/emitter.js";
+import { ForwardedTrack } from "./ForwardedTrack.js";
+import { candidateAllowed, filterSdpCandidates, hostAddresses, peerConfig } from "./peer-config.js";
+import { mediaSections } from "./sdp.js";
+
+export type PublisherEvents = {
+  /** The answer to the client's offer. */
+  answer: [sdp: string];
+  /** A local ICE candidate to trickle to the client (`null`: gathering complete); never before the answer. */
+  iceCandidate: [IceCandidate | null];
+  /** A new track was accepted from the client. */
+  trackAdded: [ForwardedTrack];
+  /** A track ended (section removed by a re-offer, or publisher closed). */
+  trackRemoved: [ForwardedTrack];
+  /** The media connection failed or closed. */
+  connectionLost: [];
+};
+
+/**
+ * The participant's upstream peer connection: the client offers, the SFU answers
+ * (LiveKit-style separate publisher/subscriber connections keep negotiation one-directional
+ * on each).
+ */
+export class Publisher {
+  readonly events: SafeEmitter<PublisherEvents>;
+  private readonly pc: RTCPeerConnection;
+  private readonly tracksByMid = new Map<string, ForwardedTrack>();
+  private readonly allowedAddresses: ReadonlySet<string>;
+  private closed = false;
+  /** Candidates gathered before the first answer went out (the client could not use them yet). */
+  private pendingCandidates: (IceCandidate | null)[] | undefined = [];
+  private negotiating: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly participantId: string,
+    private readonly rtc: ServerConfig["rtc"],
+    onListenerError: (event: string, error: unknown) => void,
+  ) {
+    this.events = new SafeEmitter(onListenerError);
+    this.allowedAddresses = new Set(hostAddresses(rtc));
+    this.pc = new RTCPeerConnection(peerConfig(rtc));
+    this.pc.onIceCandidate.subscribe((candidate) => {
+      if (this.closed) return;
+      const init = candidate?.toJSON();
+      if (init && !candidateAllowed(init.candidate ?? "", this.allowedAddresses)) return;
+      const wire: IceCandidate | null = init
+        ? { candidate: init.candidate ?? "", sdpMid: init.sdpMid ?? null, sdpMLineIndex: init.sdpMLineIndex ?? null }
+        : null;
+      if (this.pendingCandidates) this.pendingCandidates.push(wire);
+      else this.events.emit("iceCandidate", wire);
+    });
+    this.pc.ontrack = (event: RTCTrackEvent) => this.onTrack(event);
+    this.pc.connectionStateChange.subscribe((state) => {
+      if (state === "failed" || state === "closed") this.events.emit("connectionLost");
+    });
+  }
+
+  /** Tracks currently published through this connection. */
+  get tracks(): ForwardedTrack[] {
+    return [...this.tracksByMid.values()];
+  }
+
+  /** Finds a published track by its source (e.g. the microphone). */
+  trackBySource(source: PublishedTrack["source"]): ForwardedTrack | undefined {
+    return this.tracks.find((t) => t.sourceKind === source);
+  }
+
+  /**
+   * Applies a client offer with the list of tracks its sections carry and emits `answer`.
+   * Offers are applied one at a time in arrival order.
+   */
+  handleOffer(sdp: string, declared: PublishedTrack[]): Promise<void> {
+    const run = this.negotiating.then(async () => {
+      const answer = await this.applyOffer(sdp, declared);
+      if (this.closed) return;
+      this.events.emit("answer", answer);
+      const pending = this.pendingCandidates;
+      this.pendingCandidates = undefined;
+      for (const c of pending ?? []) this.events.emit("iceCandidate", c);
+    });
+    this.negotiating = run.catch(() => undefined);
+    return run;
+  }
+
+  async addIceCandidate(candidate: IceCandidate | null): Promise<void> {
+    if (this.closed) return;
+    await this.pc.addIceCandidate(candidate ?? undefined);
+  }
+
+  /** Closes the connection and every track; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const track of this.tracksByMid.values()) {
+      track.close();
+      this.events.emit("trackRemoved", track);
+    }
+    this.tracksByMid.clear();
+    this.events.removeAllListeners();
+    this.pc.close().catch(() => undefined);
+  }
+
+  private async applyOffer(sdp: string, declared: PublishedTrack[]): Promise<string> {
+    if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "publisher is closed");
+    const sections = mediaSections(sdp);
+    const byMid = new Map(sections.map((s) => [s.mid, s]));
+    const seenSources = new Set<string>();
+    for (const t of declared) {
+      const section = byMid.get(t.mid);
+      if (!section) throw new UserError(ErrorCode.BAD_MESSAGE, `track mid ${t.mid} is not in the offer`);
+      if (section.kind !== t.kind) {
+        throw new UserError(ErrorCode.BAD_MESSAGE, `track mid ${t.mid} is ${section.kind}, declared ${t.kind}`);
+      }
+      if (seenSources.has(t.source)) throw new UserError(ErrorCode.BAD_MESSAGE, `source ${t.source} declared twice`);
+      seenSources.add(t.source);
+    }
+    try {
+      await this.pc.setRemoteDescription({ type: "offer", sdp });
+    } catch (error) {
+      throw new UserError(ErrorCode.BAD_MESSAGE, `offer rejected: ${(error as Error).message}`);
+    }
+    if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "publisher is closed");
+    this.syncTracks(declared, byMid);
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    const local = this.pc.localDescription;
+    if (!local) throw new Error("werift produced no local description");
+    return filterSdpCandidates(local.sdp, this.allowedAddresses);
+  }
+
+  /** Creates tracks for newly declared sections and removes those no longer sending. */
+  private syncTracks(declared: PublishedTrack[], sections: Map<string, { direction: string }>): void {
+    const wanted = new Map(
+      declared
+        .filter((t) => {
+          const dir = sections.get(t.mid)?.direction;
+          return dir === "sendonly" || dir === "sendrecv";
+        })
+        .map((t) => [t.mid, t]),
+    );
+    for (const [mid, track] of this.tracksByMid) {
+      const next = wanted.get(mid);
+      if (!next || next.source !== track.sourceKind) {
+        this.tracksByMid.delete(mid);
+        track.close();
+        this.events.emit("trackRemoved", track);
+      }
+    }
+    for (const [mid, t] of wanted) {
+      if (this.tracksByMid.has(mid)) continue;
+      const id = `${this.participantId}-${randomBytes(4).toString("hex")}`;
+      const track = new ForwardedTrack(id, t.kind, t.source, mid, t.muted, this.rtc.keyframeRequestIntervalMs, () => {});
+      this.tracksByMid.set(mid, track);
+      const transceiver = this.pc.getTransceivers().find((tr) => tr.mid === mid);
+      const receiverTrack = transceiver?.receiver.tracks[0];
+      if (transceiver && receiverTrack) track.attach(receiverTrack, transceiver.receiver);
+      this.events.emit("trackAdded", track);
+    }
+  }
+
+  private onTrack(event: RTCTrackEvent): void {
+    const mid = event.transceiver.mid;
+    if (mid === undefined || mid === null) return;
+    this.tracksByMid.get(mid)?.attach(event.track, event.receiver);
+  }
+}

@@ -1,0 +1,145 @@
+import { RTCPeerConnection } from "werift";
+import { ErrorCode, type IceCandidate, type SubscribedTrack } from "@confab/protocol";
+import type { ServerConfig } from "../config/config.js";
+import { UserError } from "../errors.js";
+import { SafeEmitter } from "../util/emitter.js";
+import { DownTrack } from "./DownTrack.js";
+import type { ForwardedTrack } from "./ForwardedTrack.js";
+import { candidateAllowed, filterSdpCandidates, hostAddresses, peerConfig } from "./peer-config.js";
+
+export type SubscriberEvents = {
+  /** An offer to send to the client, with the map of its active sections. */
+  offer: [sdp: string, tracks: SubscribedTrack[]];
+  iceCandidate: [IceCandidate | null];
+  connectionLost: [];
+};
+
+/**
+ * The participant's downstream peer connection: the SFU adds one send-only section per
+ * remote track and renegotiates whenever that set changes, never with two offers in flight.
+ */
+export class Subscriber {
+  readonly events: SafeEmitter<SubscriberEvents>;
+  private readonly pc: RTCPeerConnection;
+  private readonly downTracks = new Map<string, DownTrack>();
+  private readonly allowedAddresses: ReadonlySet<string>;
+  private awaitingAnswer = false;
+  private negotiationQueued = false;
+  private closed = false;
+  /** Candidates gathered before the first offer went out (the client could not use them yet). */
+  private pendingCandidates: (IceCandidate | null)[] | undefined = [];
+
+  constructor(
+    rtc: ServerConfig["rtc"],
+    onListenerError: (event: string, error: unknown) => void,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.events = new SafeEmitter(onListenerError);
+    this.allowedAddresses = new Set(hostAddresses(rtc));
+    this.pc = new RTCPeerConnection(peerConfig(rtc));
+    this.pc.onIceCandidate.subscribe((candidate) => {
+      if (this.closed) return;
+      const init = candidate?.toJSON();
+      if (init && !candidateAllowed(init.candidate ?? "", this.allowedAddresses)) return;
+      const wire: IceCandidate | null = init
+        ? { candidate: init.candidate ?? "", sdpMid: init.sdpMid ?? null, sdpMLineIndex: init.sdpMLineIndex ?? null }
+        : null;
+      if (this.pendingCandidates) this.pendingCandidates.push(wire);
+      else this.events.emit("iceCandidate", wire);
+    });
+    this.pc.connectionStateChange.subscribe((state) => {
+      if (state === "connected") {
+        // Video that started before the transport was up needs a fresh keyframe.
+        for (const d of this.downTracks.values()) d.track.requestKeyframe();
+      }
+      if (state === "failed" || state === "closed") this.events.emit("connectionLost");
+    });
+  }
+
+  /** Starts sending `track` (published by `participantId`) to this subscriber. */
+  addTrack(track: ForwardedTrack, participantId: string): void {
+    if (this.closed || this.downTracks.has(track.id) || track.isClosed) return;
+    const transceiver = this.pc.addTransceiver(track.kind, { direction: "sendonly" });
+    transceiver.sender.setStreams?.([{ id: participantId } as never]);
+    const down = new DownTrack(track, participantId, transceiver);
+    this.downTracks.set(track.id, down);
+    track.events.once("close", () => this.removeTrack(track.id));
+    this.scheduleNegotiation();
+  }
+
+  /** Stops sending a track; its section becomes inactive at the next negotiation. */
+  removeTrack(trackId: string): void {
+    const down = this.downTracks.get(trackId);
+    if (!down) return;
+    this.downTracks.delete(trackId);
+    down.close();
+    if (this.closed) return;
+    try {
+      this.pc.removeTrack(down.transceiver.sender);
+    } catch {
+      // Already removed by a concurrent close.
+    }
+    this.scheduleNegotiation();
+  }
+
+  /** Applies the client's answer to the offer in flight. */
+  async handleAnswer(sdp: string): Promise<void> {
+    if (this.closed) return;
+    if (!this.awaitingAnswer) throw new UserError(ErrorCode.BAD_STATE, "no subscriber offer is awaiting an answer");
+    try {
+      await this.pc.setRemoteDescription({ type: "answer", sdp });
+    } catch (error) {
+      throw new UserError(ErrorCode.BAD_MESSAGE, `answer rejected: ${(error as Error).message}`);
+    }
+    this.awaitingAnswer = false;
+    if (this.negotiationQueued) this.scheduleNegotiation();
+  }
+
+  async addIceCandidate(candidate: IceCandidate | null): Promise<void> {
+    if (this.closed) return;
+    await this.pc.addIceCandidate(candidate ?? undefined);
+  }
+
+  /** Closes the connection; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const down of this.downTracks.values()) down.close();
+    this.downTracks.clear();
+    this.events.removeAllListeners();
+    this.pc.close().catch(() => undefined);
+  }
+
+  private scheduleNegotiation(): void {
+    if (this.closed) return;
+    this.negotiationQueued = true;
+    if (this.awaitingAnswer) return;
+    // Batch changes made in the same tick (e.g. a participant's audio and video) into one offer.
+    setImmediate(() => {
+      if (this.closed || this.awaitingAnswer || !this.negotiationQueued) return;
+      this.negotiationQueued = false;
+      this.awaitingAnswer = true;
+      this.sendOffer().catch((error) => {
+        this.awaitingAnswer = false;
+        this.onError(error);
+      });
+    });
+  }
+
+  private async sendOffer(): Promise<void> {
+    const offer = await this.pc.createOffer();
+    await this.pc.setLocalDescription(offer);
+    if (this.closed) return;
+    const local = this.pc.localDescription;
+    if (!local) throw new Error("werift produced no local description");
+    const tracks: SubscribedTrack[] = [];
+    for (const down of this.downTracks.values()) {
+      const mid = down.mid;
+      if (mid !== undefined) tracks.push({ mid, participantId: down.participantId, trackId: down.track.id });
+    }
+    this.events.emit("offer", filterSdpCandidates(local.sdp, this.allowedAddresses), tracks);
+    const pending = this.pendingCandidates;
+    this.pendingCandidates = undefined;
+    for (const c of pending ?? []) this.events.emit("iceCandidate", c);
+  }
+}

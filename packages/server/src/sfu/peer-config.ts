@@ -1,0 +1,95 @@
+import os from "node:os";
+import {
+  RTCRtpCodecParameters,
+  useAbsSendTime,
+  useFIR,
+  useNACK,
+  usePLI,
+  useREMB,
+  useSdesMid,
+  useTransportWideCC,
+  useTWCC,
+  type PeerConfig,
+} from "werift";
+import type { ServerConfig } from "../config/config.js";
+
+/** Payload types the SFU offers; fixed so forwarding never has to translate them. */
+export const VP8_PAYLOAD_TYPE = 96;
+export const OPUS_PAYLOAD_TYPE = 111;
+
+/** Codecs the SFU negotiates on both legs: VP8 video, Opus audio (with in-band FEC). */
+export function sfuCodecs(): PeerConfig["codecs"] {
+  return {
+    video: [
+      new RTCRtpCodecParameters({
+        mimeType: "video/VP8",
+        clockRate: 90000,
+        payloadType: VP8_PAYLOAD_TYPE,
+        rtcpFeedback: [useNACK(), usePLI(), useFIR(), useREMB(), useTWCC()],
+      }),
+    ],
+    audio: [
+      new RTCRtpCodecParameters({
+        mimeType: "audio/opus",
+        clockRate: 48000,
+        channels: 2,
+        payloadType: OPUS_PAYLOAD_TYPE,
+        parameters: "minptime=10;useinbandfec=1",
+        rtcpFeedback: [useTWCC()],
+      }),
+    ],
+  };
+}
+
+/**
+ * The IPv4 addresses offered as ICE host candidates: the configured ones, or every
+ * non-internal interface address plus loopback (so a browser on the same machine works even
+ * when it has no other network).
+ */
+export function hostAddresses(config: ServerConfig["rtc"]): string[] {
+  if (config.announcedIps.length > 0) return [...config.announcedIps];
+  const found: string[] = [];
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const info of list ?? []) {
+      if (info.family === "IPv4" && !info.internal) found.push(info.address);
+    }
+  }
+  return [...found, "127.0.0.1"];
+}
+
+/** Whether an SDP candidate line names one of the allowed addresses. */
+export function candidateAllowed(candidate: string, allowed: ReadonlySet<string>): boolean {
+  // RFC 8839 §5.1: candidate:<foundation> <component> <transport> <priority> <address> <port> typ ...
+  const parts = candidate.replace(/^a=/, "").split(" ");
+  const address = parts[4];
+  return address !== undefined && allowed.has(address);
+}
+
+/** Removes candidate lines for addresses outside `allowed` from an SDP. */
+export function filterSdpCandidates(sdp: string, allowed: ReadonlySet<string>): string {
+  return sdp
+    .split("\r\n")
+    .filter((line) => !line.startsWith("a=candidate:") || candidateAllowed(line, allowed))
+    .join("\r\n");
+}
+
+/** werift configuration for one SFU peer connection. */
+export function peerConfig(config: ServerConfig["rtc"]): Partial<PeerConfig> {
+  return {
+    codecs: sfuCodecs(),
+    headerExtensions: {
+      video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
+      audio: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
+    },
+    // werift's default STUN server is on the internet; the SFU needs none (it has host
+    // candidates the clients can reach, or sits behind a configured TURN).
+    iceServers: [],
+    iceUseIpv4: true,
+    iceUseIpv6: false,
+    iceUseTcp: false,
+    iceTcpPassive: false,
+    iceAdditionalHostAddresses: hostAddresses(config),
+    icePortRange: config.portRange,
+    bundlePolicy: "max-bundle",
+  };
+}

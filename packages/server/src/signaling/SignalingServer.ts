@@ -1,0 +1,120 @@
+import type { IncomingMessage, Server as HttpServer } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Logger } from "pino";
+import { WebSocketServer, type WebSocket } from "ws";
+import { CloseCode, SIGNALING_PATH } from "@confab/protocol";
+import type { ServerConfig } from "../config/config.js";
+import type { RoomManager } from "../room/RoomManager.js";
+import { Session } from "./Session.js";
+
+/**
+ * Accepts WebSocket upgrades on {@link SIGNALING_PATH} (checking `Origin`), runs one
+ * {@link Session} per socket, and drops sockets that stop answering pings.
+ */
+export class SignalingServer {
+  private readonly wss: WebSocketServer;
+  private readonly alive = new Map<WebSocket, number>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly rooms: RoomManager,
+    private readonly serverVersion: string,
+    private readonly log: Logger,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: config.signaling.maxFrameBytes,
+      perMessageDeflate: false,
+    });
+    this.wss.on("connection", (ws: WebSocket, req: IncomingMessage) => this.onConnection(ws, req));
+    this.heartbeat = setInterval(() => this.checkHeartbeats(), config.signaling.heartbeatIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  /** Routes `upgrade` events of an HTTP(S) server to the signaling endpoint. */
+  attach(server: HttpServer): void {
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = (req.url ?? "").split("?")[0];
+      if (this.closed || path !== SIGNALING_PATH) {
+        socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+        return;
+      }
+      if (!this.originAllowed(req)) {
+        this.log.warn({ origin: req.headers.origin }, "rejected WebSocket from foreign origin");
+        socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit("connection", ws, req));
+    });
+  }
+
+  get connectionCount(): number {
+    return this.alive.size;
+  }
+
+  /** Closes every socket with {@link CloseCode.SERVER_SHUTDOWN}; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    for (const ws of this.alive.keys()) ws.close(CloseCode.SERVER_SHUTDOWN, "server shutting down");
+    this.wss.close();
+  }
+
+  /**
+   * Browsers always send `Origin`; it must name this host (or an allowed origin) so another
+   * web site cannot drive a visitor's session (cross-site WebSocket hijacking). Non-browser
+   * clients (bots) send none and are allowed.
+   */
+  private originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (!origin) return true;
+    if (this.config.allowedOrigins.includes(origin)) return true;
+    try {
+      return new URL(origin).host === req.headers.host;
+    } catch {
+      return false;
+    }
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const log = this.log.child({ remote: req.socket.remoteAddress });
+    const session = new Session(
+      {
+        send: (data) => {
+          if (ws.readyState === ws.OPEN) ws.send(data);
+        },
+        close: (code, reason) => ws.close(code, reason),
+      },
+      this.rooms,
+      this.config,
+      this.serverVersion,
+      log,
+    );
+    this.alive.set(ws, Date.now());
+    ws.on("pong", () => this.alive.set(ws, Date.now()));
+    ws.on("message", (data, isBinary) => {
+      this.alive.set(ws, Date.now());
+      session.onFrame(Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]), isBinary);
+    });
+    ws.on("error", (error) => log.debug({ err: error }, "socket error"));
+    ws.on("close", () => {
+      this.alive.delete(ws);
+      session.onClose();
+    });
+  }
+
+  private checkHeartbeats(): void {
+    const now = Date.now();
+    for (const [ws, last] of this.alive) {
+      if (now - last > this.config.signaling.heartbeatTimeoutMs) {
+        this.alive.delete(ws);
+        ws.terminate();
+        continue;
+      }
+      ws.ping();
+    }
+  }
+}

@@ -7,7 +7,7 @@ import { ServerMessage } from "./server-messages.js";
 /** Result of decoding one frame: a valid message, or a typed reason it is not one. */
 export type DecodeResult<T> =
   | { ok: true; message: T }
-  | { ok: false; code: ErrorCode; message: string; type?: string };
+  | { ok: false; code: ErrorCode; message: string; type?: string; path?: string };
 
 function decode<T>(schema: z.ZodType<T>, types: ReadonlySet<string>, frame: string): DecodeResult<T> {
   if (frame.length > MAX_SIGNAL_FRAME_BYTES) {
@@ -35,12 +35,20 @@ function decode<T>(schema: z.ZodType<T>, types: ReadonlySet<string>, frame: stri
     const where = issue && issue.path.length > 0 ? issue.path.join(".") : "message";
     return {
       ok: false,
-      code: ErrorCode.BAD_MESSAGE,
+      code: fieldErrorCode(type, where),
       message: `${where}: ${issue?.message ?? "invalid"}`,
       type,
+      path: where,
     };
   }
   return { ok: true, message: parsed.data };
+}
+
+/** Invalid room names and display names have codes of their own: the UI explains them. */
+function fieldErrorCode(type: string, path: string): ErrorCode {
+  if (type === "join" && path === "room") return ErrorCode.INVALID_ROOM;
+  if (type === "join" && path === "name") return ErrorCode.INVALID_NAME;
+  return ErrorCode.BAD_MESSAGE;
 }
 
 const clientTypes = new Set(ClientMessage.options.map((o) => o.shape.type.value));

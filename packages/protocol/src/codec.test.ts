@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { decodeClientMessage, decodeServerMessage, encodeMessage } from "./codec.js";
+import { ErrorCode } from "./errors.js";
+import { MAX_SIGNAL_FRAME_BYTES } from "./constants.js";
+
+describe("decodeClientMessage", () => {
+  it("accepts a valid hello and round-trips it", () => {
+    const frame = encodeMessage({ type: "hello", protocolVersion: 1, client: "test" });
+    const r = decodeClientMessage(frame);
+    expect(r).toEqual({ ok: true, message: { type: "hello", protocolVersion: 1, client: "test" } });
+  });
+
+  it("rejects text that is not JSON with BAD_JSON", () => {
+    const r = decodeClientMessage("{not json");
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.code).toBe(ErrorCode.BAD_JSON);
+  });
+
+  it("rejects JSON that is not an object with BAD_MESSAGE", () => {
+    for (const frame of ["[]", "null", "42", '"hello"']) {
+      const r = decodeClientMessage(frame);
+      expect(r.ok ? null : r.code).toBe(ErrorCode.BAD_MESSAGE);
+    }
+  });
+
+  it("rejects an unknown type with UNKNOWN_TYPE and echoes at most 64 characters of it", () => {
+    const r = decodeClientMessage(JSON.stringify({ type: "x".repeat(500) }));
+    expect(r.ok ? null : r.code).toBe(ErrorCode.UNKNOWN_TYPE);
+    if (!r.ok) expect(r.type?.length).toBe(64);
+  });
+
+  it("rejects wrong field types with BAD_MESSAGE naming the field", () => {
+    const r = decodeClientMessage(JSON.stringify({ type: "mute", source: "microphone", muted: "yes" }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.code).toBe(ErrorCode.BAD_MESSAGE);
+      expect(r.message).toContain("muted");
+    }
+  });
+
+  it("gives invalid room names and display names their own codes", () => {
+    const room = decodeClientMessage(JSON.stringify({ type: "join", room: "../etc", name: "Ann" }));
+    expect(room.ok ? null : room.code).toBe(ErrorCode.INVALID_ROOM);
+    const name = decodeClientMessage(JSON.stringify({ type: "join", room: "standup", name: "\u0000\u200b  " }));
+    expect(name.ok ? null : name.code).toBe(ErrorCode.INVALID_NAME);
+  });
+
+  it("strips control characters from display names and keeps markup as plain text", () => {
+    const r = decodeClientMessage(JSON.stringify({ type: "join", room: "a", name: " <b>Ann</b>\u0007\nSmith " }));
+    expect(r.ok && r.message.type === "join" ? r.message.name : null).toBe("<b>Ann</b> Smith");
+  });
+
+  it("rejects frames above the size limit with TOO_BIG", () => {
+    const r = decodeClientMessage(" ".repeat(MAX_SIGNAL_FRAME_BYTES + 1));
+    expect(r.ok ? null : r.code).toBe(ErrorCode.TOO_BIG);
+  });
+
+  it("ignores a __proto__ key instead of polluting prototypes", () => {
+    const r = decodeClientMessage('{"type":"leave","__proto__":{"polluted":true}}');
+    expect(r.ok).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe("decodeServerMessage", () => {
+  it("accepts every server error code and refuses unknown ones", () => {
+    const ok = decodeServerMessage(JSON.stringify({ type: "error", code: "ROOM_FULL", message: "full", fatal: false }));
+    expect(ok.ok).toBe(true);
+    const bad = decodeServerMessage(JSON.stringify({ type: "error", code: "NOPE", message: "x", fatal: false }));
+    expect(bad.ok).toBe(false);
+  });
+});

@@ -6,7 +6,7 @@ import { UserError } from "../errors.js";
 import { SafeEmitter } from "../util/emitter.js";
 import { ForwardedTrack } from "./ForwardedTrack.js";
 import { candidateAllowed, filterSdpCandidates, hostAddresses, peerConfig } from "./peer-config.js";
-import { mediaSections } from "./sdp.js";
+import { mediaSections, sdpProblem } from "./sdp.js";
 
 export type PublisherEvents = {
   /** The answer to the client's offer. */
@@ -107,6 +107,8 @@ export class Publisher {
 
   private async applyOffer(sdp: string, declared: PublishedTrack[]): Promise<string> {
     if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "publisher is closed");
+    const problem = sdpProblem(sdp);
+    if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, `offer rejected: ${problem}`);
     const sections = mediaSections(sdp);
     const byMid = new Map(sections.map((s) => [s.mid, s]));
     const seenSources = new Set<string>();

@@ -5,6 +5,7 @@ import { UserError } from "../errors.js";
 import { SafeEmitter } from "../util/emitter.js";
 import { DownTrack } from "./DownTrack.js";
 import type { ForwardedTrack } from "./ForwardedTrack.js";
+import { sdpProblem } from "./sdp.js";
 import { candidateAllowed, filterSdpCandidates, hostAddresses, peerConfig } from "./peer-config.js";
 
 export type SubscriberEvents = {
@@ -86,6 +87,8 @@ export class Subscriber {
   async handleAnswer(sdp: string): Promise<void> {
     if (this.closed) return;
     if (!this.awaitingAnswer) throw new UserError(ErrorCode.BAD_STATE, "no subscriber offer is awaiting an answer");
+    const problem = sdpProblem(sdp);
+    if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, `answer rejected: ${problem}`);
     try {
       await this.pc.setRemoteDescription({ type: "answer", sdp });
     } catch (error) {

@@ -25,3 +25,18 @@ export function mediaSections(sdp: string): MediaSection[] {
   }
   return out.map((s) => (s.port === 0 ? { ...s, direction: "inactive" } : s));
 }
+
+/**
+ * Checks what the SFU needs of a remote description before handing it to werift (which is
+ * lenient): a version line, at least one m-section, ICE credentials and a DTLS fingerprint
+ * (RFC 8829 §5.8, RFC 8842 §5). Returns a reason, or undefined when the SDP is usable.
+ */
+export function sdpProblem(sdp: string): string | undefined {
+  if (!sdp.startsWith("v=0")) return "SDP must start with v=0";
+  const lines = sdp.split(/\r?\n/);
+  if (!lines.some((l) => l.startsWith("m="))) return "SDP has no media section";
+  if (!lines.some((l) => l.startsWith("a=ice-ufrag:"))) return "SDP has no a=ice-ufrag";
+  if (!lines.some((l) => l.startsWith("a=ice-pwd:"))) return "SDP has no a=ice-pwd";
+  if (!lines.some((l) => l.startsWith("a=fingerprint:"))) return "SDP has no a=fingerprint";
+  return undefined;
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { mediaSections, sdpProblem } from "./sdp.js";
+import { candidateAllowed, filterSdpCandidates } from "./peer-config.js";
+
+const offer = [
+  "v=0",
+  "o=- 1 2 IN IP4 127.0.0.1",
+  "s=-",
+  "t=0 0",
+  "a=group:BUNDLE 0 1",
+  "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+  "a=mid:0",
+  "a=ice-ufrag:abcd",
+  "a=ice-pwd:0123456789012345678901",
+  "a=fingerprint:sha-256 AA:BB",
+  "a=sendonly",
+  "a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",
+  "a=candidate:2 1 udp 2122260223 192.0.2.2 50000 typ host",
+  "m=video 0 UDP/TLS/RTP/SAVPF 96",
+  "a=mid:1",
+  "a=sendonly",
+  "",
+].join("\r\n");
+
+describe("mediaSections", () => {
+  it("lists kind, mid and direction, and treats port 0 as inactive", () => {
+    expect(mediaSections(offer)).toEqual([
+      { kind: "audio", mid: "0", direction: "sendonly", port: 9 },
+      { kind: "video", mid: "1", direction: "inactive", port: 0 },
+    ]);
+  });
+
+  it("returns nothing for text that is not SDP", () => {
+    expect(mediaSections("<script>alert(1)</script>")).toEqual([]);
+  });
+});
+
+describe("sdpProblem", () => {
+  it("accepts an SDP with media, ICE credentials and a fingerprint", () => {
+    expect(sdpProblem(offer)).toBeUndefined();
+  });
+
+  it("names what is missing from a hollow SDP", () => {
+    expect(sdpProblem("hello")).toMatch(/v=0/);
+    expect(sdpProblem("v=0\r\ns=-\r\n")).toMatch(/media/);
+    expect(sdpProblem("v=0\r\nm=audio 9 RTP/AVP 0\r\n")).toMatch(/ice-ufrag/);
+  });
+});
+
+describe("candidate filtering", () => {
+  it("keeps only candidates on announced addresses", () => {
+    const allowed = new Set(["127.0.0.1"]);
+    expect(candidateAllowed("candidate:1 1 udp 1 127.0.0.1 5000 typ host", allowed)).toBe(true);
+    expect(candidateAllowed("candidate:1 1 udp 1 192.0.2.2 5000 typ host", allowed)).toBe(false);
+    expect(candidateAllowed("garbage", allowed)).toBe(false);
+    const filtered = filterSdpCandidates(offer, allowed);
+    expect(filtered).toContain("127.0.0.1 50000");
+    expect(filtered).not.toContain("192.0.2.2");
+  });
+});

@@ -7,8 +7,6 @@ import {
   usePLI,
   useREMB,
   useSdesMid,
-  useTransportWideCC,
-  useTWCC,
   type PeerConfig,
 } from "werift";
 import type { ServerConfig } from "../config/config.js";
@@ -17,7 +15,14 @@ import type { ServerConfig } from "../config/config.js";
 export const VP8_PAYLOAD_TYPE = 96;
 export const OPUS_PAYLOAD_TYPE = 111;
 
-/** Codecs the SFU negotiates on both legs: VP8 video, Opus audio (with in-band FEC). */
+/**
+ * Codecs the SFU negotiates on both legs: VP8 video, Opus audio (with in-band FEC).
+ *
+ * Transport-wide congestion control (transport-cc) is deliberately not negotiated yet:
+ * werift's receiver-side TWCC feedback made Chrome's estimate collapse to ~100 kbit/s
+ * (measured: 320x180 at 30–90 kbit/s target), while with loss-based estimation from RTCP
+ * receiver reports Chrome ramps to >1 Mbit/s at 640x360. See docs/decisions/0002.
+ */
 export function sfuCodecs(): PeerConfig["codecs"] {
   return {
     video: [
@@ -25,7 +30,7 @@ export function sfuCodecs(): PeerConfig["codecs"] {
         mimeType: "video/VP8",
         clockRate: 90000,
         payloadType: VP8_PAYLOAD_TYPE,
-        rtcpFeedback: [useNACK(), usePLI(), useFIR(), useREMB(), useTWCC()],
+        rtcpFeedback: [useNACK(), usePLI(), useFIR(), useREMB()],
       }),
     ],
     audio: [
@@ -35,7 +40,7 @@ export function sfuCodecs(): PeerConfig["codecs"] {
         channels: 2,
         payloadType: OPUS_PAYLOAD_TYPE,
         parameters: "minptime=10;useinbandfec=1",
-        rtcpFeedback: [useTWCC()],
+        rtcpFeedback: [],
       }),
     ],
   };
@@ -78,8 +83,8 @@ export function peerConfig(config: ServerConfig["rtc"]): Partial<PeerConfig> {
   return {
     codecs: sfuCodecs(),
     headerExtensions: {
-      video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
-      audio: [useSdesMid(), useAbsSendTime(), useTransportWideCC()],
+      video: [useSdesMid(), useAbsSendTime()],
+      audio: [useSdesMid(), useAbsSendTime()],
     },
     // werift's default STUN server is on the internet; the SFU needs none (it has host
     // candidates the clients can reach, or sits behind a configured TURN).

@@ -1,0 +1,120 @@
+import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
+
+/**
+ * Test instrumentation: remembers every RTCPeerConnection the page creates, so a test can
+ * read inbound-rtp statistics the way chrome://webrtc-internals would.
+ */
+const recordPeerConnections = () => {
+  const Native = window.RTCPeerConnection;
+  const pcs: RTCPeerConnection[] = [];
+  (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = pcs;
+  window.RTCPeerConnection = class extends Native {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      pcs.push(this);
+    }
+  } as typeof RTCPeerConnection;
+};
+
+export interface Person {
+  name: string;
+  context: BrowserContext;
+  page: Page;
+}
+
+/** A unique room name per test run. */
+export function roomName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+}
+
+/** Opens `/<room>` in a new context, fills the name and joins. */
+export async function join(
+  browser: Browser,
+  room: string,
+  name: string,
+  init?: () => void,
+): Promise<Person> {
+  const context = await browser.newContext();
+  await context.addInitScript(recordPeerConnections);
+  if (init) await context.addInitScript(init);
+  const page = await context.newPage();
+  await page.goto(`/${room}`);
+  await page.getByTestId("display-name").fill(name);
+  await page.getByTestId("join").click();
+  await expect(page.locator("[data-testid=tile][data-local]")).toBeVisible();
+  return { name, context, page };
+}
+
+/** Remote tiles currently shown. */
+export function remoteTiles(page: Page) {
+  return page.locator("[data-testid=tile][data-participant-id]");
+}
+
+/** The remote tile showing `name`. */
+export function tileOf(page: Page, name: string) {
+  return remoteTiles(page).filter({ has: page.getByTestId("tile-name").getByText(name, { exact: true }) });
+}
+
+/** Decoded-frame counts of every remote tile's video, keyed by participant id. */
+export async function remoteFrameCounts(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => {
+    const out: Record<string, number> = {};
+    for (const tile of document.querySelectorAll<HTMLElement>("[data-testid=tile][data-participant-id]")) {
+      const video = tile.querySelector("video");
+      const id = tile.dataset.participantId ?? "";
+      out[id] = video && video.videoWidth > 0 ? video.getVideoPlaybackQuality().totalVideoFrames : 0;
+    }
+    return out;
+  });
+}
+
+/** Waits until `count` remote videos are showing frames that keep advancing. */
+export async function expectRemoteVideosAdvancing(page: Page, count: number): Promise<void> {
+  await expect(remoteTiles(page)).toHaveCount(count);
+  let first: Record<string, number> = {};
+  await expect
+    .poll(async () => {
+      first = await remoteFrameCounts(page);
+      return Object.values(first).filter((n) => n > 0).length;
+    }, { timeout: 30_000 })
+    .toBe(count);
+  await expect
+    .poll(async () => {
+      const now = await remoteFrameCounts(page);
+      return Object.entries(now).filter(([id, n]) => n > (first[id] ?? 0)).length;
+    }, { timeout: 15_000 })
+    .toBe(count);
+}
+
+/** packetsReceived of every inbound audio RTP stream on the page's connections. */
+export async function inboundAudioPackets(page: Page): Promise<number[]> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs ?? [];
+    const out: number[] = [];
+    for (const pc of pcs) {
+      if (pc.connectionState === "closed") continue;
+      const stats = await pc.getStats();
+      stats.forEach((s: { type: string; kind?: string; packetsReceived?: number }) => {
+        if (s.type === "inbound-rtp" && s.kind === "audio") out.push(s.packetsReceived ?? 0);
+      });
+    }
+    return out;
+  });
+}
+
+/** Waits until `count` inbound audio streams exist and every one of them is growing. */
+export async function expectRemoteAudioFlowing(page: Page, count: number): Promise<void> {
+  let first: number[] = [];
+  await expect
+    .poll(async () => {
+      first = await inboundAudioPackets(page);
+      return first.filter((n) => n > 0).length;
+    }, { timeout: 30_000 })
+    .toBe(count);
+  await expect
+    .poll(async () => {
+      const now = await inboundAudioPackets(page);
+      return now.filter((n, i) => n > (first[i] ?? 0)).length;
+    }, { timeout: 15_000 })
+    .toBe(count);
+}

@@ -1,0 +1,74 @@
+import { fileURLToPath } from "node:url";
+import { expect, test } from "@playwright/test";
+import {
+  expectRemoteAudioFlowing,
+  expectRemoteVideosAdvancing,
+  join,
+  remoteTiles,
+  roomName,
+  tileOf,
+  type Person,
+} from "../support/room.js";
+
+test.describe("a four-person room", () => {
+  let people: Person[] = [];
+
+  test.afterEach(async () => {
+    await Promise.all(people.map((p) => p.context.close()));
+    people = [];
+  });
+
+  test("everyone sees and hears everyone; mute, leave and a late joiner are seen by all", async ({ browser }) => {
+    const room = roomName("four");
+    for (const name of ["Ann", "Bob", "Cat", "Dan"]) people.push(await join(browser, room, name));
+
+    for (const p of people) {
+      await expectRemoteVideosAdvancing(p.page, 3);
+      await expectRemoteAudioFlowing(p.page, 3);
+      for (const other of people.filter((o) => o !== p)) {
+        await expect(tileOf(p.page, other.name)).toHaveCount(1);
+      }
+    }
+
+    await people[0]!.page.screenshot({
+      path: fileURLToPath(new URL("../../docs/screenshots/room-4.png", import.meta.url)),
+    });
+
+    // Ann mutes: the three others show her mic-off within 2 s.
+    const ann = people[0]!;
+    await expect(ann.page.getByTestId("toggle-mic")).toHaveAttribute("aria-pressed", "true");
+    await ann.page.getByTestId("toggle-mic").click();
+    await expect(ann.page.getByTestId("toggle-mic")).toHaveAttribute("aria-pressed", "false");
+    for (const p of people.slice(1)) {
+      await expect(tileOf(p.page, "Ann").getByTestId("mic-off")).toBeVisible({ timeout: 2_000 });
+    }
+    await ann.page.getByTestId("toggle-mic").click();
+    for (const p of people.slice(1)) {
+      await expect(tileOf(p.page, "Ann").getByTestId("mic-off")).toHaveCount(0, { timeout: 2_000 });
+    }
+
+    // Dan leaves: gone for the others within 2 s.
+    const dan = people[3]!;
+    await dan.page.getByTestId("leave").click();
+    for (const p of people.slice(0, 3)) {
+      await expect(tileOf(p.page, "Dan")).toHaveCount(0, { timeout: 2_000 });
+      await expect(remoteTiles(p.page)).toHaveCount(2);
+    }
+
+    // Eve joins late and sees the three who are still there.
+    const eve = await join(browser, room, "Eve");
+    people.push(eve);
+    await expectRemoteVideosAdvancing(eve.page, 3);
+    for (const name of ["Ann", "Bob", "Cat"]) await expect(tileOf(eve.page, name)).toHaveCount(1);
+    for (const p of people.slice(0, 3)) await expect(tileOf(p.page, "Eve")).toHaveCount(1);
+  });
+
+  test("a participant whose browser closes disappears for the others within 2 s", async ({ browser }) => {
+    const room = roomName("drop");
+    people.push(await join(browser, room, "Ann"));
+    const bob = await join(browser, room, "Bob");
+    await expect(tileOf(people[0]!.page, "Bob")).toHaveCount(1);
+    await bob.context.close();
+    await expect(tileOf(people[0]!.page, "Bob")).toHaveCount(0, { timeout: 2_000 });
+  });
+});

@@ -39,7 +39,7 @@ export class Publisher {
   constructor(
     private readonly participantId: string,
     private readonly rtc: ServerConfig["rtc"],
-    onListenerError: (event: string, error: unknown) => void,
+    private readonly onListenerError: (event: string, error: unknown) => void,
   ) {
     this.events = new SafeEmitter(onListenerError);
     this.allowedAddresses = new Set(hostAddresses(rtc));
@@ -156,7 +156,7 @@ export class Publisher {
     for (const [mid, t] of wanted) {
       if (this.tracksByMid.has(mid)) continue;
       const id = `${this.participantId}-${randomBytes(4).toString("hex")}`;
-      const track = new ForwardedTrack(id, t.kind, t.source, mid, t.muted, this.rtc.keyframeRequestIntervalMs, () => {});
+      const track = new ForwardedTrack(id, t.kind, t.source, mid, t.muted, this.rtc.keyframeRequestIntervalMs, this.onListenerError);
       this.tracksByMid.set(mid, track);
       const transceiver = this.pc.getTransceivers().find((tr) => tr.mid === mid);
       const receiverTrack = transceiver?.receiver.tracks[0];

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { ErrorCode, type ServerMessage } from "@confab/protocol";
+import { resolveConfig } from "../config/config.js";
+import { UserError } from "../errors.js";
+import { ForwardedTrack } from "../sfu/ForwardedTrack.js";
+import { RoomManager } from "./RoomManager.js";
+
+const config = resolveConfig({ rtc: { announcedIps: ["127.0.0.1"] } });
+const log = pino({ level: "silent" });
+
+function sink() {
+  const messages: ServerMessage[] = [];
+  return { messages, send: (m: ServerMessage) => messages.push(m) };
+}
+
+describe("room lifecycle", () => {
+  it("tells existing participants about a newcomer and the newcomer about them", () => {
+    const rooms = new RoomManager(config, log);
+    const room = rooms.getOrCreate("life");
+    const a = sink();
+    const b = sink();
+    room.join("Ann", a);
+    room.join("Bob", b);
+    const joined = b.messages.find((m) => m.type === "joined");
+    expect(joined?.type === "joined" && joined.participants.map((p) => p.name)).toEqual(["Ann"]);
+    expect(a.messages.some((m) => m.type === "participant.joined" && m.participant.name === "Bob")).toBe(true);
+    rooms.close();
+  });
+
+  it("closing the manager closes every room and refuses new ones", () => {
+    const rooms = new RoomManager(config, log);
+    const room = rooms.getOrCreate("shut");
+    room.join("Ann", sink());
+    rooms.close();
+    rooms.close();
+    expect(room.isClosed).toBe(true);
+    expect(rooms.roomCount).toBe(0);
+    expect(() => rooms.getOrCreate("again")).toThrow(UserError);
+  });
+
+  it("leave is idempotent and drops the room when it empties", () => {
+    const rooms = new RoomManager(config, log);
+    const room = rooms.getOrCreate("idem");
+    const p = room.join("Ann", sink());
+    room.leave(p, "left");
+    room.leave(p, "left");
+    expect(p.isClosed).toBe(true);
+    expect(rooms.get("idem")).toBeUndefined();
+    rooms.close();
+  });
+
+  it("refuses to mute a source that is not published", () => {
+    const rooms = new RoomManager(config, log);
+    const room = rooms.getOrCreate("mute");
+    const p = room.join("Ann", sink());
+    try {
+      room.setMuted(p, "camera", true);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as UserError).code).toBe(ErrorCode.BAD_STATE);
+    }
+    rooms.close();
+  });
+});
+
+describe("ForwardedTrack", () => {
+  it("close() is idempotent, emits close once and drops its sinks", () => {
+    const track = new ForwardedTrack("t1", "video", "camera", "0", false, 500, () => {});
+    let closes = 0;
+    track.events.on("close", () => closes++);
+    track.addSink({ forward: () => {} });
+    expect(track.sinkCount).toBe(1);
+    track.close();
+    track.close();
+    expect(closes).toBe(1);
+    expect(track.sinkCount).toBe(0);
+    track.addSink({ forward: () => {} });
+    expect(track.sinkCount).toBe(0);
+  });
+
+  it("a listener that throws does not stop the others", () => {
+    const errors: unknown[] = [];
+    const track = new ForwardedTrack("t2", "audio", "microphone", "0", false, 500, (_e, err) => errors.push(err));
+    let reached = false;
+    track.events.on("close", () => {
+      throw new Error("listener bug");
+    });
+    track.events.on("close", () => {
+      reached = true;
+    });
+    track.close();
+    expect(reached).toBe(true);
+    expect(errors).toHaveLength(1);
+  });
+});

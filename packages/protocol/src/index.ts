@@ -9,3 +9,4 @@ export * from "./common.js";
 export * from "./client-messages.js";
 export * from "./server-messages.js";
 export * from "./codec.js";
+export * from "./emitter.js";

@@ -1,6 +1,6 @@
 import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from "werift";
 import type { TrackInfo, TrackKind, TrackSource } from "@confab/protocol";
-import { SafeEmitter } from "../util/emitter.js";
+import { SafeEmitter } from "@confab/protocol";
 import { KeyframeThrottle } from "./KeyframeThrottle.js";
 
 /** Receives every RTP packet of a forwarded track. */

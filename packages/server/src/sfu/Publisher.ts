@@ -3,7 +3,7 @@ import { RTCPeerConnection, type RTCTrackEvent } from "werift";
 import { ErrorCode, type IceCandidate, type PublishedTrack } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
-import { SafeEmitter } from "../util/emitter.js";
+import { SafeEmitter } from "@confab/protocol";
 import { ForwardedTrack } from "./ForwardedTrack.js";
 import { candidateAllowed, filterSdpCandidates, hostAddresses, peerConfig } from "./peer-config.js";
 import { mediaSections, sdpProblem } from "./sdp.js";

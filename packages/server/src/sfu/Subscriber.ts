@@ -2,7 +2,7 @@ import { RTCPeerConnection } from "werift";
 import { ErrorCode, type IceCandidate, type SubscribedTrack } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
-import { SafeEmitter } from "../util/emitter.js";
+import { SafeEmitter } from "@confab/protocol";
 import { DownTrack } from "./DownTrack.js";
 import type { ForwardedTrack } from "./ForwardedTrack.js";
 import { sdpProblem } from "./sdp.js";

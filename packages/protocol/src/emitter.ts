@@ -1,3 +1,5 @@
+/* A typed event emitter shared by the server, the browser SDK and the bots (not a wire type, but
+   every side of the protocol dispatches typed events the same way). */
 /**
  * A typed event emitter whose `emit` never throws: a listener's exception is reported to
  * `onListenerError` and the other listeners still run, so application code cannot take down

@@ -1,0 +1,291 @@
+import {
+  SafeEmitter,
+  type IceServer,
+  type ParticipantInfo,
+  type ServerMessage,
+  type TrackSource,
+} from "@confab/protocol";
+import { ClientError } from "./errors.js";
+import { PublishConnection, type LocalTrack } from "./PublishConnection.js";
+import { RoomState, type RemoteMedia, type RemoteParticipant } from "./RoomState.js";
+import { SignalingClient, signalingUrl, type WebSocketFactory } from "./SignalingClient.js";
+import { SubscribeConnection } from "./SubscribeConnection.js";
+
+/** How to reach the server and whom to join as. */
+export interface ConfabRoomOptions {
+  /** The server's http(s) base URL, e.g. `location.origin`. */
+  serverUrl: string;
+  room: string;
+  name: string;
+  /** Defaults to the global `WebSocket`. */
+  WebSocket?: WebSocketFactory;
+  /** Defaults to the global `RTCPeerConnection`. */
+  RTCPeerConnection?: typeof RTCPeerConnection;
+  /** Sent in the handshake for the server's logs. */
+  clientName?: string;
+}
+
+/** The local media to publish when joining; either may be missing (no device, denied). */
+export interface LocalMedia {
+  microphone?: MediaStreamTrack | undefined;
+  camera?: MediaStreamTrack | undefined;
+  /** Sources to start muted. */
+  muted?: Partial<Record<TrackSource, boolean>>;
+}
+
+export type RoomStatus = "new" | "joining" | "joined" | "closed";
+
+export type ConfabRoomEvents = {
+  /** Something visible changed: participants, their tracks or media, local mute state. */
+  change: [];
+  /** A non-fatal problem (the session continues). */
+  error: [ClientError];
+  /** The session is over: by `leave()`/`close()` (no error), or because of `error`. */
+  closed: [error: ClientError | undefined];
+};
+
+/**
+ * A participant's session in one room: signaling, one publishing and one subscribing peer
+ * connection, and the room's state. UI-free: an application renders from `participants()`,
+ * `mediaOf()` and `isMuted()` whenever `change` fires.
+ */
+export class ConfabRoom {
+  readonly events = new SafeEmitter<ConfabRoomEvents>((event, error) =>
+    console.error(`confab: a "${event}" listener threw`, error),
+  );
+  private readonly state = new RoomState();
+  private readonly signaling: SignalingClient;
+  private readonly RTCPeerConnectionImpl: typeof RTCPeerConnection;
+  private publisher: PublishConnection | undefined;
+  private subscriber: SubscribeConnection | undefined;
+  private media = new Map<string, RemoteMedia>();
+  private readonly muted = new Map<TrackSource, boolean>();
+  /** The mute state the server last heard of, per published source. */
+  private readonly announced = new Map<TrackSource, boolean>();
+  private localTracks: LocalTrack[] = [];
+  private selfInfo: ParticipantInfo | undefined;
+  private statusValue: RoomStatus = "new";
+  private pendingJoin: { resolve: () => void; reject: (error: ClientError) => void } | undefined;
+  private pendingLeave: (() => void) | undefined;
+
+  constructor(private readonly options: ConfabRoomOptions) {
+    const WebSocketImpl = options.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketFactory);
+    this.RTCPeerConnectionImpl = options.RTCPeerConnection ?? globalThis.RTCPeerConnection;
+    this.signaling = new SignalingClient(signalingUrl(options.serverUrl), WebSocketImpl, options.clientName);
+    this.signaling.events.on("message", (message) => this.onMessage(message));
+    this.signaling.events.on("close", (_code, _reason, error) => this.finish(error));
+  }
+
+  get status(): RoomStatus {
+    return this.statusValue;
+  }
+
+  /** This participant as the server knows it (after joining). */
+  get self(): ParticipantInfo | undefined {
+    return this.selfInfo;
+  }
+
+  /** Remote participants in the order they joined. */
+  participants(): RemoteParticipant[] {
+    return this.state.participants();
+  }
+
+  /** The received media track of a participant's `source`, once it arrives. */
+  mediaOf(participantId: string, source: TrackSource): MediaStreamTrack | undefined {
+    const info = this.state.trackBySource(participantId, source);
+    return info ? this.media.get(info.id)?.track : undefined;
+  }
+
+  /** Whether a remote participant's `source` is muted or not published at all. */
+  isRemoteOff(participantId: string, source: TrackSource): boolean {
+    const info = this.state.trackBySource(participantId, source);
+    return !info || info.muted;
+  }
+
+  /** Whether the local `source` is muted (or absent). */
+  isMuted(source: TrackSource): boolean {
+    return !this.localTracks.some((t) => t.source === source) || this.muted.get(source) === true;
+  }
+
+  /** Whether a local track of `source` is published. */
+  hasLocal(source: TrackSource): boolean {
+    return this.localTracks.some((t) => t.source === source);
+  }
+
+  /** The RTCPeerConnections of this session (for statistics). */
+  peerConnections(): RTCPeerConnection[] {
+    return [this.publisher?.pc, this.subscriber?.pc].filter((pc): pc is RTCPeerConnection => pc !== undefined);
+  }
+
+  /**
+   * Connects, joins and publishes `local`. Rejects with a ClientError when the server refuses
+   * (e.g. `ROOM_FULL`, `INVALID_NAME`) or cannot be reached; the room is closed then.
+   */
+  async join(local: LocalMedia = {}): Promise<void> {
+    if (this.statusValue !== "new") throw new ClientError("CLOSED", `cannot join from state ${this.statusValue}`);
+    this.statusValue = "joining";
+    if (local.microphone) this.localTracks.push({ source: "microphone", track: local.microphone });
+    if (local.camera) this.localTracks.push({ source: "camera", track: local.camera });
+    for (const { source, track } of this.localTracks) {
+      const muted = local.muted?.[source] === true;
+      this.muted.set(source, muted);
+      track.enabled = !muted;
+    }
+    try {
+      await this.signaling.connect();
+      await new Promise<void>((resolve, reject) => {
+        this.pendingJoin = { resolve, reject };
+        this.signaling.send({ type: "join", room: this.options.room, name: this.options.name });
+      });
+    } catch (error) {
+      this.close();
+      throw error instanceof ClientError ? error : new ClientError("CONNECTION_LOST", String(error), true);
+    }
+  }
+
+  /** Mutes or unmutes a local source; others see it within a round trip. */
+  setMuted(source: TrackSource, muted: boolean): void {
+    const local = this.localTracks.find((t) => t.source === source);
+    if (!local || this.statusValue === "closed") return;
+    local.track.enabled = !muted;
+    this.muted.set(source, muted);
+    this.syncMute(source);
+    this.events.emit("change");
+  }
+
+  /** Leaves the room politely and closes; resolves when done (at most ~1 s). */
+  async leave(): Promise<void> {
+    if (this.statusValue === "closed") return;
+    if (this.signaling.isOpen && this.statusValue === "joined") {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        this.pendingLeave = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        this.signaling.send({ type: "leave" });
+      });
+    }
+    this.close();
+  }
+
+  /** Ends the session at once; idempotent. Local tracks are not stopped (the caller owns them). */
+  close(): void {
+    this.finish(undefined);
+  }
+
+  private finish(error: ClientError | undefined): void {
+    if (this.statusValue === "closed") return;
+    this.statusValue = "closed";
+    this.pendingJoin?.reject(error ?? new ClientError("CLOSED", "the room was closed before joining", true));
+    this.pendingJoin = undefined;
+    this.pendingLeave?.();
+    this.publisher?.close();
+    this.subscriber?.close();
+    this.signaling.close();
+    this.media.clear();
+    this.state.clear();
+    this.events.emit("closed", error);
+    this.events.removeAllListeners();
+  }
+
+  private onMessage(message: ServerMessage): void {
+    switch (message.type) {
+      case "joined":
+        this.onJoined(message.self, message.iceServers);
+        this.state.apply(message);
+        this.events.emit("change");
+        return;
+      case "left":
+        this.pendingLeave?.();
+        return;
+      case "participant.joined":
+      case "participant.left":
+      case "participant.updated":
+      case "track.published":
+      case "track.unpublished":
+      case "track.muted":
+        if (this.state.apply(message)) this.events.emit("change");
+        return;
+      case "sdp":
+        if (message.pc === "subscriber" && message.description.type === "offer") {
+          this.subscriber?.handleOffer(message.description, message.tracks ?? []);
+        } else if (message.pc === "publisher" && message.description.type === "answer") {
+          this.publisher
+            ?.handleAnswer(message.description)
+            .then(() => this.onPublished())
+            .catch((error) => this.reportError("MEDIA_FAILED", `publishing failed: ${String(error)}`));
+        }
+        return;
+      case "ice":
+        if (message.pc === "publisher") void this.publisher?.addRemoteCandidate(message.candidate);
+        else this.subscriber?.addRemoteCandidate(message.candidate);
+        return;
+      case "error":
+        if (this.pendingJoin && message.inReplyTo === "join") {
+          this.pendingJoin.reject(new ClientError(message.code, message.message, true));
+          this.pendingJoin = undefined;
+          return;
+        }
+        this.events.emit("error", new ClientError(message.code, message.message, message.fatal));
+        return;
+      case "welcome":
+        return;
+      default: {
+        const unreachable: never = message;
+        console.warn("confab: unhandled server message", unreachable);
+      }
+    }
+  }
+
+  private onJoined(self: ParticipantInfo, iceServers: IceServer[]): void {
+    this.selfInfo = self;
+    this.statusValue = "joined";
+    const config: RTCConfiguration = { iceServers };
+    this.subscriber = new SubscribeConnection(
+      this.RTCPeerConnectionImpl,
+      config,
+      {
+        answer: (description) => this.signaling.send({ type: "sdp", pc: "subscriber", description }),
+        candidate: (candidate) => this.signaling.send({ type: "ice", pc: "subscriber", candidate }),
+      },
+      (media) => {
+        this.media = new Map(media.map((m) => [m.trackId, m]));
+        this.events.emit("change");
+      },
+      (error) => this.reportError("MEDIA_FAILED", `receiving failed: ${String(error)}`),
+    );
+    if (this.localTracks.length > 0) {
+      this.publisher = new PublishConnection(this.RTCPeerConnectionImpl, config, {
+        offer: (description, tracks) => {
+          for (const t of tracks) this.announced.set(t.source, t.muted);
+          this.signaling.send({ type: "sdp", pc: "publisher", description, tracks });
+        },
+        candidate: (candidate) => this.signaling.send({ type: "ice", pc: "publisher", candidate }),
+      });
+      this.publisher
+        .publish(this.localTracks, (source) => this.muted.get(source) === true)
+        .catch((error) => this.reportError("MEDIA_FAILED", `publishing failed: ${String(error)}`));
+    }
+    this.pendingJoin?.resolve();
+    this.pendingJoin = undefined;
+  }
+
+  /** The server accepted the offer: tell it about mute changes made while it was in flight. */
+  private onPublished(): void {
+    for (const source of this.announced.keys()) this.syncMute(source);
+  }
+
+  private syncMute(source: TrackSource): void {
+    const announced = this.announced.get(source);
+    const muted = this.muted.get(source) === true;
+    // Before the answer, the offer's track list carries the state; after it, a `mute` message.
+    if (announced === undefined || announced === muted || !this.publisher?.pc.remoteDescription) return;
+    this.announced.set(source, muted);
+    this.signaling.send({ type: "mute", source, muted });
+  }
+
+  private reportError(code: "MEDIA_FAILED", message: string): void {
+    if (this.statusValue !== "closed") this.events.emit("error", new ClientError(code, message));
+  }
+}

@@ -1,0 +1,98 @@
+import type { ParticipantInfo, ServerMessage, TrackInfo, TrackSource } from "@confab/protocol";
+
+/** A remote participant as the application sees it. */
+export interface RemoteParticipant {
+  readonly id: string;
+  readonly name: string;
+  readonly joinedAt: number;
+  /** Published tracks, by track id. */
+  readonly tracks: ReadonlyMap<string, TrackInfo>;
+}
+
+/** The received media of one remote track, once its section of the subscriber connection exists. */
+export interface RemoteMedia {
+  readonly participantId: string;
+  readonly trackId: string;
+  readonly track: MediaStreamTrack;
+}
+
+/**
+ * The room as known from signaling: who is there and what they publish. Pure state (no I/O), so
+ * the ordering rules are unit-tested without a browser.
+ */
+export class RoomState {
+  private readonly byId = new Map<string, RemoteParticipant>();
+  selfId: string | undefined;
+
+  /** Participants in the order they joined. */
+  participants(): RemoteParticipant[] {
+    return [...this.byId.values()].sort((a, b) => a.joinedAt - b.joinedAt || a.id.localeCompare(b.id));
+  }
+
+  get(id: string): RemoteParticipant | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The track `source` of a participant, if published. */
+  trackBySource(participantId: string, source: TrackSource): TrackInfo | undefined {
+    const p = this.byId.get(participantId);
+    if (!p) return undefined;
+    for (const t of p.tracks.values()) if (t.source === source) return t;
+    return undefined;
+  }
+
+  /**
+   * Applies a room message; returns whether the state changed. Messages about unknown
+   * participants (e.g. a late `track.muted` after `participant.left`) are ignored.
+   */
+  apply(message: ServerMessage): boolean {
+    switch (message.type) {
+      case "joined":
+        this.byId.clear();
+        this.selfId = message.self.id;
+        for (const p of message.participants) this.put(p);
+        return true;
+      case "participant.joined":
+      case "participant.updated":
+        if (message.participant.id === this.selfId) return false;
+        this.put(message.participant);
+        return true;
+      case "participant.left":
+        return this.byId.delete(message.participantId);
+      case "track.published":
+        return this.updateTracks(message.participantId, (tracks) => tracks.set(message.track.id, message.track));
+      case "track.unpublished":
+        return this.updateTracks(message.participantId, (tracks) => tracks.delete(message.trackId));
+      case "track.muted":
+        return this.updateTracks(message.participantId, (tracks) => {
+          const t = tracks.get(message.trackId);
+          if (t) tracks.set(t.id, { ...t, muted: message.muted });
+        });
+      default:
+        return false;
+    }
+  }
+
+  clear(): void {
+    this.byId.clear();
+  }
+
+  private put(info: ParticipantInfo): void {
+    this.byId.set(info.id, {
+      id: info.id,
+      name: info.name,
+      joinedAt: info.joinedAt,
+      tracks: new Map(info.tracks.map((t) => [t.id, t])),
+    });
+  }
+
+  /** Replaces a participant with a copy whose tracks were edited (snapshots stay immutable). */
+  private updateTracks(participantId: string, edit: (tracks: Map<string, TrackInfo>) => unknown): boolean {
+    const p = this.byId.get(participantId);
+    if (!p) return false;
+    const tracks = new Map(p.tracks);
+    edit(tracks);
+    this.byId.set(participantId, { ...p, tracks });
+    return true;
+  }
+}

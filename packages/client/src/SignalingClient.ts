@@ -1,0 +1,160 @@
+import {
+  CloseCode,
+  PROTOCOL_VERSION,
+  SIGNALING_PATH,
+  SafeEmitter,
+  decodeServerMessage,
+  encodeMessage,
+  type ClientMessageInput,
+  type ServerMessage,
+} from "@confab/protocol";
+import { ClientError } from "./errors.js";
+
+/** The part of the WebSocket API the client uses (browser `WebSocket` or the `ws` package). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** A WebSocket constructor. */
+export type WebSocketFactory = new (url: string) => WebSocketLike;
+
+/** Maps each server message type to its message. */
+export type ServerMessageOf<T extends ServerMessage["type"]> = Extract<ServerMessage, { type: T }>;
+
+export type SignalingEvents = {
+  /** Every valid message from the server, after the handshake. */
+  message: [ServerMessage];
+  /** The connection is gone; `error` says why when it was not a normal close. */
+  close: [code: number, reason: string, error: ClientError | undefined];
+};
+
+const OPEN = 1;
+
+/** Turns an http(s) page origin or base URL into the signaling WebSocket URL. */
+export function signalingUrl(base: string): string {
+  const url = new URL(SIGNALING_PATH, base);
+  url.protocol = url.protocol === "https:" || url.protocol === "wss:" ? "wss:" : "ws:";
+  return url.toString();
+}
+
+/**
+ * One signaling connection: opens the socket, performs the versioned handshake, then validates
+ * every server message with the shared protocol schemas before handing it on.
+ */
+export class SignalingClient {
+  readonly events = new SafeEmitter<SignalingEvents>((event, error) =>
+    console.error(`confab: a "${event}" listener threw`, error),
+  );
+  private socket: WebSocketLike | undefined;
+  private closed = false;
+  serverVersion: string | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly WebSocketImpl: WebSocketFactory,
+    private readonly clientName = "confab-client/0.1.0",
+  ) {}
+
+  /** Opens the socket and completes the handshake; rejects with a ClientError on failure. */
+  connect(timeoutMs = 10_000): Promise<void> {
+    if (this.closed) return Promise.reject(new ClientError("CLOSED", "signaling client is closed", true));
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (error?: ClientError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+      const timer = setTimeout(() => {
+        settle(new ClientError("CONNECTION_LOST", "the server did not answer in time", true));
+        this.close();
+      }, timeoutMs);
+      let socket: WebSocketLike;
+      try {
+        socket = new this.WebSocketImpl(this.url);
+      } catch (error) {
+        settle(new ClientError("CONNECTION_LOST", `cannot open ${this.url}: ${String(error)}`, true));
+        return;
+      }
+      this.socket = socket;
+      socket.onopen = () => this.sendRaw({ type: "hello", protocolVersion: PROTOCOL_VERSION, client: this.clientName });
+      socket.onerror = () => undefined; // a close event always follows
+      socket.onclose = (event) => {
+        const error =
+          event.code === CloseCode.NORMAL
+            ? undefined
+            : new ClientError("CONNECTION_LOST", `signaling closed (${event.code}${event.reason ? `: ${event.reason}` : ""})`, true);
+        settle(error ?? new ClientError("CONNECTION_LOST", "signaling closed during the handshake", true));
+        this.finish(event.code, event.reason, error);
+      };
+      socket.onmessage = (event) => {
+        if (typeof event.data !== "string") return;
+        const decoded = decodeServerMessage(event.data);
+        if (!decoded.ok) {
+          console.warn(`confab: ignoring an invalid server message: ${decoded.message}`);
+          return;
+        }
+        const message = decoded.message;
+        if (!settled) {
+          if (message.type === "welcome") {
+            this.serverVersion = message.serverVersion;
+            settle();
+          } else if (message.type === "error") {
+            settle(new ClientError(message.code, message.message, true));
+          }
+          return;
+        }
+        this.events.emit("message", message);
+      };
+    });
+  }
+
+  /** Sends a message; returns false when the connection is not open. */
+  send(message: ClientMessageInput): boolean {
+    return this.sendRaw(message);
+  }
+
+  /** Closes the connection; idempotent. */
+  close(code: number = CloseCode.NORMAL, reason = "client closed"): void {
+    if (this.closed) return;
+    const socket = this.socket;
+    if (socket && socket.readyState <= OPEN) {
+      try {
+        socket.close(code, reason);
+      } catch {
+        // Already closing.
+      }
+    }
+    this.finish(code, reason, undefined);
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.socket?.readyState === OPEN;
+  }
+
+  private sendRaw(message: ClientMessageInput): boolean {
+    if (this.closed || !this.socket || this.socket.readyState !== OPEN) return false;
+    this.socket.send(encodeMessage(message));
+    return true;
+  }
+
+  private finish(code: number, reason: string, error: ClientError | undefined): void {
+    if (this.closed && !this.socket) return;
+    this.closed = true;
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) {
+      socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+    }
+    this.events.emit("close", code, reason, error);
+    this.events.removeAllListeners();
+  }
+}

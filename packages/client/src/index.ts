@@ -1,0 +1,10 @@
+/**
+ * @packageDocumentation
+ * Confab browser SDK: connect to a Confab server, join a room, publish the microphone and
+ * camera, receive everyone else. No UI; `packages/web` renders it.
+ */
+export { ConfabRoom, type ConfabRoomOptions, type ConfabRoomEvents, type LocalMedia, type RoomStatus } from "./ConfabRoom.js";
+export { ClientError, type ClientErrorCode } from "./errors.js";
+export { RoomState, type RemoteParticipant, type RemoteMedia } from "./RoomState.js";
+export { SignalingClient, signalingUrl, type WebSocketLike, type WebSocketFactory } from "./SignalingClient.js";
+export type { LocalTrack } from "./PublishConnection.js";

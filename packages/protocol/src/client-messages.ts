@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  ChatText,
   DisplayName,
   IceCandidate,
   PeerRole,
@@ -7,6 +8,8 @@ import {
   SessionDescription,
   TrackKind,
   TrackSource,
+  ReactionEmoji,
+  ViewedTrack,
 } from "./common.js";
 
 /** First message on every connection. */
@@ -61,6 +64,33 @@ export const MuteMessage = z.object({
   muted: z.boolean(),
 });
 
+/** Send a chat message to the room; everyone (the sender too) receives it as `chat`. */
+export const ChatSendMessage = z.object({
+  type: z.literal("chat"),
+  text: ChatText,
+});
+
+/** Raise or lower one's hand; the room sees it in `participant.updated`. */
+export const HandMessage = z.object({
+  type: z.literal("hand"),
+  raised: z.boolean(),
+});
+
+/** Send a short-lived emoji reaction to the room. */
+export const ReactionSendMessage = z.object({
+  type: z.literal("reaction"),
+  emoji: ReactionEmoji,
+});
+
+/**
+ * Which remote video tracks the client shows, and at what size. The SFU forwards only these
+ * (other video is paused; audio always flows). Until the first `view`, all video is forwarded.
+ */
+export const ViewMessage = z.object({
+  type: z.literal("view"),
+  tracks: z.array(ViewedTrack).max(256),
+});
+
 /** Every message a client may send. */
 export const ClientMessage = z.discriminatedUnion("type", [
   HelloMessage,
@@ -69,6 +99,10 @@ export const ClientMessage = z.discriminatedUnion("type", [
   ClientSdpMessage,
   ClientIceMessage,
   MuteMessage,
+  ChatSendMessage,
+  HandMessage,
+  ReactionSendMessage,
+  ViewMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage["type"];
@@ -82,4 +116,8 @@ export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = [
   "sdp",
   "ice",
   "mute",
+  "chat",
+  "hand",
+  "reaction",
+  "view",
 ];

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MAX_DISPLAY_NAME_LENGTH, ROOM_NAME_PATTERN } from "./constants.js";
+import { MAX_CHAT_LENGTH, MAX_DISPLAY_NAME_LENGTH, REACTION_EMOJI, ROOM_NAME_PATTERN } from "./constants.js";
 
 /** A room name as it appears in `/<room>`. */
 export const RoomName = z.string().regex(ROOM_NAME_PATTERN, "room name must match [A-Za-z0-9_-]{1,64}");
@@ -47,6 +47,8 @@ export const ParticipantInfo = z.object({
   name: z.string(),
   joinedAt: z.number().int().nonnegative(),
   tracks: z.array(TrackInfo),
+  /** Whether the participant's hand is raised. */
+  handRaised: z.boolean().default(false),
 });
 export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
 
@@ -78,3 +80,46 @@ export const IceServer = z.object({
   credential: z.string().optional(),
 });
 export type IceServer = z.infer<typeof IceServer>;
+
+/**
+ * Chat text: control characters other than line breaks and tabs are removed, runs of blank
+ * lines folded, and the result trimmed. Clients render it as text (links made clickable by
+ * building elements, never by injecting HTML).
+ */
+export const ChatText = z
+  .string()
+  .max(MAX_CHAT_LENGTH * 4)
+  .transform((s) => normalizeChatText(s))
+  .pipe(z.string().min(1, "message is empty").max(MAX_CHAT_LENGTH, `message is longer than ${MAX_CHAT_LENGTH} characters`));
+
+/** Removes control and format characters except newline and tab, folds blank lines, trims. */
+export function normalizeChatText(raw: string): string {
+  return raw
+    .replace(/\r\n?/g, "\n")
+    .replace(/[^\P{Cc}\n\t]|[\p{Cf}\p{Zl}\p{Zp}]/gu, "")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+}
+
+/** One chat message as stored and broadcast. */
+export const ChatEntry = z.object({
+  id: Id,
+  participantId: Id,
+  /** The sender's display name when it was sent (they may have left since). */
+  name: z.string(),
+  text: z.string(),
+  /** Server time, ms since the epoch. */
+  sentAt: z.number().int().nonnegative(),
+});
+export type ChatEntry = z.infer<typeof ChatEntry>;
+
+export const ReactionEmoji = z.enum(REACTION_EMOJI);
+export type ReactionEmoji = z.infer<typeof ReactionEmoji>;
+
+/** A remote video track the client shows, and at what size (CSS pixels × devicePixelRatio). */
+export const ViewedTrack = z.object({
+  trackId: Id,
+  width: z.number().int().min(0).max(7680),
+  height: z.number().int().min(0).max(4320),
+});
+export type ViewedTrack = z.infer<typeof ViewedTrack>;

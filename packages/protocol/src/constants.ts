@@ -13,6 +13,15 @@ export const MAX_SIGNAL_FRAME_BYTES = 256 * 1024;
 /** WebSocket path of the signaling endpoint. */
 export const SIGNALING_PATH = "/ws";
 
+/** Longest chat message, in characters (after normalization). */
+export const MAX_CHAT_LENGTH = 2000;
+
+/** Chat messages a room keeps for people who join later (the in-memory store's bound). */
+export const CHAT_HISTORY_LIMIT = 200;
+
+/** The reactions a participant can send (a fixed set: no free text rides on this path). */
+export const REACTION_EMOJI = ["👍", "👏", "😂", "❤️", "🎉", "😮"] as const;
+
 /**
  * WebSocket close codes used by the server (4000–4999 is the private-use range, RFC 6455 §7.4.2).
  */

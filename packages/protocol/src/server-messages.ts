@@ -1,10 +1,12 @@
 import { z } from "zod";
 import {
+  ChatEntry,
   Id,
   IceCandidate,
   IceServer,
   ParticipantInfo,
   PeerRole,
+  ReactionEmoji,
   SessionDescription,
   TrackInfo,
 } from "./common.js";
@@ -24,6 +26,10 @@ export const JoinedMessage = z.object({
   self: ParticipantInfo,
   participants: z.array(ParticipantInfo),
   iceServers: z.array(IceServer),
+  /** The room's earlier chat messages, oldest first. */
+  chat: z.array(ChatEntry).default([]),
+  /** The current active speaker, if anyone is speaking. */
+  speaker: Id.nullable().default(null),
 });
 
 /** Answer to `leave`. */
@@ -89,6 +95,25 @@ export const ServerIceMessage = z.object({
   candidate: IceCandidate.nullable(),
 });
 
+/** A chat message, sent to everyone in the room including its sender. */
+export const ChatBroadcastMessage = z.object({
+  type: z.literal("chat"),
+  message: ChatEntry,
+});
+
+/** Someone sent a reaction (to everyone, the sender included). */
+export const ReactionBroadcastMessage = z.object({
+  type: z.literal("reaction"),
+  participantId: Id,
+  emoji: ReactionEmoji,
+});
+
+/** The dominant speaker changed (`null`: nobody is speaking). */
+export const SpeakerMessage = z.object({
+  type: z.literal("speaker"),
+  participantId: Id.nullable(),
+});
+
 /** A typed error. `fatal` means the server closes the connection right after. */
 export const ErrorMessage = z.object({
   type: z.literal("error"),
@@ -113,6 +138,9 @@ export const ServerMessage = z.discriminatedUnion("type", [
   ServerSdpMessage,
   ServerIceMessage,
   ErrorMessage,
+  ChatBroadcastMessage,
+  ReactionBroadcastMessage,
+  SpeakerMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage["type"];

@@ -7,6 +7,7 @@ import type { ServerConfig } from "./config/config.js";
 import { createApp } from "./http/app.js";
 import { createMetrics } from "./http/metrics.js";
 import { loadTls } from "./http/tls.js";
+import { MemoryChatStore } from "./room/ChatStore.js";
 import { RoomManager } from "./room/RoomManager.js";
 import { SignalingServer } from "./signaling/SignalingServer.js";
 
@@ -42,7 +43,7 @@ function urlOf(scheme: string, app: FastifyInstance): string {
 /** Starts HTTP (and HTTPS) with the web app, signaling and the SFU. */
 export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? pino({ level: config.logLevel });
-  const rooms = new RoomManager(config, log);
+  const rooms = new RoomManager(config, log, new MemoryChatStore(config.rooms.chatHistorySize));
   const signaling = new SignalingServer(config, rooms, SERVER_VERSION, log);
   const metrics = createMetrics(rooms, () => signaling.connectionCount);
 

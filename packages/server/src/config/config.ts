@@ -1,4 +1,4 @@
-import { MAX_SIGNAL_FRAME_BYTES } from "@confab/protocol";
+import { CHAT_HISTORY_LIMIT, MAX_SIGNAL_FRAME_BYTES } from "@confab/protocol";
 
 /**
  * Every tunable of the server in one place, with safe defaults. Each field can be overridden
@@ -39,12 +39,18 @@ export interface ServerConfig {
     maxInvalidMessages: number;
     /** Messages per second a connection may send (burst = this value). */
     maxMessagesPerSecond: number;
+    /** Chat messages per second one participant may send (burst = this value). */
+    maxChatPerSecond: number;
+    /** Reactions per second one participant may send (burst = this value). */
+    maxReactionsPerSecond: number;
   };
   rooms: {
     /** Most participants in one room (`MAX_PARTICIPANTS`). */
     maxParticipants: number;
     /** Most rooms on this server (`MAX_ROOMS`). */
     maxRooms: number;
+    /** Chat messages a room keeps for late joiners (`CHAT_HISTORY`). */
+    chatHistorySize: number;
   };
   rtc: {
     /**
@@ -79,10 +85,13 @@ export const defaultConfig: ServerConfig = {
     heartbeatTimeoutMs: 1_800,
     maxInvalidMessages: 20,
     maxMessagesPerSecond: 50,
+    maxChatPerSecond: 3,
+    maxReactionsPerSecond: 4,
   },
   rooms: {
     maxParticipants: 100,
     maxRooms: 1_000,
+    chatHistorySize: CHAT_HISTORY_LIMIT,
   },
   rtc: {
     announcedIps: [],

@@ -64,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     rooms: {
       maxParticipants: int(env, "MAX_PARTICIPANTS", d.rooms.maxParticipants, 1, 10_000),
       maxRooms: int(env, "MAX_ROOMS", d.rooms.maxRooms, 1, 1_000_000),
+      chatHistorySize: int(env, "CHAT_HISTORY", d.rooms.chatHistorySize, 0, 100_000),
     },
     rtc: {
       announcedIps: list(env, "RTC_ANNOUNCED_IPS"),

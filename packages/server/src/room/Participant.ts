@@ -16,6 +16,7 @@ export class Participant {
   readonly publisher: Publisher;
   readonly subscriber: Subscriber;
   readonly joinedAt = Date.now();
+  handRaised = false;
   private closed = false;
 
   constructor(
@@ -41,6 +42,7 @@ export class Participant {
       name: this.name,
       joinedAt: this.joinedAt,
       tracks: this.publisher.tracks.map((t) => t.info),
+      handRaised: this.handRaised,
     };
   }
 

@@ -1,10 +1,22 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
-import { ErrorCode, type ServerMessage, type TrackSource } from "@confab/protocol";
+import {
+  ErrorCode,
+  type ChatEntry,
+  type ReactionEmoji,
+  type ServerMessage,
+  type TrackSource,
+  type ViewedTrack,
+} from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import type { ForwardedTrack } from "../sfu/ForwardedTrack.js";
+import { ActiveSpeakerDetector } from "./ActiveSpeaker.js";
+import type { ChatStore } from "./ChatStore.js";
 import { Participant, type SignalSink } from "./Participant.js";
+
+/** How often the active speaker is re-evaluated, ms. */
+const SPEAKER_TICK_MS = 100;
 
 /**
  * A room: the participants in it and the routing of every published track to every other
@@ -12,14 +24,22 @@ import { Participant, type SignalSink } from "./Participant.js";
  */
 export class Room {
   private readonly participants = new Map<string, Participant>();
+  private readonly speakers: ActiveSpeakerDetector;
+  private readonly speakerTimer: NodeJS.Timeout;
+  private chatSeq = 0;
   private closed = false;
 
   constructor(
     readonly name: string,
     private readonly config: ServerConfig,
     private readonly log: Logger,
+    private readonly chat: ChatStore,
     private readonly onEmpty: (room: Room) => void,
-  ) {}
+  ) {
+    this.speakers = new ActiveSpeakerDetector((participantId) => this.broadcast({ type: "speaker", participantId }));
+    this.speakerTimer = setInterval(() => this.speakers.tick(), SPEAKER_TICK_MS);
+    this.speakerTimer.unref();
+  }
 
   get size(): number {
     return this.participants.size;
@@ -29,8 +49,12 @@ export class Room {
     return this.closed;
   }
 
-  /** Adds a participant, tells the others, and subscribes it to everything already published. */
-  join(name: string, sink: SignalSink): Participant {
+  /**
+   * Adds a participant, tells the others, and subscribes it to everything already published.
+   * The chat history is read first, so nothing reaches the newcomer before `joined`.
+   */
+  async join(name: string, sink: SignalSink): Promise<Participant> {
+    const chat = this.closed ? [] : await this.chat.history(this.name);
     if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "room is closed");
     if (this.participants.size >= this.config.rooms.maxParticipants) {
       throw new UserError(ErrorCode.ROOM_FULL, `room is full (${this.config.rooms.maxParticipants})`);
@@ -54,6 +78,8 @@ export class Room {
       self: participant.info,
       participants: others.map((p) => p.info),
       iceServers: this.config.rtc.iceServers,
+      chat,
+      speaker: this.speakers.speaker,
     });
     this.broadcast({ type: "participant.joined", participant: participant.info }, id);
     for (const other of others) {
@@ -68,6 +94,7 @@ export class Room {
     if (this.participants.get(participant.id) !== participant) return;
     this.participants.delete(participant.id);
     participant.close();
+    this.speakers.remove(participant.id);
     this.broadcast({ type: "participant.left", participantId: participant.id, reason });
     this.log.info({ participant: participant.id, reason, size: this.participants.size }, "participant left");
     if (this.participants.size === 0) this.close();
@@ -82,6 +109,36 @@ export class Room {
     this.broadcast({ type: "track.muted", participantId: participant.id, trackId: track.id, muted }, participant.id);
   }
 
+  /** Stores a chat message and sends it to everyone, the sender included. */
+  async sendChat(sender: Participant, text: string): Promise<void> {
+    const entry: ChatEntry = {
+      id: `m${Date.now().toString(36)}${(this.chatSeq++).toString(36)}`,
+      participantId: sender.id,
+      name: sender.name,
+      text,
+      sentAt: Date.now(),
+    };
+    await this.chat.append(this.name, entry);
+    this.broadcast({ type: "chat", message: entry });
+  }
+
+  /** Raises or lowers a participant's hand and tells everyone. */
+  setHand(participant: Participant, raised: boolean): void {
+    if (participant.handRaised === raised) return;
+    participant.handRaised = raised;
+    this.broadcast({ type: "participant.updated", participant: participant.info });
+  }
+
+  /** Relays a reaction to everyone, the sender included. */
+  react(participant: Participant, emoji: ReactionEmoji): void {
+    this.broadcast({ type: "reaction", participantId: participant.id, emoji });
+  }
+
+  /** Applies the list of remote videos a participant shows: the rest is paused for it. */
+  setView(participant: Participant, tracks: ViewedTrack[]): void {
+    participant.subscriber.setView(tracks);
+  }
+
   /** Sends a message to everyone in the room except `exceptId`. */
   broadcast(message: ServerMessage, exceptId?: string): void {
     for (const p of this.participants.values()) {
@@ -93,8 +150,10 @@ export class Room {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.speakerTimer);
     for (const p of this.participants.values()) p.close();
     this.participants.clear();
+    this.chat.drop(this.name).catch((error: unknown) => this.log.warn({ err: error }, "dropping chat history failed"));
     this.onEmpty(this);
   }
 
@@ -116,6 +175,11 @@ export class Room {
   }
 
   private onTrackAdded(owner: Participant, track: ForwardedTrack): void {
+    if (track.kind === "audio") {
+      track.onAudioLevel = (dbov) => {
+        if (!track.muted) this.speakers.level(owner.id, dbov);
+      };
+    }
     this.broadcast({ type: "track.published", participantId: owner.id, track: track.info }, owner.id);
     for (const p of this.participants.values()) {
       if (p !== owner) p.subscriber.addTrack(track, owner.id);

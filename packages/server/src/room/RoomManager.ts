@@ -2,6 +2,8 @@ import type { Logger } from "pino";
 import { ErrorCode } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
+import type { ChatStore } from "./ChatStore.js";
+import type { Participant, SignalSink } from "./Participant.js";
 import { Room } from "./Room.js";
 
 /** Owns the rooms of this server: created on first join, dropped when the last person leaves. */
@@ -12,7 +14,23 @@ export class RoomManager {
   constructor(
     private readonly config: ServerConfig,
     private readonly log: Logger,
+    private readonly chat: ChatStore,
   ) {}
+
+  /**
+   * Joins `room` as `name`, creating the room if needed. If the room closes while the join is
+   * reading its history (its last participant left), the join goes to a fresh room.
+   */
+  async join(roomName: string, name: string, sink: SignalSink): Promise<{ room: Room; participant: Participant }> {
+    for (let attempt = 0; ; attempt++) {
+      const room = this.getOrCreate(roomName);
+      try {
+        return { room, participant: await room.join(name, sink) };
+      } catch (error) {
+        if (!room.isClosed || this.closed || attempt >= 2) throw error;
+      }
+    }
+  }
 
   /** The room called `name`, created if needed. */
   getOrCreate(name: string): Room {
@@ -22,7 +40,7 @@ export class RoomManager {
     if (this.rooms.size >= this.config.rooms.maxRooms) {
       throw new UserError(ErrorCode.ROOM_FULL, "this server has no room for another meeting");
     }
-    const room = new Room(name, this.config, this.log.child({ room: name }), (r) => {
+    const room = new Room(name, this.config, this.log.child({ room: name }), this.chat, (r) => {
       if (this.rooms.get(r.name) === r) this.rooms.delete(r.name);
     });
     this.rooms.set(name, room);

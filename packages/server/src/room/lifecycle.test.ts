@@ -4,6 +4,7 @@ import { ErrorCode, type ServerMessage } from "@confab/protocol";
 import { resolveConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import { ForwardedTrack } from "../sfu/ForwardedTrack.js";
+import { MemoryChatStore } from "./ChatStore.js";
 import { RoomManager } from "./RoomManager.js";
 
 const config = resolveConfig({ rtc: { announcedIps: ["127.0.0.1"] } });
@@ -15,23 +16,23 @@ function sink() {
 }
 
 describe("room lifecycle", () => {
-  it("tells existing participants about a newcomer and the newcomer about them", () => {
-    const rooms = new RoomManager(config, log);
+  it("tells existing participants about a newcomer and the newcomer about them", async () => {
+    const rooms = new RoomManager(config, log, new MemoryChatStore(10));
     const room = rooms.getOrCreate("life");
     const a = sink();
     const b = sink();
-    room.join("Ann", a);
-    room.join("Bob", b);
+    await room.join("Ann", a);
+    await room.join("Bob", b);
     const joined = b.messages.find((m) => m.type === "joined");
     expect(joined?.type === "joined" && joined.participants.map((p) => p.name)).toEqual(["Ann"]);
     expect(a.messages.some((m) => m.type === "participant.joined" && m.participant.name === "Bob")).toBe(true);
     rooms.close();
   });
 
-  it("closing the manager closes every room and refuses new ones", () => {
-    const rooms = new RoomManager(config, log);
+  it("closing the manager closes every room and refuses new ones", async () => {
+    const rooms = new RoomManager(config, log, new MemoryChatStore(10));
     const room = rooms.getOrCreate("shut");
-    room.join("Ann", sink());
+    await room.join("Ann", sink());
     rooms.close();
     rooms.close();
     expect(room.isClosed).toBe(true);
@@ -39,10 +40,10 @@ describe("room lifecycle", () => {
     expect(() => rooms.getOrCreate("again")).toThrow(UserError);
   });
 
-  it("leave is idempotent and drops the room when it empties", () => {
-    const rooms = new RoomManager(config, log);
+  it("leave is idempotent and drops the room when it empties", async () => {
+    const rooms = new RoomManager(config, log, new MemoryChatStore(10));
     const room = rooms.getOrCreate("idem");
-    const p = room.join("Ann", sink());
+    const p = await room.join("Ann", sink());
     room.leave(p, "left");
     room.leave(p, "left");
     expect(p.isClosed).toBe(true);
@@ -50,10 +51,10 @@ describe("room lifecycle", () => {
     rooms.close();
   });
 
-  it("refuses to mute a source that is not published", () => {
-    const rooms = new RoomManager(config, log);
+  it("refuses to mute a source that is not published", async () => {
+    const rooms = new RoomManager(config, log, new MemoryChatStore(10));
     const room = rooms.getOrCreate("mute");
-    const p = room.join("Ann", sink());
+    const p = await room.join("Ann", sink());
     try {
       room.setMuted(p, "camera", true);
       expect.unreachable();
@@ -65,7 +66,7 @@ describe("room lifecycle", () => {
 });
 
 describe("ForwardedTrack", () => {
-  it("close() is idempotent, emits close once and drops its sinks", () => {
+  it("close() is idempotent, emits close once and drops its sinks", async () => {
     const track = new ForwardedTrack("t1", "video", "camera", "0", false, 500, () => {});
     let closes = 0;
     track.events.on("close", () => closes++);
@@ -79,7 +80,7 @@ describe("ForwardedTrack", () => {
     expect(track.sinkCount).toBe(0);
   });
 
-  it("a listener that throws does not stop the others", () => {
+  it("a listener that throws does not stop the others", async () => {
     const errors: unknown[] = [];
     const track = new ForwardedTrack("t2", "audio", "microphone", "0", false, 500, (_e, err) => errors.push(err));
     let reached = false;

@@ -3,6 +3,10 @@ import { RtcpPayloadSpecificFeedback, type RTCRtpTransceiver, type RtpPacket } f
 /** Feedback message type of a Full Intra Request (RFC 5104 §4.3.1). */
 const FIR_FMT = 4;
 import type { ForwardedTrack, RtpSink } from "./ForwardedTrack.js";
+import { isVp8KeyframeStart } from "./vp8.js";
+
+/** RTP clock rate of video, Hz. */
+const VIDEO_CLOCK_RATE = 90_000;
 
 /**
  * One forwarded track as sent to one subscriber (mediasoup's Consumer): writes RTP into the
@@ -11,6 +15,12 @@ import type { ForwardedTrack, RtpSink } from "./ForwardedTrack.js";
  */
 export class DownTrack implements RtpSink {
   private closed = false;
+  private paused = false;
+  private pausedAt = 0;
+  /** After a resume, video restarts at a keyframe so the receiver can decode at once. */
+  private awaitingKeyframe = false;
+  /** The size the receiver shows this video at (for layer selection). */
+  viewSize: { width: number; height: number } | undefined;
   private readonly unsubscribers: (() => void)[] = [];
 
   constructor(
@@ -37,8 +47,35 @@ export class DownTrack implements RtpSink {
     return this.transceiver.mid ?? undefined;
   }
 
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * Stops or resumes forwarding (the receiver does not show this video). On resume the
+   * stream continues without a sequence gap (so the receiver does not NACK what it never
+   * needed) and restarts at a keyframe.
+   */
+  setPaused(paused: boolean): void {
+    if (this.closed || paused === this.paused) return;
+    this.paused = paused;
+    if (paused) {
+      this.pausedAt = performance.now();
+      return;
+    }
+    this.awaitingKeyframe = this.track.kind === "video";
+    this.track.requestKeyframe();
+  }
+
   forward(packet: RtpPacket): void {
-    if (this.closed) return;
+    if (this.closed || this.paused) return;
+    if (this.awaitingKeyframe) {
+      if (!isVp8KeyframeStart(packet.payload)) return;
+      this.awaitingKeyframe = false;
+      // Continue sequence numbers from the last sent packet; advance timestamps by the time paused.
+      const step = Math.max(1, Math.round(((performance.now() - this.pausedAt) / 1000) * VIDEO_CLOCK_RATE));
+      this.transceiver.sender.replaceRTP(packet.header, false, step);
+    }
     this.transceiver.sender.sendRtp(packet).catch(() => {
       // The transport is closing; nothing to do for one packet.
     });

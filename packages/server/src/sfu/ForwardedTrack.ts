@@ -14,6 +14,9 @@ export type ForwardedTrackEvents = {
   close: [];
 };
 
+/** RFC 6464 client-to-mixer audio level header extension. */
+export const AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+
 /** Counters shared by all forwarded tracks, read by the metrics endpoint. */
 export const forwardingStats = { packetsIn: 0, packetsOut: 0, keyframeRequests: 0 };
 
@@ -25,6 +28,10 @@ export const forwardingStats = { packetsIn: 0, packetsOut: 0, keyframeRequests: 
 export class ForwardedTrack {
   readonly events: SafeEmitter<ForwardedTrackEvents>;
   muted: boolean;
+  /** The publisher's header extension id for audio levels, if negotiated. */
+  audioLevelExtId: number | undefined;
+  /** Called with each packet's audio level (dBov, 0 loudest … 127 silence). */
+  onAudioLevel: ((dbov: number) => void) | undefined;
   private readonly sinks = new Set<RtpSink>();
   private readonly keyframes: KeyframeThrottle;
   private source?: { track: MediaStreamTrack; receiver: RTCRtpReceiver; unsubscribe: () => void };
@@ -97,6 +104,12 @@ export class ForwardedTrack {
 
   private onRtp(packet: RtpPacket): void {
     forwardingStats.packetsIn++;
+    if (this.onAudioLevel && this.audioLevelExtId !== undefined) {
+      for (const ext of packet.header.extensions) {
+        // RFC 6464 §3: V bit, then the level as 7 bits of -dBov.
+        if (ext.id === this.audioLevelExtId && ext.payload.length > 0) this.onAudioLevel(ext.payload[0]! & 0x7f);
+      }
+    }
     // Header extension ids are negotiated per leg; the downstream sender writes its own.
     packet.header.extensions = [];
     for (const sink of this.sinks) {

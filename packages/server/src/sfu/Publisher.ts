@@ -6,7 +6,8 @@ import { UserError } from "../errors.js";
 import { SafeEmitter } from "@confab/protocol";
 import { ForwardedTrack } from "./ForwardedTrack.js";
 import { candidateAllowed, filterSdpCandidates, hostAddresses, peerConfig } from "./peer-config.js";
-import { mediaSections, sdpProblem } from "./sdp.js";
+import { AUDIO_LEVEL_URI } from "./ForwardedTrack.js";
+import { mediaSections, sdpProblem, type MediaSection } from "./sdp.js";
 
 export type PublisherEvents = {
   /** The answer to the client's offer. */
@@ -136,7 +137,7 @@ export class Publisher {
   }
 
   /** Creates tracks for newly declared sections and removes those no longer sending. */
-  private syncTracks(declared: PublishedTrack[], sections: Map<string, { direction: string }>): void {
+  private syncTracks(declared: PublishedTrack[], sections: Map<string, MediaSection>): void {
     const wanted = new Map(
       declared
         .filter((t) => {
@@ -157,6 +158,7 @@ export class Publisher {
       if (this.tracksByMid.has(mid)) continue;
       const id = `${this.participantId}-${randomBytes(4).toString("hex")}`;
       const track = new ForwardedTrack(id, t.kind, t.source, mid, t.muted, this.rtc.keyframeRequestIntervalMs, this.onListenerError);
+      track.audioLevelExtId = sections.get(mid)?.extmap.get(AUDIO_LEVEL_URI);
       this.tracksByMid.set(mid, track);
       const transceiver = this.pc.getTransceivers().find((tr) => tr.mid === mid);
       const receiverTrack = transceiver?.receiver.tracks[0];

@@ -1,5 +1,5 @@
 import { RTCPeerConnection } from "werift";
-import { ErrorCode, type IceCandidate, type SubscribedTrack } from "@confab/protocol";
+import { ErrorCode, type IceCandidate, type SubscribedTrack, type ViewedTrack } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import { SafeEmitter } from "@confab/protocol";
@@ -24,6 +24,8 @@ export class Subscriber {
   private readonly pc: RTCPeerConnection;
   private readonly downTracks = new Map<string, DownTrack>();
   private readonly allowedAddresses: ReadonlySet<string>;
+  /** The videos the client shows, once it has said (until then every video flows). */
+  private view: Map<string, ViewedTrack> | undefined;
   private awaitingAnswer = false;
   private negotiationQueued = false;
   private closed = false;
@@ -64,6 +66,7 @@ export class Subscriber {
     transceiver.sender.setStreams?.([{ id: participantId } as never]);
     const down = new DownTrack(track, participantId, transceiver);
     this.downTracks.set(track.id, down);
+    this.applyView(down);
     track.events.once("close", () => this.removeTrack(track.id));
     this.scheduleNegotiation();
   }
@@ -81,6 +84,16 @@ export class Subscriber {
       // Already removed by a concurrent close.
     }
     this.scheduleNegotiation();
+  }
+
+  /**
+   * Sets which remote videos the client shows and at what size; other videos are paused for
+   * this subscriber. Unknown track ids are ignored (the track may have just ended).
+   */
+  setView(tracks: readonly ViewedTrack[]): void {
+    if (this.closed) return;
+    this.view = new Map(tracks.map((t) => [t.trackId, t]));
+    for (const down of this.downTracks.values()) this.applyView(down);
   }
 
   /** Applies the client's answer to the offer in flight. */
@@ -111,6 +124,13 @@ export class Subscriber {
     this.downTracks.clear();
     this.events.removeAllListeners();
     this.pc.close().catch(() => undefined);
+  }
+
+  private applyView(down: DownTrack): void {
+    if (down.track.kind !== "video" || !this.view) return;
+    const viewed = this.view.get(down.track.id);
+    down.viewSize = viewed ? { width: viewed.width, height: viewed.height } : undefined;
+    down.setPaused(!viewed || viewed.width === 0 || viewed.height === 0);
   }
 
   private scheduleNegotiation(): void {

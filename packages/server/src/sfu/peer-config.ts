@@ -2,6 +2,7 @@ import os from "node:os";
 import {
   RTCRtpCodecParameters,
   useAbsSendTime,
+  useAudioLevelIndication,
   useFIR,
   useNACK,
   usePLI,
@@ -84,7 +85,8 @@ export function peerConfig(config: ServerConfig["rtc"]): Partial<PeerConfig> {
     codecs: sfuCodecs(),
     headerExtensions: {
       video: [useSdesMid(), useAbsSendTime()],
-      audio: [useSdesMid(), useAbsSendTime()],
+      // RFC 6464 audio levels feed the active-speaker detector without decrypting payloads.
+      audio: [useSdesMid(), useAbsSendTime(), useAudioLevelIndication()],
     },
     // werift's default STUN server is on the internet; the SFU needs none (it has host
     // candidates the clients can reach, or sits behind a configured TURN).

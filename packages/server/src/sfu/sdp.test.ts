@@ -14,6 +14,9 @@ const offer = [
   "a=ice-pwd:0123456789012345678901",
   "a=fingerprint:sha-256 AA:BB",
   "a=sendonly",
+  "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+  "a=extmap:4/sendonly urn:ietf:params:rtp-hdrext:sdes:mid",
+  "a=extmap:x bogus",
   "a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",
   "a=candidate:2 1 udp 2122260223 192.0.2.2 50000 typ host",
   "m=video 0 UDP/TLS/RTP/SAVPF 96",
@@ -23,10 +26,19 @@ const offer = [
 ].join("\r\n");
 
 describe("mediaSections", () => {
-  it("lists kind, mid and direction, and treats port 0 as inactive", () => {
+  it("lists kind, mid, direction and header extensions, and treats port 0 as inactive", () => {
     expect(mediaSections(offer)).toEqual([
-      { kind: "audio", mid: "0", direction: "sendonly", port: 9 },
-      { kind: "video", mid: "1", direction: "inactive", port: 0 },
+      {
+        kind: "audio",
+        mid: "0",
+        direction: "sendonly",
+        port: 9,
+        extmap: new Map([
+          ["urn:ietf:params:rtp-hdrext:ssrc-audio-level", 1],
+          ["urn:ietf:params:rtp-hdrext:sdes:mid", 4],
+        ]),
+      },
+      { kind: "video", mid: "1", direction: "inactive", port: 0, extmap: new Map() },
     ]);
   });
 

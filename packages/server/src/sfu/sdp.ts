@@ -5,6 +5,8 @@ export interface MediaSection {
   direction: "sendrecv" | "sendonly" | "recvonly" | "inactive";
   /** Port 0 marks a rejected or stopped section (RFC 8843 §7.3). */
   port: number;
+  /** Header extension ids by URI (RFC 8285 `a=extmap`). */
+  extmap: Map<string, number>;
 }
 
 /** Lists the m-sections of an SDP with their mid, kind and direction. Never throws. */
@@ -14,10 +16,16 @@ export function mediaSections(sdp: string): MediaSection[] {
   for (const line of sdp.split(/\r?\n/)) {
     if (line.startsWith("m=")) {
       const [kind = "", port = "0"] = line.slice(2).split(" ");
-      current = { kind, mid: "", direction: "sendrecv", port: Number(port) || 0 };
+      current = { kind, mid: "", direction: "sendrecv", port: Number(port) || 0, extmap: new Map() };
       out.push(current);
     } else if (current) {
       if (line.startsWith("a=mid:")) current.mid = line.slice(6).trim();
+      else if (line.startsWith("a=extmap:")) {
+        // a=extmap:<id>[/<direction>] <uri> [<attributes>]
+        const match = /^a=extmap:(\d+)(?:\/\w+)? (\S+)/.exec(line);
+        const id = Number(match?.[1]);
+        if (match?.[2] && id >= 1 && id <= 255) current.extmap.set(match[2], id);
+      }
       else if (/^a=(sendrecv|sendonly|recvonly|inactive)$/.test(line)) {
         current.direction = line.slice(2) as MediaSection["direction"];
       }

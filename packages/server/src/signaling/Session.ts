@@ -21,7 +21,7 @@ export interface SessionSocket {
   close(code: number, reason: string): void;
 }
 
-type State = "awaiting-hello" | "ready" | "joined" | "closed";
+type State = "awaiting-hello" | "ready" | "joining" | "joined" | "closed";
 
 /**
  * One signaling connection: handshake, then at most one join, then the participant's
@@ -34,6 +34,8 @@ export class Session {
   private room?: Room;
   private participant?: Participant;
   private readonly limiter: RateLimiter;
+  private readonly chatLimiter: RateLimiter;
+  private readonly reactionLimiter: RateLimiter;
   private readonly handshakeTimer: NodeJS.Timeout;
 
   constructor(
@@ -44,6 +46,8 @@ export class Session {
     private log: Logger,
   ) {
     this.limiter = new RateLimiter(config.signaling.maxMessagesPerSecond);
+    this.chatLimiter = new RateLimiter(config.signaling.maxChatPerSecond);
+    this.reactionLimiter = new RateLimiter(config.signaling.maxReactionsPerSecond);
     this.handshakeTimer = setTimeout(() => {
       if (this.state === "awaiting-hello") {
         this.fail(new ProtocolError(ErrorCode.HANDSHAKE_REQUIRED, "no hello within the handshake timeout", CloseCode.TIMEOUT));
@@ -150,6 +154,27 @@ export class Session {
         room.setMuted(participant, message.source, message.muted);
         return;
       }
+      case "chat": {
+        const { room, participant } = this.requireJoined();
+        if (!this.chatLimiter.take()) throw new UserError(ErrorCode.RATE_LIMITED, "too many chat messages; slow down");
+        return room.sendChat(participant, message.text);
+      }
+      case "hand": {
+        const { room, participant } = this.requireJoined();
+        room.setHand(participant, message.raised);
+        return;
+      }
+      case "reaction": {
+        const { room, participant } = this.requireJoined();
+        if (!this.reactionLimiter.take()) throw new UserError(ErrorCode.RATE_LIMITED, "too many reactions; slow down");
+        room.react(participant, message.emoji);
+        return;
+      }
+      case "view": {
+        const { room, participant } = this.requireJoined();
+        room.setView(participant, message.tracks);
+        return;
+      }
       default: {
         const unreachable: never = message;
         throw new UserError(ErrorCode.UNKNOWN_TYPE, `unhandled ${(unreachable as { type: string }).type}`);
@@ -171,13 +196,27 @@ export class Session {
     this.send({ type: "welcome", protocolVersion: PROTOCOL_VERSION, serverVersion: this.serverVersion });
   }
 
-  private onJoin(message: Extract<ClientMessage, { type: "join" }>): void {
-    if (this.state === "joined") throw new UserError(ErrorCode.ALREADY_JOINED, "this connection is already in a room");
-    const room = this.rooms.getOrCreate(message.room);
-    this.participant = room.join(message.name, { send: (m) => this.send(m) });
-    this.room = room;
+  private async onJoin(message: Extract<ClientMessage, { type: "join" }>): Promise<void> {
+    if (this.state === "joined" || this.state === "joining") {
+      throw new UserError(ErrorCode.ALREADY_JOINED, "this connection is already in a room");
+    }
+    this.state = "joining";
+    let joined;
+    try {
+      joined = await this.rooms.join(message.room, message.name, { send: (m) => this.send(m) });
+    } catch (error) {
+      if (this.state === "joining") this.state = "ready";
+      throw error;
+    }
+    if (this.state !== "joining") {
+      // The socket closed while joining: leave at once.
+      joined.room.leave(joined.participant, "disconnected");
+      return;
+    }
+    this.room = joined.room;
+    this.participant = joined.participant;
     this.state = "joined";
-    this.log = this.log.child({ room: room.name, participant: this.participant.id });
+    this.log = this.log.child({ room: joined.room.name, participant: joined.participant.id });
   }
 
   private onLeave(): void {

@@ -1,6 +1,10 @@
 import {
+  CHAT_HISTORY_LIMIT,
   SafeEmitter,
+  type ChatEntry,
   type IceServer,
+  type ReactionEmoji,
+  type ViewedTrack,
   type ParticipantInfo,
   type ServerMessage,
   type TrackSource,
@@ -38,6 +42,12 @@ export type RoomStatus = "new" | "joining" | "joined" | "closed";
 export type ConfabRoomEvents = {
   /** Something visible changed: participants, their tracks or media, local mute state. */
   change: [];
+  /** A chat message arrived (also one's own, as echoed by the server). */
+  chat: [ChatEntry];
+  /** Someone (possibly oneself) sent a reaction. */
+  reaction: [participantId: string, emoji: ReactionEmoji];
+  /** The dominant speaker changed (`null`: nobody is speaking). */
+  speaker: [participantId: string | null];
   /** A non-fatal problem (the session continues). */
   error: [ClientError];
   /** The session is over: by `leave()`/`close()` (no error), or because of `error`. */
@@ -64,6 +74,8 @@ export class ConfabRoom {
   private readonly announced = new Map<TrackSource, boolean>();
   private localTracks: LocalTrack[] = [];
   private selfInfo: ParticipantInfo | undefined;
+  private chat: ChatEntry[] = [];
+  private speakerId: string | null = null;
   private statusValue: RoomStatus = "new";
   private pendingJoin: { resolve: () => void; reject: (error: ClientError) => void } | undefined;
   private pendingLeave: (() => void) | undefined;
@@ -83,6 +95,47 @@ export class ConfabRoom {
   /** This participant as the server knows it (after joining). */
   get self(): ParticipantInfo | undefined {
     return this.selfInfo;
+  }
+
+  /** The room's chat so far (history given at join, then live), oldest first. */
+  chatMessages(): readonly ChatEntry[] {
+    return this.chat;
+  }
+
+  /** The current dominant speaker (possibly oneself), or `null`. */
+  get speaker(): string | null {
+    return this.speakerId;
+  }
+
+  /** Whether one's own hand is raised. */
+  get handRaised(): boolean {
+    return this.selfInfo?.handRaised === true;
+  }
+
+  /** Sends a chat message; it comes back through the `chat` event once the server has it. */
+  sendChat(text: string): boolean {
+    return this.statusValue === "joined" && this.signaling.send({ type: "chat", text });
+  }
+
+  /** Raises or lowers one's hand. */
+  setHand(raised: boolean): void {
+    if (this.statusValue !== "joined" || !this.selfInfo) return;
+    this.selfInfo = { ...this.selfInfo, handRaised: raised };
+    this.signaling.send({ type: "hand", raised });
+    this.events.emit("change");
+  }
+
+  /** Sends a reaction to the room. */
+  sendReaction(emoji: ReactionEmoji): void {
+    if (this.statusValue === "joined") this.signaling.send({ type: "reaction", emoji });
+  }
+
+  /**
+   * Tells the server which remote videos are on screen and at what size; the others are not
+   * sent to this client (audio always is).
+   */
+  setView(tracks: ViewedTrack[]): void {
+    if (this.statusValue === "joined") this.signaling.send({ type: "view", tracks });
   }
 
   /** Remote participants in the order they joined. */
@@ -192,6 +245,8 @@ export class ConfabRoom {
   private onMessage(message: ServerMessage): void {
     switch (message.type) {
       case "joined":
+        this.chat = message.chat.slice(-CHAT_HISTORY_LIMIT);
+        this.speakerId = message.speaker;
         this.onJoined(message.self, message.iceServers);
         this.state.apply(message);
         this.events.emit("change");
@@ -228,6 +283,18 @@ export class ConfabRoom {
           return;
         }
         this.events.emit("error", new ClientError(message.code, message.message, message.fatal));
+        return;
+      case "chat":
+        this.chat = [...this.chat.slice(-(CHAT_HISTORY_LIMIT - 1)), message.message];
+        this.events.emit("chat", message.message);
+        return;
+      case "reaction":
+        this.events.emit("reaction", message.participantId, message.emoji);
+        return;
+      case "speaker":
+        this.speakerId = message.participantId;
+        this.events.emit("speaker", message.participantId);
+        this.events.emit("change");
         return;
       case "welcome":
         return;

@@ -5,6 +5,7 @@ export interface RemoteParticipant {
   readonly id: string;
   readonly name: string;
   readonly joinedAt: number;
+  readonly handRaised: boolean;
   /** Published tracks, by track id. */
   readonly tracks: ReadonlyMap<string, TrackInfo>;
 }
@@ -82,6 +83,7 @@ export class RoomState {
       id: info.id,
       name: info.name,
       joinedAt: info.joinedAt,
+      handRaised: info.handRaised,
       tracks: new Map(info.tracks.map((t) => [t.id, t])),
     });
   }

@@ -1,5 +1,6 @@
 import {
   CHAT_HISTORY_LIMIT,
+  CloseCode,
   SafeEmitter,
   type ChatEntry,
   type IceServer,
@@ -27,7 +28,21 @@ export interface ConfabRoomOptions {
   RTCPeerConnection?: typeof RTCPeerConnection;
   /** Sent in the handshake for the server's logs. */
   clientName?: string;
+  /** How long to keep trying to reconnect after the connection drops, ms (default 60 s; 0: never). */
+  reconnectTimeoutMs?: number;
 }
+
+/** Close codes after which reconnecting cannot help (the server refused this client). */
+const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  CloseCode.NORMAL,
+  CloseCode.TOO_BIG,
+  CloseCode.PROTOCOL_ERROR,
+  CloseCode.HANDSHAKE_REQUIRED,
+  CloseCode.UNSUPPORTED_VERSION,
+]);
+
+/** Delays between reconnection attempts, ms (the last one repeats). */
+const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 
 /** The local media to publish when joining; either may be missing (no device, denied). */
 export interface LocalMedia {
@@ -37,7 +52,11 @@ export interface LocalMedia {
   muted?: Partial<Record<TrackSource, boolean>>;
 }
 
-export type RoomStatus = "new" | "joining" | "joined" | "closed";
+/**
+ * `reconnecting`: the connection dropped and the SDK is rejoining (remote participants are
+ * cleared until it succeeds); `closed` is final.
+ */
+export type RoomStatus = "new" | "joining" | "joined" | "reconnecting" | "closed";
 
 export type ConfabRoomEvents = {
   /** Something visible changed: participants, their tracks or media, local mute state. */
@@ -64,7 +83,9 @@ export class ConfabRoom {
     console.error(`confab: a "${event}" listener threw`, error),
   );
   private readonly state = new RoomState();
-  private readonly signaling: SignalingClient;
+  private signaling: SignalingClient;
+  private readonly WebSocketImpl: WebSocketFactory;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly RTCPeerConnectionImpl: typeof RTCPeerConnection;
   private publisher: PublishConnection | undefined;
   private subscriber: SubscribeConnection | undefined;
@@ -81,11 +102,9 @@ export class ConfabRoom {
   private pendingLeave: (() => void) | undefined;
 
   constructor(private readonly options: ConfabRoomOptions) {
-    const WebSocketImpl = options.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketFactory);
+    this.WebSocketImpl = options.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketFactory);
     this.RTCPeerConnectionImpl = options.RTCPeerConnection ?? globalThis.RTCPeerConnection;
-    this.signaling = new SignalingClient(signalingUrl(options.serverUrl), WebSocketImpl, options.clientName);
-    this.signaling.events.on("message", (message) => this.onMessage(message));
-    this.signaling.events.on("close", (_code, _reason, error) => this.finish(error));
+    this.signaling = this.openSignaling();
   }
 
   get status(): RoomStatus {
@@ -185,11 +204,7 @@ export class ConfabRoom {
       track.enabled = !muted;
     }
     try {
-      await this.signaling.connect();
-      await new Promise<void>((resolve, reject) => {
-        this.pendingJoin = { resolve, reject };
-        this.signaling.send({ type: "join", room: this.options.room, name: this.options.name });
-      });
+      await this.connectAndJoin();
     } catch (error) {
       this.close();
       throw error instanceof ClientError ? error : new ClientError("CONNECTION_LOST", String(error), true);
@@ -227,17 +242,81 @@ export class ConfabRoom {
     this.finish(undefined);
   }
 
+  private openSignaling(): SignalingClient {
+    const client = new SignalingClient(signalingUrl(this.options.serverUrl), this.WebSocketImpl, this.options.clientName);
+    client.events.on("message", (message) => {
+      if (client === this.signaling) this.onMessage(message);
+    });
+    client.events.on("close", (code, _reason, error) => {
+      if (client === this.signaling) this.onSignalingClosed(code, error);
+    });
+    return client;
+  }
+
+  private async connectAndJoin(): Promise<void> {
+    await this.signaling.connect();
+    await new Promise<void>((resolve, reject) => {
+      this.pendingJoin = { resolve, reject };
+      this.signaling.send({ type: "join", room: this.options.room, name: this.options.name });
+    });
+  }
+
+  private onSignalingClosed(code: number, error: ClientError | undefined): void {
+    const canResume = this.statusValue === "joined" && error !== undefined && !FINAL_CLOSE_CODES.has(code);
+    if (canResume && (this.options.reconnectTimeoutMs ?? 60_000) > 0) this.reconnect(error);
+    else if (this.statusValue !== "reconnecting") this.finish(error);
+  }
+
+  /**
+   * The connection dropped: drop the media connections and rejoin with the same local tracks
+   * and mute state, retrying with backoff until the reconnect timeout.
+   */
+  private reconnect(cause: ClientError): void {
+    if (this.statusValue !== "joined") return;
+    this.statusValue = "reconnecting";
+    this.teardownMedia();
+    this.events.emit("change");
+    const deadline = Date.now() + (this.options.reconnectTimeoutMs ?? 60_000);
+    let attempt = 0;
+    const tryOnce = () => {
+      this.reconnectTimer = undefined;
+      if (this.statusValue !== "reconnecting") return;
+      this.signaling.close();
+      this.signaling = this.openSignaling();
+      this.connectAndJoin().catch((error: unknown) => {
+        if (this.statusValue !== "reconnecting") return;
+        const refused = error instanceof ClientError && error.code !== "CONNECTION_LOST";
+        if (refused || Date.now() >= deadline) {
+          this.finish(error instanceof ClientError ? error : cause);
+          return;
+        }
+        const delay = RECONNECT_DELAYS_MS[Math.min(attempt++, RECONNECT_DELAYS_MS.length - 1)]!;
+        this.reconnectTimer = setTimeout(tryOnce, delay);
+      });
+    };
+    this.reconnectTimer = setTimeout(tryOnce, RECONNECT_DELAYS_MS[0]);
+  }
+
+  private teardownMedia(): void {
+    this.publisher?.close();
+    this.subscriber?.close();
+    this.publisher = undefined;
+    this.subscriber = undefined;
+    this.announced.clear();
+    this.media.clear();
+    this.state.clear();
+    this.speakerId = null;
+  }
+
   private finish(error: ClientError | undefined): void {
     if (this.statusValue === "closed") return;
     this.statusValue = "closed";
+    clearTimeout(this.reconnectTimer);
     this.pendingJoin?.reject(error ?? new ClientError("CLOSED", "the room was closed before joining", true));
     this.pendingJoin = undefined;
     this.pendingLeave?.();
-    this.publisher?.close();
-    this.subscriber?.close();
+    this.teardownMedia();
     this.signaling.close();
-    this.media.clear();
-    this.state.clear();
     this.events.emit("closed", error);
     this.events.removeAllListeners();
   }
@@ -322,6 +401,7 @@ export class ConfabRoom {
       },
       (error) => this.reportError("MEDIA_FAILED", `receiving failed: ${String(error)}`),
     );
+    this.watchConnection(this.subscriber.pc);
     if (this.localTracks.length > 0) {
       this.publisher = new PublishConnection(this.RTCPeerConnectionImpl, config, {
         offer: (description, tracks) => {
@@ -330,12 +410,22 @@ export class ConfabRoom {
         },
         candidate: (candidate) => this.signaling.send({ type: "ice", pc: "publisher", candidate }),
       });
+      this.watchConnection(this.publisher.pc);
       this.publisher
         .publish(this.localTracks, (source) => this.muted.get(source) === true)
         .catch((error) => this.reportError("MEDIA_FAILED", `publishing failed: ${String(error)}`));
     }
     this.pendingJoin?.resolve();
     this.pendingJoin = undefined;
+  }
+
+  /** A media connection that fails for good (ICE failed) is rebuilt by rejoining. */
+  private watchConnection(pc: RTCPeerConnection): void {
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState !== "failed" || this.statusValue !== "joined") return;
+      if (pc !== this.publisher?.pc && pc !== this.subscriber?.pc) return;
+      this.reconnect(new ClientError("MEDIA_FAILED", "the media connection failed"));
+    });
   }
 
   /** The server accepted the offer: tell it about mute changes made while it was in flight. */

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { WebSocket } from "ws";
+import { resolveConfig, startServer, type RunningServer } from "@confab/server";
+import { ConfabRoom } from "./ConfabRoom.js";
+import type { WebSocketFactory } from "./SignalingClient.js";
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startServer(
+    resolveConfig({ port: 0, host: "127.0.0.1", httpsPort: 0, webRoot: "/nonexistent", rtc: { announcedIps: ["127.0.0.1"] } }),
+    pino({ level: "silent" }),
+  );
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+/** Node's `ws` as the browser WebSocket, remembering every socket so a test can cut one. */
+function recordingWebSocket() {
+  const sockets: WebSocket[] = [];
+  class Recording extends WebSocket {
+    constructor(url: string) {
+      super(url);
+      sockets.push(this);
+    }
+  }
+  return { sockets, factory: Recording as unknown as WebSocketFactory };
+}
+
+/**
+ * Just enough of RTCPeerConnection for a participant that publishes nothing in an empty room:
+ * the SDK creates its receiving connection, which stays unused.
+ */
+class IdlePeerConnection {
+  onicecandidate: unknown = null;
+  connectionState = "new";
+  addEventListener(): void {}
+  close(): void {}
+}
+
+describe("ConfabRoom reconnection", () => {
+  it("rejoins the room by itself after the connection drops", async () => {
+    const ws = recordingWebSocket();
+    const room = new ConfabRoom({
+      serverUrl: server.httpUrl,
+      room: "flaky",
+      name: "Ann",
+      WebSocket: ws.factory,
+      RTCPeerConnection: IdlePeerConnection as unknown as typeof RTCPeerConnection,
+    });
+    const statuses: string[] = [];
+    room.events.on("change", () => statuses.push(room.status));
+    await room.join();
+    const firstId = room.self?.id;
+    expect(room.status).toBe("joined");
+
+    ws.sockets[0]!.terminate(); // as if the network went away
+    await expect.poll(() => statuses.includes("reconnecting")).toBe(true);
+    await expect.poll(() => room.status, { timeout: 10_000 }).toBe("joined");
+    expect(room.self?.id).not.toBe(firstId);
+    await expect.poll(() => server.rooms.get("flaky")?.size).toBe(1);
+    await room.leave();
+    expect(room.status).toBe("closed");
+  });
+
+  it("gives up with the error once the reconnect timeout passes", async () => {
+    const ws = recordingWebSocket();
+    const other = await startServer(
+      resolveConfig({ port: 0, host: "127.0.0.1", httpsPort: 0, webRoot: "/nonexistent", rtc: { announcedIps: ["127.0.0.1"] } }),
+      pino({ level: "silent" }),
+    );
+    const room = new ConfabRoom({
+      serverUrl: other.httpUrl,
+      room: "gone",
+      name: "Ann",
+      WebSocket: ws.factory,
+      RTCPeerConnection: IdlePeerConnection as unknown as typeof RTCPeerConnection,
+      reconnectTimeoutMs: 1500,
+    });
+    const closed = new Promise((resolve) => room.events.on("closed", (error) => resolve(error)));
+    await room.join();
+    await other.close(); // the server goes away for good
+    expect(await closed).toMatchObject({ code: "CONNECTION_LOST" });
+    expect(room.status).toBe("closed");
+  });
+});

@@ -11,7 +11,7 @@ import {
   type TrackSource,
 } from "@confab/protocol";
 import { ClientError } from "./errors.js";
-import { PublishConnection, type LocalTrack } from "./PublishConnection.js";
+import { PublishConnection } from "./PublishConnection.js";
 import { RoomState, type RemoteMedia, type RemoteParticipant } from "./RoomState.js";
 import { SignalingClient, signalingUrl, type WebSocketFactory } from "./SignalingClient.js";
 import { SubscribeConnection } from "./SubscribeConnection.js";
@@ -93,7 +93,7 @@ export class ConfabRoom {
   private readonly muted = new Map<TrackSource, boolean>();
   /** The mute state the server last heard of, per published source. */
   private readonly announced = new Map<TrackSource, boolean>();
-  private localTracks: LocalTrack[] = [];
+  private readonly localTracks = new Map<TrackSource, MediaStreamTrack>();
   private selfInfo: ParticipantInfo | undefined;
   private chat: ChatEntry[] = [];
   private speakerId: string | null = null;
@@ -176,12 +176,12 @@ export class ConfabRoom {
 
   /** Whether the local `source` is muted (or absent). */
   isMuted(source: TrackSource): boolean {
-    return !this.localTracks.some((t) => t.source === source) || this.muted.get(source) === true;
+    return !this.localTracks.has(source) || this.muted.get(source) === true;
   }
 
   /** Whether a local track of `source` is published. */
   hasLocal(source: TrackSource): boolean {
-    return this.localTracks.some((t) => t.source === source);
+    return this.localTracks.has(source);
   }
 
   /** The RTCPeerConnections of this session (for statistics). */
@@ -196,9 +196,9 @@ export class ConfabRoom {
   async join(local: LocalMedia = {}): Promise<void> {
     if (this.statusValue !== "new") throw new ClientError("CLOSED", `cannot join from state ${this.statusValue}`);
     this.statusValue = "joining";
-    if (local.microphone) this.localTracks.push({ source: "microphone", track: local.microphone });
-    if (local.camera) this.localTracks.push({ source: "camera", track: local.camera });
-    for (const { source, track } of this.localTracks) {
+    if (local.microphone) this.localTracks.set("microphone", local.microphone);
+    if (local.camera) this.localTracks.set("camera", local.camera);
+    for (const [source, track] of this.localTracks) {
       const muted = local.muted?.[source] === true;
       this.muted.set(source, muted);
       track.enabled = !muted;
@@ -213,12 +213,39 @@ export class ConfabRoom {
 
   /** Mutes or unmutes a local source; others see it within a round trip. */
   setMuted(source: TrackSource, muted: boolean): void {
-    const local = this.localTracks.find((t) => t.source === source);
+    const local = this.localTracks.get(source);
     if (!local || this.statusValue === "closed") return;
-    local.track.enabled = !muted;
+    local.enabled = !muted;
     this.muted.set(source, muted);
     this.syncMute(source);
     this.events.emit("change");
+  }
+
+  /**
+   * Starts sending `track` as `source` (e.g. a screen share), or swaps the device of a source
+   * already sent (switching camera or microphone mid-call, no renegotiation). The caller owns
+   * the track; a source added while reconnecting is published after the rejoin.
+   */
+  async publishTrack(source: TrackSource, track: MediaStreamTrack): Promise<void> {
+    if (this.statusValue === "closed") throw new ClientError("CLOSED", "the room is closed");
+    this.localTracks.set(source, track);
+    track.enabled = this.muted.get(source) !== true;
+    this.events.emit("change");
+    await this.publisher?.setTrack(source, track);
+  }
+
+  /** Stops sending `source` (e.g. ends a screen share); others get `track.unpublished`. */
+  async unpublishTrack(source: TrackSource): Promise<void> {
+    if (!this.localTracks.delete(source)) return;
+    this.muted.delete(source);
+    this.announced.delete(source);
+    this.events.emit("change");
+    await this.publisher?.setTrack(source, null);
+  }
+
+  /** The local track sent as `source`, if any. */
+  localTrack(source: TrackSource): MediaStreamTrack | undefined {
+    return this.localTracks.get(source);
   }
 
   /** Leaves the room politely and closes; resolves when done (at most ~1 s). */
@@ -402,19 +429,23 @@ export class ConfabRoom {
       (error) => this.reportError("MEDIA_FAILED", `receiving failed: ${String(error)}`),
     );
     this.watchConnection(this.subscriber.pc);
-    if (this.localTracks.length > 0) {
-      this.publisher = new PublishConnection(this.RTCPeerConnectionImpl, config, {
+    this.publisher = new PublishConnection(
+      this.RTCPeerConnectionImpl,
+      config,
+      {
         offer: (description, tracks) => {
+          this.announced.clear();
           for (const t of tracks) this.announced.set(t.source, t.muted);
           this.signaling.send({ type: "sdp", pc: "publisher", description, tracks });
         },
         candidate: (candidate) => this.signaling.send({ type: "ice", pc: "publisher", candidate }),
-      });
-      this.watchConnection(this.publisher.pc);
-      this.publisher
-        .publish(this.localTracks, (source) => this.muted.get(source) === true)
-        .catch((error) => this.reportError("MEDIA_FAILED", `publishing failed: ${String(error)}`));
-    }
+      },
+      (source) => this.muted.get(source) === true,
+    );
+    this.watchConnection(this.publisher.pc);
+    this.publisher
+      .publish([...this.localTracks].map(([source, track]) => ({ source, track })))
+      .catch((error) => this.reportError("MEDIA_FAILED", `publishing failed: ${String(error)}`));
     this.pendingJoin?.resolve();
     this.pendingJoin = undefined;
   }

@@ -14,19 +14,25 @@ export interface PublishSignals {
 }
 
 /**
- * The upstream connection: this client offers one send-only section per local track; the SFU
- * answers. Tracks are declared by `mid` so the server knows which section is the camera.
+ * The upstream connection: this client offers one send-only section per local source; the
+ * SFU answers. Sections are declared by `mid` so the server knows which one is the camera.
+ * Adding or removing a source renegotiates (one offer in flight at a time); replacing the
+ * device of a published source does not.
  */
 export class PublishConnection {
   readonly pc: RTCPeerConnection;
   private readonly ice: IceQueue;
-  private readonly senders = new Map<TrackSource, RTCRtpSender>();
+  private readonly transceivers = new Map<TrackSource, RTCRtpTransceiver>();
+  private awaitingAnswer = false;
+  private negotiationQueued = false;
   private closed = false;
 
   constructor(
     RTCPeerConnectionImpl: typeof RTCPeerConnection,
     config: RTCConfiguration,
     private readonly signals: PublishSignals,
+    /** Each source's mute state, read when an offer is built. */
+    private readonly isMuted: (source: TrackSource) => boolean,
   ) {
     this.pc = new RTCPeerConnectionImpl({ ...config, bundlePolicy: "max-bundle" });
     this.ice = new IceQueue(this.pc);
@@ -35,37 +41,35 @@ export class PublishConnection {
     };
   }
 
-  /** Adds the tracks and sends the offer; `muted` gives each source's initial state. */
-  async publish(tracks: readonly LocalTrack[], muted: (source: TrackSource) => boolean): Promise<void> {
-    for (const { source, track } of tracks) {
-      if (this.senders.has(source)) continue;
-      const transceiver = this.pc.addTransceiver(track, { direction: "sendonly" });
-      this.senders.set(source, transceiver.sender);
-    }
-    const offer = await this.pc.createOffer();
-    await this.pc.setLocalDescription(offer);
-    if (this.closed) return;
-    const declared: PublishedTrack[] = [];
-    for (const transceiver of this.pc.getTransceivers()) {
-      const track = transceiver.sender.track;
-      const source = [...this.senders].find(([, s]) => s === transceiver.sender)?.[0];
-      if (!track || !source || !transceiver.mid) continue;
-      declared.push({ mid: transceiver.mid, kind: track.kind as "audio" | "video", source, muted: muted(source) });
-    }
-    const local = this.pc.localDescription;
-    if (!local) throw new Error("the browser produced no local description");
-    this.signals.offer({ type: "offer", sdp: local.sdp }, declared);
+  /** Publishes several sources with one offer. */
+  async publish(tracks: readonly LocalTrack[]): Promise<void> {
+    let changed = false;
+    for (const { source, track } of tracks) changed = (await this.attach(source, track)) || changed;
+    if (changed) await this.negotiate();
   }
 
-  /** Whether a track of `source` is being sent. */
+  /**
+   * Sends `track` as `source` (a new device for a published source is swapped in place),
+   * or stops sending `source` when `track` is null.
+   */
+  async setTrack(source: TrackSource, track: MediaStreamTrack | null): Promise<void> {
+    if (this.closed) return;
+    const changed = track ? await this.attach(source, track) : await this.detach(source);
+    if (changed) await this.negotiate();
+  }
+
+  /** Whether `source` is being sent. */
   has(source: TrackSource): boolean {
-    return this.senders.has(source);
+    const t = this.transceivers.get(source);
+    return t !== undefined && t.direction === "sendonly" && t.sender.track !== null;
   }
 
   async handleAnswer(description: SessionDescription): Promise<void> {
     if (this.closed) return;
     await this.pc.setRemoteDescription(description);
     await this.ice.flush();
+    this.awaitingAnswer = false;
+    if (this.negotiationQueued) await this.negotiate();
   }
 
   addRemoteCandidate(candidate: IceCandidate | null): Promise<void> {
@@ -78,5 +82,48 @@ export class PublishConnection {
     this.closed = true;
     this.pc.onicecandidate = null;
     this.pc.close();
+  }
+
+  /** Returns whether the set of sent sections changed (renegotiation needed). */
+  private async attach(source: TrackSource, track: MediaStreamTrack): Promise<boolean> {
+    const existing = this.transceivers.get(source);
+    if (!existing) {
+      this.transceivers.set(source, this.pc.addTransceiver(track, { direction: "sendonly" }));
+      return true;
+    }
+    await existing.sender.replaceTrack(track);
+    if (existing.direction === "sendonly") return false;
+    existing.direction = "sendonly";
+    return true;
+  }
+
+  private async detach(source: TrackSource): Promise<boolean> {
+    const existing = this.transceivers.get(source);
+    if (!existing || existing.direction === "inactive") return false;
+    await existing.sender.replaceTrack(null);
+    existing.direction = "inactive";
+    return true;
+  }
+
+  private async negotiate(): Promise<void> {
+    if (this.closed) return;
+    if (this.awaitingAnswer) {
+      this.negotiationQueued = true;
+      return;
+    }
+    this.negotiationQueued = false;
+    this.awaitingAnswer = true;
+    const offer = await this.pc.createOffer();
+    await this.pc.setLocalDescription(offer);
+    if (this.closed) return;
+    const declared: PublishedTrack[] = [];
+    for (const [source, transceiver] of this.transceivers) {
+      const track = transceiver.sender.track;
+      if (!track || !transceiver.mid || transceiver.direction !== "sendonly") continue;
+      declared.push({ mid: transceiver.mid, kind: track.kind as "audio" | "video", source, muted: this.isMuted(source) });
+    }
+    const local = this.pc.localDescription;
+    if (!local) throw new Error("the browser produced no local description");
+    this.signals.offer({ type: "offer", sdp: local.sdp }, declared);
   }
 }

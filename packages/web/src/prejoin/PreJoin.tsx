@@ -1,0 +1,127 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useI18n } from "../i18n/context.js";
+import { LanguagePicker } from "../app/LanguagePicker.js";
+import { acquire, problemMessage, type DeviceResult } from "../media/devices.js";
+import { MediaToggle } from "../room/MediaToggle.js";
+import { VideoView } from "../room/VideoView.js";
+
+const NAME_KEY = "confab.displayName";
+
+/** What the person chose on the pre-join screen. */
+export interface JoinRequest {
+  name: string;
+  microphone: MediaStreamTrack | undefined;
+  camera: MediaStreamTrack | undefined;
+  micMuted: boolean;
+  cameraMuted: boolean;
+}
+
+interface Props {
+  room: string;
+  joining: boolean;
+  /** Why the last join failed. */
+  error: string | undefined;
+  onJoin: (request: JoinRequest) => void;
+}
+
+/** The lobby: camera preview, name, microphone and camera on/off, join. */
+export function PreJoin({ room, joining, error, onJoin }: Props) {
+  const { t } = useI18n();
+  const nameId = useId();
+  const [name, setName] = useState(() => localStorage.getItem(NAME_KEY) ?? "");
+  const [mic, setMic] = useState<DeviceResult | undefined>();
+  const [camera, setCamera] = useState<DeviceResult | undefined>();
+  const [micOn, setMicOn] = useState(true);
+  const [cameraOn, setCameraOn] = useState(true);
+  const handedOver = useRef(false);
+
+  useEffect(() => {
+    let cancelled = false;
+    const got: MediaStreamTrack[] = [];
+    // Separately, so a denied camera does not cost the microphone.
+    void acquire("audio").then((r) => {
+      if (r.ok) got.push(r.track);
+      if (cancelled) r.ok && r.track.stop();
+      else setMic(r);
+    });
+    void acquire("video").then((r) => {
+      if (r.ok) got.push(r.track);
+      if (cancelled) r.ok && r.track.stop();
+      else setCamera(r);
+    });
+    return () => {
+      cancelled = true;
+      // Tracks handed to the room belong to it now; otherwise release the devices.
+      if (!handedOver.current) for (const track of got) track.stop();
+    };
+  }, []);
+
+  const micTrack = mic?.ok ? mic.track : undefined;
+  const cameraTrack = camera?.ok ? camera.track : undefined;
+  useEffect(() => {
+    if (micTrack) micTrack.enabled = micOn;
+  }, [micTrack, micOn]);
+  useEffect(() => {
+    if (cameraTrack) cameraTrack.enabled = cameraOn;
+  }, [cameraTrack, cameraOn]);
+
+  const ready = mic !== undefined && camera !== undefined;
+  const canJoin = name.trim() !== "" && ready && !joining;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!canJoin) return;
+    localStorage.setItem(NAME_KEY, name.trim());
+    handedOver.current = true;
+    onJoin({ name: name.trim(), microphone: micTrack, camera: cameraTrack, micMuted: !micOn, cameraMuted: !cameraOn });
+  };
+
+  const problems = [
+    mic && !mic.ok ? t(problemMessage("audio", mic.problem), { reason: mic.reason }) : undefined,
+    camera && !camera.ok ? t(problemMessage("video", camera.problem), { reason: camera.reason }) : undefined,
+  ].filter((p): p is string => p !== undefined);
+
+  return (
+    <main className="page prejoin">
+      <section className="prejoin__preview" aria-label={t("prejoin.preview")}>
+        <div className="preview">
+          <VideoView track={cameraOn ? cameraTrack : undefined} mirrored muted />
+          {(!cameraTrack || !cameraOn) && (
+            <div className="preview__off">{ready ? t("prejoin.cameraOffPreview") : t("prejoin.starting")}</div>
+          )}
+          <div className="preview__controls">
+            <MediaToggle kind="microphone" available={micTrack !== undefined} on={micOn} onToggle={() => setMicOn((v) => !v)} />
+            <MediaToggle kind="camera" available={cameraTrack !== undefined} on={cameraOn} onToggle={() => setCameraOn((v) => !v)} />
+          </div>
+        </div>
+        {problems.map((p) => (
+          <p key={p} className="notice" role="alert">
+            {p}
+          </p>
+        ))}
+      </section>
+      <form className="prejoin__form card" onSubmit={submit}>
+        <h1>{t("prejoin.title", { room })}</h1>
+        <label htmlFor={nameId}>{t("prejoin.name.label")}</label>
+        <input
+          id={nameId}
+          data-testid="display-name"
+          value={name}
+          maxLength={64}
+          autoComplete="name"
+          placeholder={t("prejoin.name.placeholder")}
+          onChange={(e) => setName(e.target.value)}
+          autoFocus
+        />
+        {error && (
+          <p className="field-error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" data-testid="join" className="button button--primary button--large" disabled={!canJoin}>
+          {joining ? t("prejoin.joining") : t("prejoin.join")}
+        </button>
+        <LanguagePicker />
+      </form>
+    </main>
+  );
+}

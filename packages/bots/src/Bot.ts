@@ -1,0 +1,239 @@
+import { writeFileSync } from "node:fs";
+import { WebSocket } from "ws";
+import { MediaStreamTrack, RTCPeerConnection, type RTCRtpTransceiver } from "werift";
+import { SignalingClient, signalingUrl, type WebSocketFactory } from "@confab/client";
+import { SafeEmitter, type IceCandidate, type ServerMessage, type SubscribedTrack } from "@confab/protocol";
+import { filterSdpCandidates, peerConfig } from "@confab/server";
+import { writeIvf } from "./media/ivf.js";
+import { AudioPacketSource, VideoPacketSource, loadMedia } from "./MediaSource.js";
+import { ReceivedTrack } from "./ReceivedTrack.js";
+
+/** What a bot publishes. */
+export interface BotPublishOptions {
+  video?: boolean;
+  audio?: boolean;
+  /**
+   * Video packets per second instead of real-time 30 fps: the file is played faster (full
+   * size packets, still valid VP8) to load the SFU at a known packet rate.
+   */
+  packetsPerSecond?: number;
+}
+
+export interface BotOptions {
+  /** The server's http base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  room: string;
+  name: string;
+  publish?: BotPublishOptions;
+  /** Receive the others' media (default true). */
+  subscribe?: boolean;
+}
+
+export type BotEvents = {
+  /** A remote track started arriving. */
+  track: [ReceivedTrack];
+  /** Every valid signaling message. */
+  message: [ServerMessage];
+  closed: [];
+};
+
+/** Bots only ever talk to a server on loopback. */
+const LOOPBACK = new Set(["127.0.0.1"]);
+const rtc = { announcedIps: ["127.0.0.1"], portRange: undefined, iceServers: [], keyframeRequestIntervalMs: 500 };
+const TICK_MS = 10;
+
+/**
+ * A Node participant speaking the real protocol: joins a room, publishes VP8 and Opus from
+ * the fixture files (werift), and counts what it receives of everyone else.
+ */
+export class Bot {
+  readonly events = new SafeEmitter<BotEvents>((event, error) => console.error(`bot: "${event}" listener failed`, error));
+  readonly received = new Map<string, ReceivedTrack>();
+  id: string | undefined;
+  keyframeRequests = 0;
+  videoPacketsSent = 0;
+  private readonly signaling: SignalingClient;
+  private publisher: RTCPeerConnection | undefined;
+  private subscriber: RTCPeerConnection | undefined;
+  private subscriberMids = new Map<string, SubscribedTrack>();
+  private timer: NodeJS.Timeout | undefined;
+  private video: VideoPacketSource | undefined;
+  private audio: AudioPacketSource | undefined;
+  private closed = false;
+
+  constructor(private readonly options: BotOptions) {
+    this.signaling = new SignalingClient(signalingUrl(options.url), WebSocket as unknown as WebSocketFactory, "confab-bot/0.1.0");
+  }
+
+  /** Connects, joins, and starts publishing; resolves once joined and the offer is sent. */
+  async join(): Promise<void> {
+    await this.signaling.connect();
+    this.signaling.events.on("message", (m) => this.onMessage(m));
+    this.signaling.events.on("close", () => this.close());
+    const joined = await new Promise<Extract<ServerMessage, { type: "joined" }>>((resolve, reject) => {
+      const off = this.signaling.events.on("message", (m) => {
+        if (m.type === "joined") resolve(m);
+        else if (m.type === "error" && m.inReplyTo === "join") reject(new Error(`join refused: ${m.code} ${m.message}`));
+        else return;
+        off();
+      });
+      this.signaling.send({ type: "join", room: this.options.room, name: this.options.name });
+    });
+    this.id = joined.self.id;
+    if (this.options.subscribe !== false) this.subscriber = this.createPeer("subscriber");
+    const publish = this.options.publish ?? {};
+    if (publish.video || publish.audio) await this.publish(publish);
+  }
+
+  /** Remote tracks of `kind` received so far. */
+  tracks(kind?: "audio" | "video"): ReceivedTrack[] {
+    return [...this.received.values()].filter((t) => !kind || t.kind === kind);
+  }
+
+  /** Complete video frames received, all remote tracks together. */
+  receivedVideoFrames(): number {
+    return this.tracks("video").reduce((n, t) => n + t.frames, 0);
+  }
+
+  /** Writes what was recorded of a remote video as IVF (30 fps timebase). */
+  saveRecording(track: ReceivedTrack, path: string): number {
+    const frames = track.recorded();
+    writeFileSync(path, writeIvf({ fourcc: "VP80", width: 640, height: 360, timebaseDenominator: 30, timebaseNumerator: 1 }, frames));
+    return frames.length;
+  }
+
+  /** Leaves: stops sending, closes both connections and the socket; idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.signaling.close();
+    await Promise.all([this.publisher?.close(), this.subscriber?.close()].map((p) => p?.catch(() => undefined)));
+    this.events.emit("closed");
+    this.events.removeAllListeners();
+  }
+
+  private createPeer(role: "publisher" | "subscriber"): RTCPeerConnection {
+    const pc = new RTCPeerConnection({ ...peerConfig(rtc), iceAdditionalHostAddresses: ["127.0.0.1"] });
+    pc.onIceCandidate.subscribe((candidate) => {
+      if (this.closed) return;
+      const init = candidate?.toJSON();
+      if (init && !LOOPBACK.has(init.candidate?.split(" ")[4] ?? "")) return;
+      const wire: IceCandidate | null = init
+        ? { candidate: init.candidate ?? "", sdpMid: init.sdpMid ?? null, sdpMLineIndex: init.sdpMLineIndex ?? null }
+        : null;
+      this.signaling.send({ type: "ice", pc: role, candidate: wire });
+    });
+    if (role === "subscriber") {
+      pc.ontrack = ({ track, transceiver }) => this.onRemoteTrack(track, transceiver);
+    }
+    return pc;
+  }
+
+  private async publish(options: BotPublishOptions): Promise<void> {
+    const media = loadMedia();
+    const pc = (this.publisher = this.createPeer("publisher"));
+    const declared: { kind: "audio" | "video"; source: "camera" | "microphone"; transceiver: RTCRtpTransceiver }[] = [];
+    let videoTrack: MediaStreamTrack | undefined;
+    let audioTrack: MediaStreamTrack | undefined;
+    if (options.video) {
+      videoTrack = new MediaStreamTrack({ kind: "video" });
+      const transceiver = pc.addTransceiver(videoTrack, { direction: "sendonly" });
+      transceiver.sender.onPictureLossIndication.subscribe(() => {
+        this.keyframeRequests++;
+        this.video?.requestKeyframe();
+      });
+      declared.push({ kind: "video", source: "camera", transceiver });
+      this.video = new VideoPacketSource(media.video);
+    }
+    if (options.audio) {
+      audioTrack = new MediaStreamTrack({ kind: "audio" });
+      declared.push({ kind: "audio", source: "microphone", transceiver: pc.addTransceiver(audioTrack, { direction: "sendonly" }) });
+      this.audio = new AudioPacketSource(media.audio);
+    }
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    this.signaling.send({
+      type: "sdp",
+      pc: "publisher",
+      description: { type: "offer", sdp: filterSdpCandidates(pc.localDescription!.sdp, LOOPBACK) },
+      tracks: declared.map((d) => ({ mid: d.transceiver.mid!, kind: d.kind, source: d.source, muted: false })),
+    });
+    this.startPacing(videoTrack, audioTrack, options.packetsPerSecond);
+  }
+
+  /** Sends media on a 10 ms clock: 30 fps video (or a packet budget) and 20 ms audio. */
+  private startPacing(video: MediaStreamTrack | undefined, audio: MediaStreamTrack | undefined, pps: number | undefined): void {
+    const start = performance.now();
+    let framesDue = 0;
+    let audioDue = 0;
+    let queue: ReturnType<VideoPacketSource["nextFrame"]> = [];
+    this.timer = setInterval(() => {
+      if (this.publisher?.connectionState !== "connected") return;
+      const elapsed = performance.now() - start;
+      if (video && this.video) {
+        if (pps) {
+          const target = Math.floor((elapsed / 1000) * pps);
+          while (this.videoPacketsSent < target) {
+            if (queue.length === 0) queue = this.video.nextFrame();
+            video.writeRtp(queue.shift()!);
+            this.videoPacketsSent++;
+          }
+        } else {
+          for (; framesDue < Math.floor(elapsed / (1000 / 30)); framesDue++) {
+            for (const packet of this.video.nextFrame()) {
+              video.writeRtp(packet);
+              this.videoPacketsSent++;
+            }
+          }
+        }
+      }
+      if (audio && this.audio) {
+        for (; audioDue < Math.floor(elapsed / 20); audioDue++) audio.writeRtp(this.audio.next());
+      }
+    }, TICK_MS);
+  }
+
+  private onRemoteTrack(track: MediaStreamTrack, transceiver: RTCRtpTransceiver): void {
+    const mid = transceiver.mid;
+    const info = mid ? this.subscriberMids.get(mid) : undefined;
+    const key = mid ?? track.uuid;
+    const received = new ReceivedTrack(info?.participantId ?? "?", info?.trackId ?? key, track.kind === "video" ? "video" : "audio");
+    this.received.set(key, received);
+    track.onReceiveRtp.subscribe((packet) => received.onPacket(packet));
+    this.events.emit("track", received);
+  }
+
+  private onMessage(message: ServerMessage): void {
+    this.events.emit("message", message);
+    if (message.type === "sdp") {
+      const pc = message.pc === "publisher" ? this.publisher : this.subscriber;
+      if (!pc) return;
+      if (message.pc === "subscriber") {
+        for (const t of message.tracks ?? []) this.subscriberMids.set(t.mid, t);
+        void this.answer(pc, message.description.sdp);
+      } else {
+        pc.setRemoteDescription(message.description).catch((e) => console.error("bot: bad answer", e));
+      }
+    } else if (message.type === "ice") {
+      const pc = message.pc === "publisher" ? this.publisher : this.subscriber;
+      if (message.candidate) pc?.addIceCandidate(message.candidate).catch(() => undefined);
+    }
+  }
+
+  private async answer(pc: RTCPeerConnection, sdp: string): Promise<void> {
+    try {
+      await pc.setRemoteDescription({ type: "offer", sdp });
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      if (this.closed) return;
+      this.signaling.send({
+        type: "sdp",
+        pc: "subscriber",
+        description: { type: "answer", sdp: filterSdpCandidates(pc.localDescription!.sdp, LOOPBACK) },
+      });
+    } catch (error) {
+      console.error("bot: subscriber negotiation failed", error);
+    }
+  }
+}

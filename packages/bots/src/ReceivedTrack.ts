@@ -1,0 +1,62 @@
+import type { RtpPacket } from "werift";
+import type { IvfFrame } from "./media/ivf.js";
+import { Vp8FrameAssembler } from "./rtp/vp8.js";
+
+/** Counts what a bot receives of one remote track, and can keep its frames for decoding. */
+export class ReceivedTrack {
+  packets = 0;
+  bytes = 0;
+  frames = 0;
+  keyframes = 0;
+  private readonly sequences = new Set<number>();
+  private cycles = 0;
+  private lastSeq: number | undefined;
+  private readonly assembler: Vp8FrameAssembler | undefined;
+  private recording: IvfFrame[] | undefined;
+
+  constructor(
+    readonly participantId: string,
+    readonly trackId: string,
+    readonly kind: "audio" | "video",
+  ) {
+    if (kind === "video") this.assembler = new Vp8FrameAssembler();
+  }
+
+  /** Distinct packets received (extended sequence numbers, so retransmissions count once). */
+  get distinctPackets(): number {
+    return this.sequences.size;
+  }
+
+  /** Frames dropped because packets were missing. */
+  get droppedFrames(): number {
+    return this.assembler?.dropped ?? 0;
+  }
+
+  /** Starts keeping complete frames (from the next keyframe on). */
+  startRecording(): void {
+    this.recording ??= [];
+  }
+
+  /** The frames kept since `startRecording`. */
+  recorded(): IvfFrame[] {
+    return this.recording ?? [];
+  }
+
+  onPacket(packet: RtpPacket): void {
+    this.packets++;
+    this.bytes += packet.payload.length;
+    const seq = packet.header.sequenceNumber;
+    // Extend to 32 bits across wraps (RFC 3550 A.1, simplified: in-order-ish arrival).
+    if (this.lastSeq !== undefined && seq < 0x1000 && this.lastSeq > 0xf000) this.cycles++;
+    this.lastSeq = seq;
+    this.sequences.add(this.cycles * 0x10000 + seq);
+    if (!this.assembler) return;
+    const frame = this.assembler.push(seq, packet.header.timestamp, packet.header.marker, packet.payload);
+    if (!frame) return;
+    this.frames++;
+    if (frame.keyframe) this.keyframes++;
+    if (this.recording && (this.recording.length > 0 || frame.keyframe)) {
+      this.recording.push({ timestamp: this.recording.length, data: frame.data });
+    }
+  }
+}

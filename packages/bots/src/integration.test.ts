@@ -1,0 +1,83 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { resolveConfig, startServer, type RunningServer } from "@confab/server";
+import { Bot } from "./Bot.js";
+
+let server: RunningServer;
+let bots: Bot[] = [];
+const tmp = mkdtempSync(join(tmpdir(), "confab-bots-"));
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [new URL("../../../scripts/media-fixtures.mjs", import.meta.url).pathname], { stdio: "ignore" });
+  server = await startServer(
+    resolveConfig({ port: 0, host: "127.0.0.1", httpsPort: 0, webRoot: "/nonexistent", rtc: { announcedIps: ["127.0.0.1"] } }),
+    pino({ level: "silent" }),
+  );
+});
+
+afterEach(async () => {
+  await Promise.all(bots.map((b) => b.close()));
+  bots = [];
+});
+
+afterAll(async () => {
+  await server.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function bot(room: string, name: string, publish = true): Promise<Bot> {
+  const b = new Bot({ url: server.httpUrl, room, name, publish: publish ? { video: true, audio: true } : {} });
+  bots.push(b);
+  await b.join();
+  return b;
+}
+
+describe("bots through the SFU", () => {
+  it("a subscriber bot decodes the video another bot publishes, and hears its audio", async () => {
+    const ann = await bot("decode", "Ann");
+    const bob = await bot("decode", "Bob", false);
+    await expect.poll(() => bob.tracks("video").length, { timeout: 15_000 }).toBe(1);
+    const video = bob.tracks("video")[0]!;
+    expect(video.participantId).toBe(ann.id);
+    video.startRecording();
+    await expect.poll(() => video.recorded().length, { timeout: 20_000 }).toBeGreaterThanOrEqual(60);
+    const file = join(tmp, "received.ivf");
+    const frames = bob.saveRecording(video, file);
+    // ffmpeg decodes every frame without a single error.
+    const out = execFileSync("ffmpeg", ["-v", "error", "-i", file, "-f", "null", "-"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    expect(out).toBe("");
+    const probe = execFileSync("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames,width,height", "-of", "csv=p=0", file], { encoding: "utf8" });
+    const [width, height, decoded] = probe.trim().split(",").map(Number);
+    expect({ width, height }).toEqual({ width: 640, height: 360 });
+    expect(decoded).toBe(frames);
+    await expect.poll(() => bob.tracks("audio")[0]?.packets ?? 0, { timeout: 10_000 }).toBeGreaterThan(50);
+  });
+
+  it("in a room of three, every bot receives both others' audio and video", async () => {
+    const all = [await bot("three", "A"), await bot("three", "B"), await bot("three", "C")];
+    for (const b of all) {
+      await expect.poll(() => b.tracks("video").filter((t) => t.frames > 5).length, { timeout: 20_000 }).toBe(2);
+      await expect.poll(() => b.tracks("audio").filter((t) => t.packets > 20).length, { timeout: 10_000 }).toBe(2);
+      const senders = new Set(b.tracks().map((t) => t.participantId));
+      expect(senders).toEqual(new Set(all.filter((o) => o !== b).map((o) => o.id)));
+    }
+  });
+
+  it("when a bot leaves, the others are told within 2 s", async () => {
+    const a = await bot("leave", "A");
+    const b = await bot("leave", "B");
+    const left = new Promise<number>((resolve) => {
+      b.events.on("message", (m) => {
+        if (m.type === "participant.left" && m.participantId === a.id) resolve(performance.now());
+      });
+    });
+    const t0 = performance.now();
+    await a.close();
+    const t1 = await left;
+    expect(t1 - t0).toBeLessThan(2000);
+  });
+});

@@ -1,0 +1,34 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const MAIN = fileURLToPath(new URL("../../dist/bench/main.js", import.meta.url));
+
+describe("npm run bench", () => {
+  it("prints the fanout-10 figures as one JSON object on its last line", () => {
+    const out = execFileSync(process.execPath, [MAIN, "--scenario", "fanout-10", "--json"], {
+      encoding: "utf8",
+      env: { ...process.env, CONFAB_BENCH_SECONDS: "2" },
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 90_000,
+    });
+    const last = out.trim().split("\n").at(-1)!;
+    const result = JSON.parse(last) as Record<string, unknown>;
+    expect(result.scenario).toBe("fanout-10");
+    for (const key of ["usPerFwdPkt", "deliveredPct", "outPps", "cpuPct"]) expect(typeof result[key]).toBe("number");
+    // Behaviour, not speed: the subscribers really received the stream.
+    expect(result.deliveredPct as number).toBeGreaterThan(50);
+    expect(result.usPerFwdPkt as number).toBeGreaterThan(0);
+    expect(out).toContain("| fanout-10 |");
+  });
+
+  it("refuses an unknown scenario with a clear message", () => {
+    let message = "";
+    try {
+      execFileSync(process.execPath, [MAIN, "--scenario", "nope"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    } catch (error) {
+      message = String((error as { stderr: string }).stderr);
+    }
+    expect(message).toMatch(/no scenario nope; known: fanout-10, join-latency/);
+  });
+});

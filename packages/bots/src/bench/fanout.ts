@@ -1,0 +1,69 @@
+import { Bot } from "../Bot.js";
+import type { ScenarioResult } from "./scenario.js";
+import { ServerProcess } from "./server-process.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * 1 publisher bot → N subscriber bots at a fixed video packet rate. Server CPU is read from
+ * /proc for the server process alone; delivery counts distinct sequence numbers per
+ * subscriber, so a duplicate or retransmission is never counted twice.
+ */
+export async function fanout(subscribers: number, pps: number, measureSeconds = 10): Promise<ScenarioResult> {
+  const server = await ServerProcess.start();
+  const bots: Bot[] = [];
+  try {
+    const room = `bench-${Date.now().toString(36)}`;
+    const publisher = new Bot({ url: server.url, room, name: "publisher", publish: { video: true, packetsPerSecond: pps }, subscribe: false });
+    bots.push(publisher);
+    for (let i = 0; i < subscribers; i++) {
+      const b = new Bot({ url: server.url, room, name: `sub-${i}` });
+      bots.push(b);
+      await b.join();
+    }
+    await publisher.join();
+    const subs = bots.slice(1);
+    // Wait until every subscriber receives, then warm up.
+    const deadline = Date.now() + 20_000;
+    while (subs.some((b) => (b.tracks("video")[0]?.packets ?? 0) === 0)) {
+      if (Date.now() > deadline) throw new Error("subscribers did not start receiving within 20 s");
+      await sleep(100);
+    }
+    await sleep(3000);
+
+    const distinct = () => subs.map((b) => b.tracks("video")[0]?.distinctPackets ?? 0);
+    const sent0 = publisher.videoPacketsSent;
+    const recv0 = distinct();
+    const cpu0 = server.cpuMicros();
+    const t0 = performance.now();
+    await sleep(measureSeconds * 1000);
+    const cpu1 = server.cpuMicros();
+    const t1 = performance.now();
+    const sent = publisher.videoPacketsSent - sent0;
+    // Packets in flight at the end of the window get a short grace period to arrive.
+    await sleep(300);
+    const recv1 = distinct();
+    const delivered = recv1.reduce((n, r, i) => n + Math.min(sent, r - recv0[i]!), 0);
+    const forwarded = sent * subscribers;
+    const seconds = (t1 - t0) / 1000;
+    const cpuMicros = cpu1 - cpu0;
+    return {
+      scenario: `fanout-${subscribers}`,
+      usPerFwdPkt: round(cpuMicros / Math.max(1, delivered)),
+      deliveredPct: round((100 * delivered) / Math.max(1, forwarded), 2),
+      outPps: Math.round(delivered / seconds),
+      cpuPct: round((100 * cpuMicros) / 1e6 / seconds),
+      inPps: Math.round(sent / seconds),
+      subscribers,
+      seconds: round(seconds),
+    };
+  } finally {
+    await Promise.all(bots.map((b) => b.close()));
+    await server.stop();
+  }
+}
+
+function round(n: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}

@@ -1,0 +1,61 @@
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const SERVER_MAIN = fileURLToPath(new URL("../../../server/dist/main.js", import.meta.url));
+const TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** The server under test, in its own process so its CPU time can be measured alone. */
+export class ServerProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  /** Starts `packages/server/dist/main.js` on a free loopback port; resolves when it listens. */
+  static async start(env: Record<string, string> = {}): Promise<ServerProcess> {
+    const child = spawn(process.execPath, [SERVER_MAIN], {
+      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", HTTPS_PORT: "0", RTC_ANNOUNCED_IPS: "127.0.0.1", LOG_LEVEL: "info", ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout! });
+      const timer = setTimeout(() => reject(new Error("server did not start within 15 s")), 15_000);
+      lines.on("line", (line) => {
+        const match = /"http":"http:\/\/localhost:(\d+)"/.exec(line);
+        if (match) {
+          clearTimeout(timer);
+          resolve(`http://127.0.0.1:${match[1]}`);
+        }
+      });
+      child.once("exit", (code) => reject(new Error(`server exited with ${code} before listening`)));
+    });
+    return new ServerProcess(child, url);
+  }
+
+  /** CPU time the server process has used (user + system), microseconds. */
+  cpuMicros(): number {
+    // /proc/<pid>/stat: fields 14 and 15 are utime and stime in clock ticks (proc(5)).
+    const stat = readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks / TICKS_PER_SECOND) * 1e6;
+  }
+
+  /** Stops the server (SIGTERM, then SIGKILL after 3 s). */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -14,11 +14,13 @@ test.describe("a browser in a room of bots", () => {
     person = undefined;
   });
 
-  test("a browser decodes the video of all 8 bots, and the bots receive the browser", async ({ browser }) => {
+  test("a browser decodes the video of all 8 bots, and subscribing bots receive the browser", async ({ browser }) => {
     const room = roomName("bots");
     const url = `http://127.0.0.1:${E2E_PORT}`;
+    // All eight publish; two also subscribe (64 incoming streams in this one Node process
+    // would measure the test runner, not the SFU).
     for (let i = 1; i <= 8; i++) {
-      const bot = new Bot({ url, room, name: `Bot ${i}`, publish: { video: true, audio: true }, subscribe: true });
+      const bot = new Bot({ url, room, name: `Bot ${i}`, publish: { video: true, audio: true }, subscribe: i > 6 });
       bots.push(bot);
       await bot.join();
     }
@@ -26,9 +28,14 @@ test.describe("a browser in a room of bots", () => {
     await expectRemoteVideosAdvancing(person.page, 8);
     for (let i = 1; i <= 8; i++) await expect(tileOf(person.page, `Bot ${i}`)).toHaveCount(1);
 
-    // The SFU forwards the browser's camera to the bots too: every bot assembles complete frames.
-    await expect
-      .poll(() => bots.filter((b) => b.receivedVideoFrames() > 10).length, { timeout: 30_000 })
-      .toBe(8);
+    // The SFU forwards the browser's camera to the bots too: they assemble complete frames of it.
+    const botIds = new Set(bots.map((b) => b.id));
+    for (const bot of bots.slice(6)) {
+      const framesOfBrowser = () => bot.tracks("video").find((t) => !botIds.has(t.participantId))?.frames ?? 0;
+      const deadline = Date.now() + 30_000;
+      while (framesOfBrowser() <= 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      const stats = bot.tracks().map((t) => ({ from: t.participantId, kind: t.kind, packets: t.packets, frames: t.frames, dropped: t.droppedFrames }));
+      expect(framesOfBrowser(), `${bot.id} received ${JSON.stringify(stats)}`).toBeGreaterThan(10);
+    }
   });
 });

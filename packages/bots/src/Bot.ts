@@ -2,8 +2,8 @@ import { writeFileSync } from "node:fs";
 import { WebSocket } from "ws";
 import { MediaStreamTrack, RTCPeerConnection, type RTCRtpTransceiver } from "werift";
 import { SignalingClient, signalingUrl, type WebSocketFactory } from "@confab/client";
-import { SafeEmitter, type IceCandidate, type ServerMessage, type SubscribedTrack } from "@confab/protocol";
-import { filterSdpCandidates, peerConfig } from "@confab/server";
+import { SafeEmitter, type ServerMessage, type SubscribedTrack } from "@confab/protocol";
+import { filterSdpCandidates, onAllowedCandidates, peerConfig } from "@confab/server";
 import { writeIvf } from "./media/ivf.js";
 import { AudioPacketSource, VideoPacketSource, loadMedia } from "./MediaSource.js";
 import { ReceivedTrack } from "./ReceivedTrack.js";
@@ -115,14 +115,8 @@ export class Bot {
 
   private createPeer(role: "publisher" | "subscriber"): RTCPeerConnection {
     const pc = new RTCPeerConnection({ ...peerConfig(rtc), iceAdditionalHostAddresses: ["127.0.0.1"] });
-    pc.onIceCandidate.subscribe((candidate) => {
-      if (this.closed) return;
-      const init = candidate?.toJSON();
-      if (init && !LOOPBACK.has(init.candidate?.split(" ")[4] ?? "")) return;
-      const wire: IceCandidate | null = init
-        ? { candidate: init.candidate ?? "", sdpMid: init.sdpMid ?? null, sdpMLineIndex: init.sdpMLineIndex ?? null }
-        : null;
-      this.signaling.send({ type: "ice", pc: role, candidate: wire });
+    onAllowedCandidates(pc, LOOPBACK, (candidate) => {
+      if (!this.closed) this.signaling.send({ type: "ice", pc: role, candidate });
     });
     if (role === "subscriber") {
       pc.ontrack = ({ track, transceiver }) => this.onRemoteTrack(track, transceiver);

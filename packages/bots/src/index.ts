@@ -11,3 +11,4 @@ export { parseOggOpus } from "./media/ogg.js";
 export { MediaFormatError } from "./media/errors.js";
 export { Vp8Packetizer, Vp8FrameAssembler, isVp8Keyframe, vp8DescriptorLength, type AssembledFrame } from "./rtp/vp8.js";
 export { fixturesDir, fixturePath } from "./fixtures.js";
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium.js";

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { pino } from "pino";
-import { resolveConfig, startServer, type RunningServer } from "@confab/server";
+import type { RunningServer } from "@confab/server";
+import { startTestServer } from "@confab/server/testing";
 import { Bot } from "./Bot.js";
 
 let server: RunningServer;
@@ -13,10 +13,7 @@ const tmp = mkdtempSync(join(tmpdir(), "confab-bots-"));
 
 beforeAll(async () => {
   execFileSync(process.execPath, [new URL("../../../scripts/media-fixtures.mjs", import.meta.url).pathname], { stdio: "ignore" });
-  server = await startServer(
-    resolveConfig({ port: 0, host: "127.0.0.1", httpsPort: 0, webRoot: "/nonexistent", rtc: { announcedIps: ["127.0.0.1"] } }),
-    pino({ level: "silent" }),
-  );
+  server = await startTestServer();
 });
 
 afterEach(async () => {

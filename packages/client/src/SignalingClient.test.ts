@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pino } from "pino";
 import { WebSocket } from "ws";
-import { resolveConfig, startServer, type RunningServer } from "@confab/server";
+import type { RunningServer } from "@confab/server";
+import { startTestServer } from "@confab/server/testing";
 import { ConfabRoom } from "./ConfabRoom.js";
 import { ClientError } from "./errors.js";
 import { SignalingClient, signalingUrl, type WebSocketFactory } from "./SignalingClient.js";
@@ -12,17 +12,7 @@ const NodeWebSocket = WebSocket as unknown as WebSocketFactory;
 let server: RunningServer;
 
 beforeAll(async () => {
-  server = await startServer(
-    resolveConfig({
-      port: 0,
-      host: "127.0.0.1",
-      httpsPort: 0,
-      webRoot: "/nonexistent",
-      rtc: { announcedIps: ["127.0.0.1"] },
-      rooms: { maxParticipants: 1 },
-    }),
-    pino({ level: "silent" }),
-  );
+  server = await startTestServer({ rooms: { maxParticipants: 1 } });
 });
 
 afterAll(async () => {

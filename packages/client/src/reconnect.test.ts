@@ -1,17 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pino } from "pino";
 import { WebSocket } from "ws";
-import { resolveConfig, startServer, type RunningServer } from "@confab/server";
+import type { RunningServer } from "@confab/server";
+import { startTestServer } from "@confab/server/testing";
 import { ConfabRoom } from "./ConfabRoom.js";
 import type { WebSocketFactory } from "./SignalingClient.js";
 
 let server: RunningServer;
 
 beforeAll(async () => {
-  server = await startServer(
-    resolveConfig({ port: 0, host: "127.0.0.1", httpsPort: 0, webRoot: "/nonexistent", rtc: { announcedIps: ["127.0.0.1"] } }),
-    pino({ level: "silent" }),
-  );
+  server = await startTestServer();
 });
 
 afterAll(async () => {
@@ -68,10 +65,7 @@ describe("ConfabRoom reconnection", () => {
 
   it("gives up with the error once the reconnect timeout passes", async () => {
     const ws = recordingWebSocket();
-    const other = await startServer(
-      resolveConfig({ port: 0, host: "127.0.0.1", httpsPort: 0, webRoot: "/nonexistent", rtc: { announcedIps: ["127.0.0.1"] } }),
-      pino({ level: "silent" }),
-    );
+    const other = await startTestServer();
     const room = new ConfabRoom({
       serverUrl: other.httpUrl,
       room: "gone",

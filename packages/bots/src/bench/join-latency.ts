@@ -1,19 +1,9 @@
 import { chromium, type Browser } from "playwright-core";
 import { Bot } from "../Bot.js";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../chromium.js";
 import type { ScenarioResult } from "./scenario.js";
 import { ServerProcess } from "./server-process.js";
 
-const CHROMIUM_ARGS = [
-  "--use-fake-ui-for-media-stream",
-  "--use-fake-device-for-media-stream",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--autoplay-policy=no-user-gesture-required",
-];
 
 /**
  * Join → first remote frame, as a person feels it: a fresh Chromium context opens the room,
@@ -29,7 +19,7 @@ export async function joinLatency(joins = 7): Promise<ScenarioResult> {
     const probe = await fetch(`${server.url}/standup`);
     if (probe.status !== 200) throw new Error(`the web app is not built (GET /standup → ${probe.status}); run npm run build`);
     await bot.join();
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
     const samples: number[] = [];
     for (let i = 0; i < joins; i++) {
       const context = await browser.newContext();

@@ -5,7 +5,7 @@ import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import { SafeEmitter } from "@confab/protocol";
 import { ForwardedTrack } from "./ForwardedTrack.js";
-import { candidateAllowed, filterSdpCandidates, hostAddresses, peerConfig } from "./peer-config.js";
+import { filterSdpCandidates, hostAddresses, onAllowedCandidates, peerConfig } from "./peer-config.js";
 import { AUDIO_LEVEL_URI } from "./ForwardedTrack.js";
 import { mediaSections, sdpProblem, type MediaSection } from "./sdp.js";
 
@@ -45,13 +45,8 @@ export class Publisher {
     this.events = new SafeEmitter(onListenerError);
     this.allowedAddresses = new Set(hostAddresses(rtc));
     this.pc = new RTCPeerConnection(peerConfig(rtc));
-    this.pc.onIceCandidate.subscribe((candidate) => {
+    onAllowedCandidates(this.pc, this.allowedAddresses, (wire) => {
       if (this.closed) return;
-      const init = candidate?.toJSON();
-      if (init && !candidateAllowed(init.candidate ?? "", this.allowedAddresses)) return;
-      const wire: IceCandidate | null = init
-        ? { candidate: init.candidate ?? "", sdpMid: init.sdpMid ?? null, sdpMLineIndex: init.sdpMLineIndex ?? null }
-        : null;
       if (this.pendingCandidates) this.pendingCandidates.push(wire);
       else this.events.emit("iceCandidate", wire);
     });

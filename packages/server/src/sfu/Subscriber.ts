@@ -6,7 +6,7 @@ import { SafeEmitter } from "@confab/protocol";
 import { DownTrack } from "./DownTrack.js";
 import type { ForwardedTrack } from "./ForwardedTrack.js";
 import { sdpProblem } from "./sdp.js";
-import { candidateAllowed, filterSdpCandidates, hostAddresses, peerConfig } from "./peer-config.js";
+import { filterSdpCandidates, hostAddresses, onAllowedCandidates, peerConfig } from "./peer-config.js";
 
 export type SubscriberEvents = {
   /** An offer to send to the client, with the map of its active sections. */
@@ -40,13 +40,8 @@ export class Subscriber {
     this.events = new SafeEmitter(onListenerError);
     this.allowedAddresses = new Set(hostAddresses(rtc));
     this.pc = new RTCPeerConnection(peerConfig(rtc));
-    this.pc.onIceCandidate.subscribe((candidate) => {
+    onAllowedCandidates(this.pc, this.allowedAddresses, (wire) => {
       if (this.closed) return;
-      const init = candidate?.toJSON();
-      if (init && !candidateAllowed(init.candidate ?? "", this.allowedAddresses)) return;
-      const wire: IceCandidate | null = init
-        ? { candidate: init.candidate ?? "", sdpMid: init.sdpMid ?? null, sdpMLineIndex: init.sdpMLineIndex ?? null }
-        : null;
       if (this.pendingCandidates) this.pendingCandidates.push(wire);
       else this.events.emit("iceCandidate", wire);
     });

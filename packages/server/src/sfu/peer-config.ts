@@ -9,7 +9,9 @@ import {
   useREMB,
   useSdesMid,
   type PeerConfig,
+  type RTCPeerConnection,
 } from "werift";
+import type { IceCandidate } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 
 /** Payload types the SFU offers; fixed so forwarding never has to translate them. */
@@ -99,4 +101,20 @@ export function peerConfig(config: ServerConfig["rtc"]): Partial<PeerConfig> {
     icePortRange: config.portRange,
     bundlePolicy: "max-bundle",
   };
+}
+
+/**
+ * Calls `deliver` with each local ICE candidate of `pc` whose address is allowed, in wire
+ * form (`null` when gathering completes). Candidates on other interfaces are never offered.
+ */
+export function onAllowedCandidates(
+  pc: RTCPeerConnection,
+  allowed: ReadonlySet<string>,
+  deliver: (candidate: IceCandidate | null) => void,
+): void {
+  pc.onIceCandidate.subscribe((candidate) => {
+    const init = candidate?.toJSON();
+    if (init && !candidateAllowed(init.candidate ?? "", allowed)) return;
+    deliver(init ? { candidate: init.candidate ?? "", sdpMid: init.sdpMid ?? null, sdpMLineIndex: init.sdpMLineIndex ?? null } : null);
+  });
 }

@@ -1,27 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pino } from "pino";
 import { ErrorCode, MAX_CHAT_LENGTH } from "@confab/protocol";
-import { resolveConfig } from "../config/config.js";
-import { startServer, type RunningServer } from "../server.js";
-import { WireClient } from "../testing/WireClient.js";
+import type { RunningServer } from "../server.js";
+import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
 
 let server: RunningServer;
 let url: string;
 
 beforeAll(async () => {
-  server = await startServer(
-    resolveConfig({
-      port: 0,
-      host: "127.0.0.1",
-      httpsPort: 0,
-      webRoot: "/nonexistent",
-      rtc: { announcedIps: ["127.0.0.1"] },
-      rooms: { chatHistorySize: 3 },
-      signaling: { maxChatPerSecond: 5 },
-    }),
-    pino({ level: "silent" }),
-  );
-  url = `${server.httpUrl.replace("http", "ws")}/ws`;
+  server = await startTestServer({ rooms: { chatHistorySize: 3 }, signaling: { maxChatPerSecond: 5 } });
+  url = wsUrl(server);
 });
 
 afterAll(async () => {

@@ -1,26 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pino } from "pino";
 import { CloseCode, ErrorCode, MAX_SIGNAL_FRAME_BYTES } from "@confab/protocol";
-import { resolveConfig } from "../config/config.js";
-import { startServer, type RunningServer } from "../server.js";
-import { WireClient } from "../testing/WireClient.js";
+import type { RunningServer } from "../server.js";
+import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
 
 let server: RunningServer;
 let url: string;
 
 beforeAll(async () => {
-  server = await startServer(
-    resolveConfig({
-      port: 0,
-      host: "127.0.0.1",
-      httpsPort: 0,
-      webRoot: "/nonexistent",
-      rtc: { announcedIps: ["127.0.0.1"] },
-      signaling: { maxInvalidMessages: 5, maxMessagesPerSecond: 200 },
-    }),
-    pino({ level: "silent" }),
-  );
-  url = `${server.httpUrl.replace("http", "ws")}/ws`;
+  server = await startTestServer({ signaling: { maxInvalidMessages: 5, maxMessagesPerSecond: 200 } });
+  url = wsUrl(server);
 });
 
 afterAll(async () => {
@@ -194,11 +182,8 @@ describe("rooms", () => {
   });
 
   it("refuses a join beyond the room size limit with ROOM_FULL", async () => {
-    const small = await startServer(
-      resolveConfig({ port: 0, host: "127.0.0.1", httpsPort: 0, webRoot: "/nonexistent", rooms: { maxParticipants: 1 } }),
-      pino({ level: "silent" }),
-    );
-    const u = `${small.httpUrl.replace("http", "ws")}/ws`;
+    const small = await startTestServer({ rooms: { maxParticipants: 1 } });
+    const u = wsUrl(small);
     const a = await WireClient.joined(u, "tiny", "Ann");
     const b = await WireClient.connect(u);
     b.sendJson({ type: "hello", protocolVersion: 1 });

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { RTCPeerConnection, type RTCTrackEvent } from "werift";
+import type { RTCPeerConnection, RTCTrackEvent } from "werift";
 import { ErrorCode, type IceCandidate, type PublishedTrack } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import { SafeEmitter } from "@confab/protocol";
 import { ForwardedTrack } from "./ForwardedTrack.js";
-import { filterSdpCandidates, hostAddresses, onAllowedCandidates, peerConfig } from "./peer-config.js";
 import { AUDIO_LEVEL_URI } from "./ForwardedTrack.js";
 import { mediaSections, sdpProblem, type MediaSection } from "./sdp.js";
+import { SfuPeer } from "./SfuPeer.js";
 
 export type PublisherEvents = {
   /** The answer to the client's offer. */
@@ -29,12 +29,10 @@ export type PublisherEvents = {
  */
 export class Publisher {
   readonly events: SafeEmitter<PublisherEvents>;
+  private readonly peer: SfuPeer;
   private readonly pc: RTCPeerConnection;
   private readonly tracksByMid = new Map<string, ForwardedTrack>();
-  private readonly allowedAddresses: ReadonlySet<string>;
   private closed = false;
-  /** Candidates gathered before the first answer went out (the client could not use them yet). */
-  private pendingCandidates: (IceCandidate | null)[] | undefined = [];
   private negotiating: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -43,17 +41,13 @@ export class Publisher {
     private readonly onListenerError: (event: string, error: unknown) => void,
   ) {
     this.events = new SafeEmitter(onListenerError);
-    this.allowedAddresses = new Set(hostAddresses(rtc));
-    this.pc = new RTCPeerConnection(peerConfig(rtc));
-    onAllowedCandidates(this.pc, this.allowedAddresses, (wire) => {
-      if (this.closed) return;
-      if (this.pendingCandidates) this.pendingCandidates.push(wire);
-      else this.events.emit("iceCandidate", wire);
-    });
+    this.peer = new SfuPeer(
+      rtc,
+      (candidate) => this.events.emit("iceCandidate", candidate),
+      () => this.events.emit("connectionLost"),
+    );
+    this.pc = this.peer.pc;
     this.pc.ontrack = (event: RTCTrackEvent) => this.onTrack(event);
-    this.pc.connectionStateChange.subscribe((state) => {
-      if (state === "failed" || state === "closed") this.events.emit("connectionLost");
-    });
   }
 
   /** Tracks currently published through this connection. */
@@ -75,9 +69,7 @@ export class Publisher {
       const answer = await this.applyOffer(sdp, declared);
       if (this.closed) return;
       this.events.emit("answer", answer);
-      const pending = this.pendingCandidates;
-      this.pendingCandidates = undefined;
-      for (const c of pending ?? []) this.events.emit("iceCandidate", c);
+      this.peer.releaseCandidates();
     });
     this.negotiating = run.catch(() => undefined);
     return run;
@@ -98,7 +90,7 @@ export class Publisher {
     }
     this.tracksByMid.clear();
     this.events.removeAllListeners();
-    this.pc.close().catch(() => undefined);
+    this.peer.close();
   }
 
   private async applyOffer(sdp: string, declared: PublishedTrack[]): Promise<string> {
@@ -126,9 +118,7 @@ export class Publisher {
     this.syncTracks(declared, byMid);
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
-    const local = this.pc.localDescription;
-    if (!local) throw new Error("werift produced no local description");
-    return filterSdpCandidates(local.sdp, this.allowedAddresses);
+    return this.peer.localSdp();
   }
 
   /** Creates tracks for newly declared sections and removes those no longer sending. */

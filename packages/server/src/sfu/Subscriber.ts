@@ -1,4 +1,4 @@
-import { RTCPeerConnection } from "werift";
+import type { RTCPeerConnection } from "werift";
 import { ErrorCode, type IceCandidate, type SubscribedTrack, type ViewedTrack } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
@@ -6,7 +6,7 @@ import { SafeEmitter } from "@confab/protocol";
 import { DownTrack } from "./DownTrack.js";
 import type { ForwardedTrack } from "./ForwardedTrack.js";
 import { sdpProblem } from "./sdp.js";
-import { filterSdpCandidates, hostAddresses, onAllowedCandidates, peerConfig } from "./peer-config.js";
+import { SfuPeer } from "./SfuPeer.js";
 
 export type SubscriberEvents = {
   /** An offer to send to the client, with the map of its active sections. */
@@ -21,16 +21,14 @@ export type SubscriberEvents = {
  */
 export class Subscriber {
   readonly events: SafeEmitter<SubscriberEvents>;
+  private readonly peer: SfuPeer;
   private readonly pc: RTCPeerConnection;
   private readonly downTracks = new Map<string, DownTrack>();
-  private readonly allowedAddresses: ReadonlySet<string>;
   /** The videos the client shows, once it has said (until then every video flows). */
   private view: Map<string, ViewedTrack> | undefined;
   private awaitingAnswer = false;
   private negotiationQueued = false;
   private closed = false;
-  /** Candidates gathered before the first offer went out (the client could not use them yet). */
-  private pendingCandidates: (IceCandidate | null)[] | undefined = [];
 
   constructor(
     rtc: ServerConfig["rtc"],
@@ -38,19 +36,15 @@ export class Subscriber {
     private readonly onError: (error: unknown) => void,
   ) {
     this.events = new SafeEmitter(onListenerError);
-    this.allowedAddresses = new Set(hostAddresses(rtc));
-    this.pc = new RTCPeerConnection(peerConfig(rtc));
-    onAllowedCandidates(this.pc, this.allowedAddresses, (wire) => {
-      if (this.closed) return;
-      if (this.pendingCandidates) this.pendingCandidates.push(wire);
-      else this.events.emit("iceCandidate", wire);
-    });
+    this.peer = new SfuPeer(
+      rtc,
+      (candidate) => this.events.emit("iceCandidate", candidate),
+      () => this.events.emit("connectionLost"),
+    );
+    this.pc = this.peer.pc;
     this.pc.connectionStateChange.subscribe((state) => {
-      if (state === "connected") {
-        // Video that started before the transport was up needs a fresh keyframe.
-        for (const d of this.downTracks.values()) d.track.requestKeyframe();
-      }
-      if (state === "failed" || state === "closed") this.events.emit("connectionLost");
+      // Video that started before the transport was up needs a fresh keyframe.
+      if (state === "connected") for (const d of this.downTracks.values()) d.track.requestKeyframe();
     });
   }
 
@@ -118,7 +112,7 @@ export class Subscriber {
     for (const down of this.downTracks.values()) down.close();
     this.downTracks.clear();
     this.events.removeAllListeners();
-    this.pc.close().catch(() => undefined);
+    this.peer.close();
   }
 
   private applyView(down: DownTrack): void {
@@ -148,16 +142,12 @@ export class Subscriber {
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
     if (this.closed) return;
-    const local = this.pc.localDescription;
-    if (!local) throw new Error("werift produced no local description");
     const tracks: SubscribedTrack[] = [];
     for (const down of this.downTracks.values()) {
       const mid = down.mid;
       if (mid !== undefined) tracks.push({ mid, participantId: down.participantId, trackId: down.track.id });
     }
-    this.events.emit("offer", filterSdpCandidates(local.sdp, this.allowedAddresses), tracks);
-    const pending = this.pendingCandidates;
-    this.pendingCandidates = undefined;
-    for (const c of pending ?? []) this.events.emit("iceCandidate", c);
+    this.events.emit("offer", this.peer.localSdp(), tracks);
+    this.peer.releaseCandidates();
   }
 }

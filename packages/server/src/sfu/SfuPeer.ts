@@ -1,0 +1,54 @@
+import { RTCPeerConnection } from "werift";
+import type { IceCandidate } from "@confab/protocol";
+import type { ServerConfig } from "../config/config.js";
+import { filterSdpCandidates, hostAddresses, onAllowedCandidates, peerConfig } from "./peer-config.js";
+
+/**
+ * What the SFU's two kinds of peer connection share: a werift connection offering only the
+ * allowed host addresses, and local ICE candidates held back until the first local SDP has
+ * gone out (before it the client has nothing to attach them to).
+ */
+export class SfuPeer {
+  readonly pc: RTCPeerConnection;
+  private readonly allowed: ReadonlySet<string>;
+  private pending: (IceCandidate | null)[] | undefined = [];
+  private closed = false;
+
+  constructor(
+    rtc: ServerConfig["rtc"],
+    private readonly onCandidate: (candidate: IceCandidate | null) => void,
+    onLost: () => void,
+  ) {
+    this.allowed = new Set(hostAddresses(rtc));
+    this.pc = new RTCPeerConnection(peerConfig(rtc));
+    onAllowedCandidates(this.pc, this.allowed, (candidate) => {
+      if (this.closed) return;
+      if (this.pending) this.pending.push(candidate);
+      else this.onCandidate(candidate);
+    });
+    this.pc.connectionStateChange.subscribe((state) => {
+      if (!this.closed && (state === "failed" || state === "closed")) onLost();
+    });
+  }
+
+  /** The local description to send, without candidates on other addresses. */
+  localSdp(): string {
+    const local = this.pc.localDescription;
+    if (!local) throw new Error("werift produced no local description");
+    return filterSdpCandidates(local.sdp, this.allowed);
+  }
+
+  /** Call once the first local SDP is sent: releases the candidates held until then. */
+  releaseCandidates(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    for (const c of pending ?? []) this.onCandidate(c);
+  }
+
+  /** Closes the connection; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pc.close().catch(() => undefined);
+  }
+}

@@ -80,7 +80,6 @@ export class Bot {
       this.signaling.send({ type: "join", room: this.options.room, name: this.options.name });
     });
     this.id = joined.self.id;
-    if (this.options.subscribe !== false) this.subscriber = this.createPeer("subscriber");
     const publish = this.options.publish ?? {};
     if (publish.video || publish.audio) await this.publish(publish);
   }
@@ -199,6 +198,9 @@ export class Bot {
   }
 
   private onMessage(message: ServerMessage): void {
+    // The subscriber connection must exist before the next message is handled: the server's
+    // first offer can arrive in the same read as `joined`.
+    if (message.type === "joined" && this.options.subscribe !== false) this.subscriber ??= this.createPeer("subscriber");
     this.events.emit("message", message);
     if (message.type === "sdp") {
       const pc = message.pc === "publisher" ? this.publisher : this.subscriber;

@@ -84,7 +84,7 @@ export function PreJoin({ room, joining, error, onJoin }: Props) {
     <main className="page prejoin">
       <section className="prejoin__preview" aria-label={t("prejoin.preview")}>
         <div className="preview">
-          <VideoView track={cameraOn ? cameraTrack : undefined} mirrored muted />
+          <VideoView track={cameraOn ? cameraTrack : undefined} mirrored />
           {(!cameraTrack || !cameraOn) && (
             <div className="preview__off">{ready ? t("prejoin.cameraOffPreview") : t("prejoin.starting")}</div>
           )}

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "react";
 
-/** Plays one remote microphone (hidden). */
-export function RemoteAudio({ track }: { track: MediaStreamTrack }) {
+/** Plays one remote audio track (hidden), on the chosen speaker where the browser allows. */
+export function RemoteAudio({ track, sinkId }: { track: MediaStreamTrack; sinkId: string }) {
   const ref = useRef<HTMLAudioElement>(null);
   useEffect(() => {
     const audio = ref.current;
@@ -9,5 +9,9 @@ export function RemoteAudio({ track }: { track: MediaStreamTrack }) {
     audio.srcObject = new MediaStream([track]);
     audio.play().catch(() => undefined);
   }, [track]);
+  useEffect(() => {
+    const audio = ref.current as (HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> }) | null;
+    audio?.setSinkId?.(sinkId).catch(() => undefined);
+  }, [sinkId]);
   return <audio ref={ref} autoPlay />;
 }

@@ -1,43 +1,70 @@
+import { useState } from "react";
+import type { ConfabRoom } from "@confab/client";
 import { useI18n } from "../i18n/context.js";
 import { Avatar } from "./Avatar.js";
 import { Icon } from "./Icon.js";
+import { QualityBadge } from "./QualityBadge.js";
+import type { TileModel } from "./tiles.js";
 import { VideoView } from "./VideoView.js";
+import { useViewed } from "./ViewReporter.js";
 
 interface Props {
-  /** Remote participant id; absent for one's own tile. */
-  participantId?: string;
-  name: string;
-  video: MediaStreamTrack | undefined;
-  /** Camera muted or not published: show the avatar. */
-  cameraOff: boolean;
-  micOff: boolean;
-  local?: boolean;
+  tile: TileModel;
+  room: ConfabRoom;
+  pinned: boolean;
+  onPin: () => void;
+  /** Smaller rendering in the speaker view's filmstrip. */
+  compact?: boolean;
 }
 
-/** One participant: video (or avatar), name, microphone state. */
-export function Tile({ participantId, name, video, cameraOff, micOff, local = false }: Props) {
+/** One tile: video (or avatar), name, microphone and hand state, pin and full-screen buttons. */
+export function Tile({ tile, room, pinned, onPin, compact = false }: Props) {
   const { t } = useI18n();
-  const label = local ? t("room.youName", { name }) : name;
+  const [element, setElement] = useState<HTMLElement | null>(null);
+  useViewed(tile.local ? undefined : tile.videoTrackId, element);
+  const screen = tile.kind === "screen";
+  const label = screen ? (tile.local ? t("tile.yourScreen") : t("tile.screenOf", { name: tile.name })) : tile.local ? t("room.youName", { name: tile.name }) : tile.name;
+  const fullscreen = () => {
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else void element?.requestFullscreen?.().catch(() => undefined);
+  };
   return (
     <figure
-      className="tile"
-      data-testid="tile"
-      data-local={local ? "" : undefined}
-      data-participant-id={participantId}
+      ref={setElement}
+      className={`tile${screen ? " tile--screen" : ""}${compact ? " tile--compact" : ""}${tile.speaking ? " tile--speaking" : ""}`}
+      data-testid={screen ? "screen-tile" : "tile"}
+      data-local={tile.local ? "" : undefined}
+      data-participant-id={tile.participantId}
+      data-speaking={tile.speaking ? "" : undefined}
       aria-label={label}
     >
-      <VideoView track={video} mirrored={local} />
-      {(cameraOff || !video) && <Avatar name={name} />}
+      <VideoView track={tile.videoOff ? undefined : tile.video} mirrored={tile.local && !screen} fit={screen ? "contain" : "cover"} />
+      {!screen && (tile.videoOff || !tile.video) && <Avatar name={tile.name} />}
+      {tile.hand && (
+        <span className="tile__hand" data-testid="hand-raised" role="img" aria-label={t("tile.hand")} title={t("tile.hand")}>
+          ✋
+        </span>
+      )}
+      <div className="tile__actions">
+        <button type="button" className="icon-button" onClick={onPin} aria-pressed={pinned} aria-label={pinned ? t("tile.unpin", { name: label }) : t("tile.pin", { name: label })} title={pinned ? t("tile.unpin", { name: label }) : t("tile.pin", { name: label })}>
+          <Icon name="pin" size={18} />
+        </button>
+        <button type="button" className="icon-button" onClick={fullscreen} aria-label={t("tile.fullscreen", { name: label })} title={t("tile.fullscreen", { name: label })}>
+          <Icon name="fullscreen" size={18} />
+        </button>
+      </div>
       <figcaption className="tile__label">
-        {micOff && (
+        {!screen && tile.micOff && (
           <span className="tile__mic-off" data-testid="mic-off" role="img" aria-label={t("room.micOff")} title={t("room.micOff")}>
             <Icon name="mic-off" size={16} />
           </span>
         )}
-        <span className="tile__name" data-testid="tile-name">
-          {name}
+        {screen && <Icon name="screen" size={16} />}
+        <span className="tile__name" data-testid={screen ? undefined : "tile-name"}>
+          {screen ? label : tile.name}
         </span>
-        {local && <span className="tile__you">({t("room.you")})</span>}
+        {tile.local && !screen && <span className="tile__you">({t("room.you")})</span>}
+        {!tile.local && !screen && tile.video && <QualityBadge room={room} track={tile.video} />}
       </figcaption>
     </figure>
   );

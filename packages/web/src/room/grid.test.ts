@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gridColumns } from "./grid.js";
+import { gridColumns, pageSizeFor } from "./grid.js";
 
 describe("gridColumns", () => {
   it("shows one tile full size", () => {
@@ -18,5 +18,14 @@ describe("gridColumns", () => {
 
   it("never uses more than two columns on a phone for small rooms", () => {
     for (let n = 1; n <= 6; n++) expect(gridColumns(n, 390, 700)).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("pageSizeFor", () => {
+  it("fits a few dozen small tiles on a large screen and few on a phone", () => {
+    expect(pageSizeFor(1880, 940)).toBe(25);
+    expect(pageSizeFor(1240, 600)).toBe(20);
+    expect(pageSizeFor(374, 640)).toBeLessThanOrEqual(6);
+    expect(pageSizeFor(10, 10)).toBe(1);
   });
 });

@@ -15,3 +15,13 @@ export function gridColumns(count: number, width: number, height: number): numbe
   }
   return best;
 }
+
+/** Smallest useful tile width, CSS px: below it faces and names become unreadable. */
+const MIN_TILE_WIDTH = 240;
+
+/** How many tiles fit a page of the grid in a `width`×`height` area (1–25). */
+export function pageSizeFor(width: number, height: number): number {
+  const columns = Math.max(1, Math.floor(width / MIN_TILE_WIDTH));
+  const rows = Math.max(1, Math.floor(height / ((MIN_TILE_WIDTH * 9) / 16 + 10)));
+  return Math.max(1, Math.min(25, columns * rows));
+}

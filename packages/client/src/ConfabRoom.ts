@@ -59,7 +59,7 @@ export interface LocalMedia {
 export type RoomStatus = "new" | "joining" | "joined" | "reconnecting" | "closed";
 
 export type ConfabRoomEvents = {
-  /** Something visible changed: participants, their tracks or media, local mute state. */
+  /** Something visible changed: participants, their tracks or media, local mute state, chat. */
   change: [];
   /** A chat message arrived (also one's own, as echoed by the server). */
   chat: [ChatEntry];
@@ -393,6 +393,7 @@ export class ConfabRoom {
       case "chat":
         this.chat = [...this.chat.slice(-(CHAT_HISTORY_LIMIT - 1)), message.message];
         this.events.emit("chat", message.message);
+        this.events.emit("change");
         return;
       case "reaction":
         this.events.emit("reaction", message.participantId, message.emoji);

@@ -85,7 +85,7 @@ export const defaultConfig: ServerConfig = {
     heartbeatTimeoutMs: 1_800,
     maxInvalidMessages: 20,
     maxMessagesPerSecond: 50,
-    maxChatPerSecond: 3,
+    maxChatPerSecond: 5,
     maxReactionsPerSecond: 4,
   },
   rooms: {

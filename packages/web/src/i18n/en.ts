@@ -83,6 +83,7 @@ export const en = {
   "chat.empty": "No messages yet. Messages are visible to everyone in the meeting.",
   "chat.unread": { one: "{count} unread message", other: "{count} unread messages" },
   "chat.close": "Close chat",
+  "chat.tooFast": "You are sending messages too fast. Wait a moment.",
   "chat.you": "You",
   "participants.title": "Participants",
   "participants.close": "Close participants",

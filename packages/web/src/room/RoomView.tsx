@@ -71,6 +71,14 @@ export function RoomView({ room, roomName, onLeave }: Props) {
     if (screenKey) setLayout("speaker");
   }, [screenKey]);
 
+  useEffect(
+    () =>
+      room.events.on("error", (error) => {
+        if (error.code === "RATE_LIMITED") notify(t("chat.tooFast"));
+      }),
+    [room, notify, t],
+  );
+
   const togglePanel = (which: "chat" | "participants") => setPanel((p) => (p === which ? null : which));
   const invite = async () => {
     const url = `${location.origin}/${encodeURIComponent(roomName)}`;

@@ -1,0 +1,144 @@
+import { fileURLToPath } from "node:url";
+import { expect, test } from "@playwright/test";
+import { join, roomName, tileOf, type Person } from "../support/room.js";
+
+const shot = (name: string) => fileURLToPath(new URL(`../../docs/screenshots/${name}.png`, import.meta.url));
+
+test.describe("meeting features", () => {
+  let people: Person[] = [];
+  test.afterEach(async () => {
+    await Promise.all(people.map((p) => p.context.close()));
+    people = [];
+  });
+
+  test("chat: Enter sends, everyone sees it, links are safe, hostile text stays inert, late joiners get history", async ({ browser }) => {
+    const room = roomName("chat");
+    const ann = await join(browser, room, "Ann");
+    const bob = await join(browser, room, "Bob");
+    people.push(ann, bob);
+
+    await ann.page.getByTestId("chat-toggle").click();
+    const input = ann.page.getByTestId("chat-input");
+    await input.fill("hello from Ann");
+    await input.press("Enter");
+    await expect(ann.page.getByTestId("chat-message")).toHaveCount(1);
+    await expect(ann.page.getByTestId("chat-message").first()).toContainText("hello from Ann");
+
+    // Bob has the chat closed: an unread badge counts it.
+    await expect(bob.page.getByTestId("chat-toggle")).toContainText("1");
+
+    const hostile = [
+      '<img src=x onerror="window.__pwned=1">',
+      "<script>window.__pwned=2</script>",
+      "javascript:window.__pwned=3",
+      "see https://example.org/docs?a=1 please",
+    ];
+    for (const [i, text] of hostile.entries()) {
+      await input.fill(text);
+      await input.press("Enter");
+      await expect(ann.page.getByTestId("chat-message")).toHaveCount(i + 2);
+    }
+    await bob.page.getByTestId("chat-toggle").click();
+    await expect(bob.page.getByTestId("chat-message")).toHaveCount(5);
+    for (const text of hostile) await expect(bob.page.getByTestId("chat-message").filter({ hasText: text })).toHaveCount(1);
+    expect(await bob.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await bob.page.locator(".chat img, .chat script").count()).toBe(0);
+    const links = bob.page.locator("[data-testid=chat-message] a");
+    await expect(links).toHaveCount(1);
+    await expect(links.first()).toHaveAttribute("href", "https://example.org/docs?a=1");
+    await expect(links.first()).toHaveAttribute("rel", "noopener noreferrer");
+    await bob.page.screenshot({ path: shot("chat-open") });
+
+    const cat = await join(browser, room, "Cat");
+    people.push(cat);
+    await cat.page.getByTestId("chat-toggle").click();
+    await expect(cat.page.getByTestId("chat-message")).toHaveCount(5);
+    await expect(cat.page.getByTestId("chat-message").first()).toContainText("hello from Ann");
+  });
+
+  test("raise hand: others see it on the tile and in the participants panel; R toggles it", async ({ browser }) => {
+    const room = roomName("hand");
+    const ann = await join(browser, room, "Ann");
+    const bob = await join(browser, room, "Bob");
+    people.push(ann, bob);
+    await ann.page.getByTestId("raise-hand").click();
+    await expect(ann.page.getByTestId("raise-hand")).toHaveAttribute("aria-pressed", "true");
+    await expect(tileOf(bob.page, "Ann").getByTestId("hand-raised")).toBeVisible();
+    await expect(bob.page.getByTestId("toast").filter({ hasText: "Ann" })).toHaveCount(1);
+    await bob.page.getByTestId("participants-toggle").click();
+    await expect(bob.page.getByTestId("participant").filter({ hasText: "Ann" }).getByRole("img", { name: "Hand raised" })).toBeVisible();
+    await ann.page.keyboard.press("r");
+    await expect(tileOf(bob.page, "Ann").getByTestId("hand-raised")).toHaveCount(0);
+  });
+
+  test("keyboard: M and V toggle devices, ? lists shortcuts, typing in chat triggers nothing", async ({ browser }) => {
+    const room = roomName("keys");
+    const ann = await join(browser, room, "Ann");
+    people.push(ann);
+    const mic = ann.page.getByTestId("toggle-mic");
+    await expect(mic).toHaveAttribute("aria-pressed", "true");
+    await ann.page.keyboard.press("m");
+    await expect(mic).toHaveAttribute("aria-pressed", "false");
+    await ann.page.keyboard.press("v");
+    await expect(ann.page.getByTestId("toggle-camera")).toHaveAttribute("aria-pressed", "false");
+    await ann.page.keyboard.press("Shift+?");
+    await expect(ann.page.getByTestId("help-dialog")).toBeVisible();
+    await ann.page.keyboard.press("Escape");
+    await expect(ann.page.getByTestId("help-dialog")).toHaveCount(0);
+    await ann.page.keyboard.press("c");
+    const input = ann.page.getByTestId("chat-input");
+    await expect(input).toBeFocused();
+    await input.pressSequentially("mvrp");
+    await expect(mic).toHaveAttribute("aria-pressed", "false");
+    await expect(ann.page.getByTestId("raise-hand")).toHaveAttribute("aria-pressed", "false");
+    await expect(input).toHaveValue("mvrp");
+  });
+
+  test("screen share: shown to others as its own large tile, the presenter sees that they present", async ({ browser }) => {
+    const room = roomName("screen");
+    const ann = await join(browser, room, "Ann");
+    const bob = await join(browser, room, "Bob");
+    people.push(ann, bob);
+    await ann.page.getByTestId("toggle-screen").click();
+    await expect(ann.page.getByTestId("toggle-screen")).toHaveAttribute("aria-pressed", "true");
+    await expect(ann.page.getByTestId("presenting")).toBeVisible();
+    const screen = bob.page.locator("[data-testid=screen-tile]");
+    await expect(screen).toHaveCount(1);
+    // The speaker view puts the screen large, people in the filmstrip.
+    await expect(bob.page.locator(".stage__focus [data-testid=screen-tile]")).toHaveCount(1);
+    await expect
+      .poll(() => screen.locator("video").evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: 20_000 })
+      .toBeGreaterThan(0);
+    await bob.page.screenshot({ path: shot("speaker-view-screen-share") });
+    await ann.page.getByTestId("toggle-screen").click();
+    await expect(screen).toHaveCount(0);
+    await expect(ann.page.getByTestId("presenting")).toHaveCount(0);
+  });
+
+  test("layouts: the layout toggle switches grid and speaker view; pinning puts a person large", async ({ browser }) => {
+    const room = roomName("layout");
+    const ann = await join(browser, room, "Ann");
+    const bob = await join(browser, room, "Bob");
+    people.push(ann, bob);
+    await expect(ann.page.locator(".grid [data-testid=tile]")).toHaveCount(2);
+    await ann.page.getByTestId("layout-toggle").click();
+    await expect(ann.page.locator(".stage__focus [data-testid=tile]")).toHaveCount(1);
+    await expect(ann.page.locator(".filmstrip [data-testid=tile]")).toHaveCount(1);
+    await ann.page.locator("[data-testid=tile][data-local]").hover();
+    await ann.page.locator("[data-testid=tile][data-local]").getByRole("button", { name: /^Pin/ }).click();
+    await expect(ann.page.locator(".stage__focus [data-testid=tile][data-local]")).toHaveCount(1);
+    await ann.page.getByTestId("layout-toggle").click();
+    await expect(ann.page.locator(".grid [data-testid=tile]")).toHaveCount(2);
+  });
+
+  test("active speaker: the tile of the person speaking is highlighted", async ({ browser }) => {
+    const room = roomName("speak");
+    const ann = await join(browser, room, "Ann");
+    const bob = await join(browser, room, "Bob");
+    people.push(ann, bob);
+    // Bob is silent; Ann's fake microphone plays a tone.
+    await bob.page.getByTestId("toggle-mic").click();
+    await expect(tileOf(bob.page, "Ann")).toHaveAttribute("data-speaking", "", { timeout: 15_000 });
+    await expect(ann.page.locator("[data-testid=tile][data-local]")).toHaveAttribute("data-speaking", "", { timeout: 15_000 });
+  });
+});

@@ -109,6 +109,12 @@ test.describe("meeting features", () => {
     await expect
       .poll(() => screen.locator("video").evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: 20_000 })
       .toBeGreaterThan(0);
+    // People stay visible in the filmstrip (their video moved there, not lost).
+    const strip = bob.page.locator(".filmstrip video");
+    await expect(strip).toHaveCount(2);
+    await expect
+      .poll(() => strip.evaluateAll((videos: HTMLVideoElement[]) => videos.filter((v) => v.videoWidth > 0).length), { timeout: 20_000 })
+      .toBe(2);
     await bob.page.screenshot({ path: shot("speaker-view-screen-share") });
     await ann.page.getByTestId("toggle-screen").click();
     await expect(screen).toHaveCount(0);

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { join, roomName, type Person } from "../support/room.js";
+import { expectRemoteVideosAdvancing, join, roomName, type Person } from "../support/room.js";
 
 const shot = (name: string) => fileURLToPath(new URL(`../../docs/screenshots/${name}.png`, import.meta.url));
 
@@ -57,6 +57,7 @@ test.describe("language, phone and accessibility", () => {
     people.push(...others, { name: "Анна", context, page });
     await expect(page.getByText("3 участника", { exact: true })).toBeVisible();
     await expect(page.getByTestId("leave")).toHaveAccessibleName("Выйти");
+    await expectRemoteVideosAdvancing(page, 2);
     await page.screenshot({ path: shot("russian-ui") });
   });
 
@@ -90,6 +91,8 @@ test.describe("language, phone and accessibility", () => {
     await page.getByTestId("chat-toggle").click();
     await expect(page.getByTestId("chat-input")).toBeInViewport();
     await page.getByTestId("chat-toggle").click();
+    // Hidden behind the chat, Ann's video was paused at the SFU; it resumes when shown again.
+    await expectRemoteVideosAdvancing(page, 1);
     await page.screenshot({ path: shot("phone") });
   });
 });

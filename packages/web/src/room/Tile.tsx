@@ -21,6 +21,7 @@ interface Props {
 export function Tile({ tile, room, pinned, onPin, compact = false }: Props) {
   const { t } = useI18n();
   const [element, setElement] = useState<HTMLElement | null>(null);
+  const [showing, setShowing] = useState(false);
   useViewed(tile.local ? undefined : tile.videoTrackId, element);
   const screen = tile.kind === "screen";
   const label = screen ? (tile.local ? t("tile.yourScreen") : t("tile.screenOf", { name: tile.name })) : tile.local ? t("room.youName", { name: tile.name }) : tile.name;
@@ -38,8 +39,8 @@ export function Tile({ tile, room, pinned, onPin, compact = false }: Props) {
       data-speaking={tile.speaking ? "" : undefined}
       aria-label={label}
     >
-      <VideoView track={tile.videoOff ? undefined : tile.video} mirrored={tile.local && !screen} fit={screen ? "contain" : "cover"} />
-      {!screen && (tile.videoOff || !tile.video) && <Avatar name={tile.name} />}
+      <VideoView track={tile.videoOff ? undefined : tile.video} mirrored={tile.local && !screen} fit={screen ? "contain" : "cover"} onShowing={setShowing} />
+      {!screen && (tile.videoOff || !tile.video || !showing) && <Avatar name={tile.name} />}
       {tile.hand && (
         <span className="tile__hand" data-testid="hand-raised" role="img" aria-label={t("tile.hand")} title={t("tile.hand")}>
           ✋

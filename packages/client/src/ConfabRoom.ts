@@ -404,6 +404,7 @@ export class ConfabRoom {
         this.events.emit("change");
         return;
       case "welcome":
+      case "probe":
         return;
       default: {
         const unreachable: never = message;

@@ -8,3 +8,4 @@ export { ClientError, type ClientErrorCode } from "./errors.js";
 export { RoomState, type RemoteParticipant, type RemoteMedia } from "./RoomState.js";
 export { SignalingClient, signalingUrl, type WebSocketLike, type WebSocketFactory } from "./SignalingClient.js";
 export type { LocalTrack } from "./PublishConnection.js";
+export { probeConnectivity, type ProbeResult, type ProbeOptions } from "./probe.js";

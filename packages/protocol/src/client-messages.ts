@@ -91,6 +91,15 @@ export const ViewMessage = z.object({
   tracks: z.array(ViewedTrack).max(256),
 });
 
+/**
+ * Connectivity self-test (lobby): a complete SDP offer (candidates included, no trickle) for a
+ * throw-away connection with one data channel. Allowed before joining; answered by `probe`.
+ */
+export const ProbeOfferMessage = z.object({
+  type: z.literal("probe"),
+  sdp: z.string().min(1).max(200_000),
+});
+
 /** Every message a client may send. */
 export const ClientMessage = z.discriminatedUnion("type", [
   HelloMessage,
@@ -103,6 +112,7 @@ export const ClientMessage = z.discriminatedUnion("type", [
   HandMessage,
   ReactionSendMessage,
   ViewMessage,
+  ProbeOfferMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage["type"];
@@ -120,4 +130,5 @@ export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = [
   "hand",
   "reaction",
   "view",
+  "probe",
 ];

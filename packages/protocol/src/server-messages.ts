@@ -114,6 +114,12 @@ export const SpeakerMessage = z.object({
   participantId: Id.nullable(),
 });
 
+/** The SFU's complete answer to a `probe` offer; the connection closes by itself after 15 s. */
+export const ProbeAnswerMessage = z.object({
+  type: z.literal("probe"),
+  sdp: z.string(),
+});
+
 /** A typed error. `fatal` means the server closes the connection right after. */
 export const ErrorMessage = z.object({
   type: z.literal("error"),
@@ -141,6 +147,7 @@ export const ServerMessage = z.discriminatedUnion("type", [
   ChatBroadcastMessage,
   ReactionBroadcastMessage,
   SpeakerMessage,
+  ProbeAnswerMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage["type"];

@@ -13,6 +13,7 @@ import { ConfabError, ProtocolError, UserError } from "../errors.js";
 import type { Participant } from "../room/Participant.js";
 import type { Room } from "../room/Room.js";
 import type { RoomManager } from "../room/RoomManager.js";
+import { ProbePeer } from "../sfu/ProbePeer.js";
 import { RateLimiter } from "./RateLimiter.js";
 
 /** The transport under a session: a WebSocket in production, anything with these in tests. */
@@ -37,6 +38,8 @@ export class Session {
   private readonly chatLimiter: RateLimiter;
   private readonly reactionLimiter: RateLimiter;
   private readonly handshakeTimer: NodeJS.Timeout;
+  /** The lobby's connectivity test connection, at most one per session. */
+  private probe: ProbePeer | undefined;
 
   constructor(
     private readonly socket: SessionSocket,
@@ -80,6 +83,7 @@ export class Session {
     const wasJoined = this.state === "joined";
     this.state = "closed";
     clearTimeout(this.handshakeTimer);
+    this.probe?.close();
     if (wasJoined && this.room && this.participant) this.room.leave(this.participant, "disconnected");
     this.room = undefined;
     this.participant = undefined;
@@ -175,11 +179,21 @@ export class Session {
         room.setView(participant, message.tracks);
         return;
       }
+      case "probe":
+        return this.onProbe(message.sdp);
       default: {
         const unreachable: never = message;
         throw new UserError(ErrorCode.UNKNOWN_TYPE, `unhandled ${(unreachable as { type: string }).type}`);
       }
     }
+  }
+
+  private async onProbe(offer: string): Promise<void> {
+    this.probe?.close();
+    const probe = (this.probe = new ProbePeer(this.config.rtc));
+    const answer = await probe.answer(offer);
+    if (this.state === "closed" || this.probe !== probe) return probe.close();
+    this.send({ type: "probe", sdp: answer });
   }
 
   private onHello(message: Extract<ClientMessage, { type: "hello" }>): void {

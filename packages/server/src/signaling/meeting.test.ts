@@ -140,3 +140,35 @@ describe("view", () => {
     ann.close();
   });
 });
+
+describe("probe", () => {
+  it("connects a throw-away media connection before joining (ICE pair + DTLS)", async () => {
+    const { RTCPeerConnection } = await import("werift");
+    const c = await WireClient.connect(url);
+    c.sendJson({ type: "hello", protocolVersion: 1 });
+    await c.next("welcome");
+    const pc = new RTCPeerConnection({ iceServers: [], iceAdditionalHostAddresses: ["127.0.0.1"], iceUseIpv6: false });
+    pc.createDataChannel("probe");
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise<void>((resolve) => {
+      if (pc.iceGatheringState === "complete") resolve();
+      else pc.iceGatheringStateChange.subscribe((s) => s === "complete" && resolve());
+    });
+    c.sendJson({ type: "probe", sdp: pc.localDescription!.sdp });
+    const { sdp } = await c.next("probe", 10_000);
+    expect(sdp).toContain("a=candidate:");
+    await pc.setRemoteDescription({ type: "answer", sdp });
+    await expect.poll(() => pc.connectionState, { timeout: 10_000 }).toBe("connected");
+    await pc.close();
+    c.close();
+  });
+
+  it("rejects a probe that is not SDP", async () => {
+    const c = await WireClient.connect(url);
+    c.sendJson({ type: "hello", protocolVersion: 1 });
+    await c.next("welcome");
+    c.sendJson({ type: "probe", sdp: "<html>" });
+    expect(await c.next("error")).toMatchObject({ code: ErrorCode.BAD_MESSAGE, inReplyTo: "probe" });
+    c.close();
+  });
+});

@@ -4,6 +4,11 @@ import { LanguagePicker } from "../app/LanguagePicker.js";
 import { acquire, problemMessage, type DeviceResult } from "../media/devices.js";
 import { MediaToggle } from "../room/MediaToggle.js";
 import { VideoView } from "../room/VideoView.js";
+import { ConnectivityCheck } from "./ConnectivityCheck.js";
+import { DevicePickers } from "./DevicePickers.js";
+import { LevelMeter } from "./LevelMeter.js";
+
+export const SPEAKER_KEY = "confab.speaker";
 
 const NAME_KEY = "confab.displayName";
 
@@ -34,6 +39,9 @@ export function PreJoin({ room, joining, error, onJoin }: Props) {
   const [micOn, setMicOn] = useState(true);
   const [cameraOn, setCameraOn] = useState(true);
   const handedOver = useRef(false);
+  const [speakerId, setSpeakerId] = useState(() => localStorage.getItem(SPEAKER_KEY) ?? "");
+  const latest = useRef<{ mic?: DeviceResult; camera?: DeviceResult }>({});
+  latest.current = { mic, camera };
 
   useEffect(() => {
     let cancelled = false;
@@ -52,9 +60,20 @@ export function PreJoin({ room, joining, error, onJoin }: Props) {
     return () => {
       cancelled = true;
       // Tracks handed to the room belong to it now; otherwise release the devices.
-      if (!handedOver.current) for (const track of got) track.stop();
+      if (handedOver.current) return;
+      for (const track of got) track.stop();
+      for (const r of [latest.current.mic, latest.current.camera]) if (r?.ok) r.track.stop();
     };
   }, []);
+
+  /** Switches the previewed device: the old one is released. */
+  const pick = async (kind: "audio" | "video", deviceId: string) => {
+    const result = await acquire(kind, deviceId);
+    const previous = kind === "audio" ? mic : camera;
+    if (previous?.ok && (!result.ok || previous.track !== result.track)) previous.track.stop();
+    if (kind === "audio") setMic(result);
+    else setCamera(result);
+  };
 
   const micTrack = mic?.ok ? mic.track : undefined;
   const cameraTrack = camera?.ok ? camera.track : undefined;
@@ -93,6 +112,19 @@ export function PreJoin({ room, joining, error, onJoin }: Props) {
             <MediaToggle kind="camera" available={cameraTrack !== undefined} on={cameraOn} onToggle={() => setCameraOn((v) => !v)} />
           </div>
         </div>
+        <LevelMeter track={micOn ? micTrack : undefined} />
+        <DevicePickers
+          cameraId={cameraTrack?.getSettings().deviceId}
+          microphoneId={micTrack?.getSettings().deviceId}
+          speakerId={speakerId}
+          onCamera={(id) => void pick("video", id)}
+          onMicrophone={(id) => void pick("audio", id)}
+          onSpeaker={(id) => {
+            localStorage.setItem(SPEAKER_KEY, id);
+            setSpeakerId(id);
+          }}
+          refreshKey={`${micTrack?.id}${cameraTrack?.id}`}
+        />
         {problems.map((p) => (
           <p key={p} className="notice" role="alert">
             {p}
@@ -120,6 +152,7 @@ export function PreJoin({ room, joining, error, onJoin }: Props) {
         <button type="submit" data-testid="join" className="button button--primary button--large" disabled={!canJoin}>
           {joining ? t("prejoin.joining") : t("prejoin.join")}
         </button>
+        <ConnectivityCheck />
         <LanguagePicker />
       </form>
     </main>

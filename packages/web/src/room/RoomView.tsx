@@ -12,6 +12,7 @@ import { Stage, type Layout } from "./Stage.js";
 import { buildTiles } from "./tiles.js";
 import { Toasts } from "./Toasts.js";
 import { useRoomVersion } from "./useRoom.js";
+import { SPEAKER_KEY } from "../prejoin/PreJoin.js";
 import { useScreenShare } from "./useScreenShare.js";
 import { ViewReporter } from "./ViewReporter.js";
 
@@ -52,7 +53,7 @@ export function RoomView({ room, roomName, onLeave }: Props) {
   const [dialog, setDialog] = useState<"help" | "settings" | null>(null);
   const [notice, setNotice] = useState<{ text: string; id: number } | undefined>();
   const [pageSize, setPageSize] = useState(() => Number(localStorage.getItem(PAGE_SIZE_KEY) ?? 0) || 0);
-  const [sinkId, setSinkId] = useState("");
+  const [sinkId, setSinkId] = useState(() => localStorage.getItem(SPEAKER_KEY) ?? "");
   const noticeSeq = useRef(0);
   const notify = useCallback((text: string) => setNotice({ text, id: ++noticeSeq.current }), []);
   const screen = useScreenShare(room, (reason) => notify(t("controls.screen.failed", { reason })));
@@ -183,7 +184,10 @@ export function RoomView({ room, roomName, onLeave }: Props) {
             setPageSize(n);
           }}
           speakerId={sinkId}
-          onSpeaker={setSinkId}
+          onSpeaker={(id) => {
+            localStorage.setItem(SPEAKER_KEY, id);
+            setSinkId(id);
+          }}
         />
       )}
     </div>

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { expect, test } from "@playwright/test";
-import { join, roomName, tileOf, type Person } from "../support/room.js";
+import { expectRemoteVideosAdvancing, join, roomName, tileOf, type Person } from "../support/room.js";
 
 const shot = (name: string) => fileURLToPath(new URL(`../../docs/screenshots/${name}.png`, import.meta.url));
 
@@ -127,6 +127,8 @@ test.describe("meeting features", () => {
     const bob = await join(browser, room, "Bob");
     people.push(ann, bob);
     await expect(ann.page.locator(".grid [data-testid=tile]")).toHaveCount(2);
+    await expectRemoteVideosAdvancing(ann.page, 1);
+    await ann.page.screenshot({ path: shot("room-2") });
     await ann.page.getByTestId("layout-toggle").click();
     await expect(ann.page.locator(".stage__focus [data-testid=tile]")).toHaveCount(1);
     await expect(ann.page.locator(".filmstrip [data-testid=tile]")).toHaveCount(1);
@@ -146,5 +148,34 @@ test.describe("meeting features", () => {
     await bob.page.getByTestId("toggle-mic").click();
     await expect(tileOf(bob.page, "Ann")).toHaveAttribute("data-speaking", "", { timeout: 15_000 });
     await expect(ann.page.locator("[data-testid=tile][data-local]")).toHaveAttribute("data-speaking", "", { timeout: 15_000 });
+  });
+
+  test("reactions, invite link, connection quality and switching the camera mid-call", async ({ browser }) => {
+    const room = roomName("extras");
+    const ann = await join(browser, room, "Ann");
+    const bob = await join(browser, room, "Bob");
+    people.push(ann, bob);
+
+    await ann.page.getByRole("button", { name: "Send a reaction" }).click();
+    await ann.page.getByRole("button", { name: "🎉" }).click();
+    await expect(bob.page.getByTestId("toast").filter({ hasText: "🎉" })).toHaveCount(1);
+
+    await ann.context.grantPermissions(["clipboard-read", "clipboard-write"]);
+    await ann.page.getByRole("button", { name: "Copy invite link" }).click();
+    await expect(ann.page.getByTestId("toast").filter({ hasText: "Invite link copied" })).toHaveCount(1);
+    expect(await ann.page.evaluate(() => navigator.clipboard.readText())).toMatch(new RegExp(`/${room}$`));
+
+    await expect(tileOf(bob.page, "Ann").getByTestId("quality")).toHaveAttribute("data-quality", /good|fair|poor/, { timeout: 15_000 });
+
+    // A different camera, without rejoining: Bob keeps receiving Ann's video.
+    await ann.page.getByRole("button", { name: "Settings" }).click();
+    const camera = ann.page.getByLabel("Camera", { exact: true });
+    const before = await ann.page.evaluate(() => document.querySelector<HTMLVideoElement>("[data-testid=tile][data-local] video")?.srcObject);
+    const last = await camera.locator("option").last().getAttribute("value");
+    await camera.selectOption(last!);
+    await ann.page.keyboard.press("Escape");
+    await expect.poll(() => ann.page.evaluate((b) => document.querySelector<HTMLVideoElement>("[data-testid=tile][data-local] video")?.srcObject !== b, before)).toBe(true);
+    await expectRemoteVideosAdvancing(bob.page, 1);
+    await expect(ann.page.locator("[data-testid=tile][data-local]")).toHaveCount(1);
   });
 });

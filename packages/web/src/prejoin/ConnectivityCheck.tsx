@@ -19,15 +19,15 @@ export function ConnectivityCheck() {
   return (
     <div className={`check check--${state.name}`} data-testid="connectivity" data-state={state.name} role={state.name === "failed" ? "alert" : "status"}>
       <span className="check__dot" aria-hidden="true" />
-      {state.name === "running" && t("prejoin.check.running")}
-      {state.name === "ok" && t("prejoin.check.ok", { signaling: state.result.signalingMs, media: state.result.mediaMs })}
+      <span className="check__text">
+        {state.name === "running" && t("prejoin.check.running")}
+        {state.name === "ok" && t("prejoin.check.ok", { signaling: state.result.signalingMs, media: state.result.mediaMs })}
+        {state.name === "failed" && t("prejoin.check.failed", { reason: state.reason })}
+      </span>
       {state.name === "failed" && (
-        <>
-          {t("prejoin.check.failed", { reason: state.reason })}{" "}
-          <button type="button" className="button" onClick={run}>
-            {t("prejoin.check.retry")}
-          </button>
-        </>
+        <button type="button" className="button" onClick={run}>
+          {t("prejoin.check.retry")}
+        </button>
       )}
     </div>
   );

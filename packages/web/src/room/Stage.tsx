@@ -70,7 +70,11 @@ export function Stage({ room, tiles, layout, focusKey, pinnedKey, onPin, pageSiz
           gridRef.current = el;
         }}
       >
-        {shown.map((m) => tile(m))}
+        {shown.map((m) => (
+          <div className="cell" key={m.key}>
+            {tile(m)}
+          </div>
+        ))}
       </div>
       {pages > 1 && (
         <div className="pager">

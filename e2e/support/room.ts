@@ -1,4 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
+
+/** Where E2E tests save the screenshots committed under docs/screenshots/. */
+export function screenshotPath(name: string): string {
+  return fileURLToPath(new URL(`../../docs/screenshots/${name}.png`, import.meta.url));
+}
 
 /**
  * Test instrumentation: remembers every RTCPeerConnection the page creates, so a test can

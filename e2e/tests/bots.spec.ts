@@ -1,36 +1,25 @@
-import { expect, test } from "@playwright/test";
-import { Bot } from "@confab/bots";
-import { E2E_PORT } from "../playwright.config.js";
 import { expectRemoteVideosAdvancing, join, roomName, tileOf, type Person } from "../support/room.js";
+import { expect, test } from "../support/bots.js";
 
 test.describe("a browser in a room of bots", () => {
-  let bots: Bot[] = [];
   let person: Person | undefined;
-
   test.afterEach(async () => {
     await person?.context.close();
-    await Promise.all(bots.map((b) => b.close()));
-    bots = [];
     person = undefined;
   });
 
-  test("a browser decodes the video of all 8 bots, and subscribing bots receive the browser", async ({ browser }) => {
+  test("a browser decodes the video of all 8 bots, and subscribing bots receive the browser", async ({ browser, bots }) => {
     const room = roomName("bots");
-    const url = `http://127.0.0.1:${E2E_PORT}`;
     // All eight publish; two also subscribe (64 incoming streams in this one Node process
     // would measure the test runner, not the SFU).
-    for (let i = 1; i <= 8; i++) {
-      const bot = new Bot({ url, room, name: `Bot ${i}`, publish: { video: true, audio: true }, subscribe: i > 6 });
-      bots.push(bot);
-      await bot.join();
-    }
+    const all = await bots.fill(room, 8, (i) => ({ publish: { video: true, audio: true }, subscribe: i > 6 }));
     person = await join(browser, room, "Ann");
     await expectRemoteVideosAdvancing(person.page, 8);
-    for (let i = 1; i <= 8; i++) await expect(tileOf(person.page, `Bot ${i}`)).toHaveCount(1);
+    for (let i = 1; i <= 8; i++) await expect(tileOf(person.page, `Bot 0${i}`)).toHaveCount(1);
 
     // The SFU forwards the browser's camera to the bots too: they assemble complete frames of it.
-    const botIds = new Set(bots.map((b) => b.id));
-    for (const bot of bots.slice(6)) {
+    const botIds = new Set(all.map((b) => b.id));
+    for (const bot of all.slice(6)) {
       const framesOfBrowser = () => bot.tracks("video").find((t) => !botIds.has(t.participantId))?.frames ?? 0;
       const deadline = Date.now() + 30_000;
       while (framesOfBrowser() <= 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));

@@ -1,10 +1,6 @@
-import { fileURLToPath } from "node:url";
-import { expect, test, type Page } from "@playwright/test";
-import { Bot } from "@confab/bots";
-import { E2E_PORT } from "../playwright.config.js";
-import { join, remoteTiles, roomName, type Person } from "../support/room.js";
-
-const shot = (name: string) => fileURLToPath(new URL(`../../docs/screenshots/${name}.png`, import.meta.url));
+import type { Page } from "@playwright/test";
+import { expect, test } from "../support/bots.js";
+import { join, remoteTiles, roomName, screenshotPath, type Person } from "../support/room.js";
 
 /** framesDecoded of every inbound video stream of the page's connections, by track identifier. */
 async function decodedByTrack(page: Page): Promise<Record<string, number>> {
@@ -29,35 +25,26 @@ async function advancing(page: Page, ms = 3000): Promise<number> {
 }
 
 test.describe("rooms of bots", () => {
-  let bots: Bot[] = [];
   let person: Person | undefined;
   test.afterEach(async () => {
     await person?.context.close();
-    await Promise.all(bots.map((b) => b.close()));
-    bots = [];
     person = undefined;
   });
 
-  async function fill(room: string, count: number): Promise<void> {
-    const url = `http://127.0.0.1:${E2E_PORT}`;
-    for (let i = 1; i <= count; i++) {
-      const bot = new Bot({ url, room, name: `Bot ${String(i).padStart(2, "0")}`, publish: { video: true, audio: i <= 2 }, subscribe: false });
-      bots.push(bot);
-      await bot.join();
-    }
-  }
+  /** Publishing bots; only two with audio (a room of tones is noise), none subscribing. */
+  const quietBots = (i: number) => ({ publish: { video: true, audio: i <= 2 }, subscribe: false });
 
-  test("with 20 bots and 9 tiles per page, only the visible tiles' video is received", async ({ browser }) => {
+  test("with 20 bots and 9 tiles per page, only the visible tiles' video is received", async ({ browser, bots }) => {
     test.setTimeout(180_000);
     const room = roomName("twenty");
-    await fill(room, 20);
+    await bots.fill(room, 20, quietBots);
     person = await join(browser, room, "Ann", () => localStorage.setItem("confab.pageSize", "9"));
     const page = person.page;
     // Page 1: own tile + 8 bots.
     await expect(page.locator(".grid [data-testid=tile]")).toHaveCount(9);
     await expect(page.getByText("Page 1 of 3")).toBeVisible();
     await expect.poll(() => advancing(page), { timeout: 30_000 }).toBe(8);
-    await page.screenshot({ path: shot("room-20-page-1") });
+    await page.screenshot({ path: screenshotPath("room-20-page-1") });
 
     // Next page: 9 other bots are shown and received; the first page's 8 stop.
     await page.getByRole("button", { name: "Next page" }).click();
@@ -66,14 +53,14 @@ test.describe("rooms of bots", () => {
     await expect.poll(() => advancing(page), { timeout: 30_000 }).toBe(9);
   });
 
-  test("a 9-person room fills a 3×3 grid", async ({ browser }) => {
+  test("a 9-person room fills a 3×3 grid", async ({ browser, bots }) => {
     const room = roomName("nine");
-    await fill(room, 8);
+    await bots.fill(room, 8, quietBots);
     person = await join(browser, room, "Ann");
     await expect(remoteTiles(person.page)).toHaveCount(8);
     await expect.poll(() => advancing(person!.page), { timeout: 30_000 }).toBe(8);
     const columns = await person.page.locator(".grid").evaluate((g) => getComputedStyle(g).gridTemplateColumns.split(" ").length);
     expect(columns).toBe(3);
-    await person.page.screenshot({ path: shot("room-9") });
+    await person.page.screenshot({ path: screenshotPath("room-9") });
   });
 });

@@ -1,9 +1,6 @@
-import { fileURLToPath } from "node:url";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { expectRemoteVideosAdvancing, join, roomName, type Person } from "../support/room.js";
-
-const shot = (name: string) => fileURLToPath(new URL(`../../docs/screenshots/${name}.png`, import.meta.url));
+import { expectRemoteVideosAdvancing, join, roomName, screenshotPath, type Person } from "../support/room.js";
 
 /** Serious and critical axe-core findings on the page (WCAG 2.1 A/AA rules). */
 async function seriousViolations(page: Page): Promise<string[]> {
@@ -30,7 +27,7 @@ test.describe("language, phone and accessibility", () => {
     await expect(page.getByTestId("join")).toBeVisible();
     await page.getByTestId("display-name").fill("Ann");
     expect(await seriousViolations(page)).toEqual([]);
-    await page.screenshot({ path: shot("lobby") });
+    await page.screenshot({ path: screenshotPath("lobby") });
     await context.close();
 
     const ann = await join(browser, room, "Ann");
@@ -58,7 +55,7 @@ test.describe("language, phone and accessibility", () => {
     await expect(page.getByText("3 участника", { exact: true })).toBeVisible();
     await expect(page.getByTestId("leave")).toHaveAccessibleName("Выйти");
     await expectRemoteVideosAdvancing(page, 2);
-    await page.screenshot({ path: shot("russian-ui") });
+    await page.screenshot({ path: screenshotPath("russian-ui") });
   });
 
   test("the language can be switched in settings", async ({ browser }) => {
@@ -93,6 +90,6 @@ test.describe("language, phone and accessibility", () => {
     await page.getByTestId("chat-toggle").click();
     // Hidden behind the chat, Ann's video was paused at the SFU; it resumes when shown again.
     await expectRemoteVideosAdvancing(page, 1);
-    await page.screenshot({ path: shot("phone") });
+    await page.screenshot({ path: screenshotPath("phone") });
   });
 });

@@ -1,8 +1,5 @@
-import { fileURLToPath } from "node:url";
 import { expect, test } from "@playwright/test";
-import { expectRemoteVideosAdvancing, join, roomName, tileOf, type Person } from "../support/room.js";
-
-const shot = (name: string) => fileURLToPath(new URL(`../../docs/screenshots/${name}.png`, import.meta.url));
+import { expectRemoteVideosAdvancing, join, roomName, screenshotPath, tileOf, type Person } from "../support/room.js";
 
 test.describe("meeting features", () => {
   let people: Person[] = [];
@@ -47,7 +44,7 @@ test.describe("meeting features", () => {
     await expect(links).toHaveCount(1);
     await expect(links.first()).toHaveAttribute("href", "https://example.org/docs?a=1");
     await expect(links.first()).toHaveAttribute("rel", "noopener noreferrer");
-    await bob.page.screenshot({ path: shot("chat-open") });
+    await bob.page.screenshot({ path: screenshotPath("chat-open") });
 
     const cat = await join(browser, room, "Cat");
     people.push(cat);
@@ -115,7 +112,7 @@ test.describe("meeting features", () => {
     await expect
       .poll(() => strip.evaluateAll((videos: HTMLVideoElement[]) => videos.filter((v) => v.videoWidth > 0).length), { timeout: 20_000 })
       .toBe(2);
-    await bob.page.screenshot({ path: shot("speaker-view-screen-share") });
+    await bob.page.screenshot({ path: screenshotPath("speaker-view-screen-share") });
     await ann.page.getByTestId("toggle-screen").click();
     await expect(screen).toHaveCount(0);
     await expect(ann.page.getByTestId("presenting")).toHaveCount(0);
@@ -128,7 +125,7 @@ test.describe("meeting features", () => {
     people.push(ann, bob);
     await expect(ann.page.locator(".grid [data-testid=tile]")).toHaveCount(2);
     await expectRemoteVideosAdvancing(ann.page, 1);
-    await ann.page.screenshot({ path: shot("room-2") });
+    await ann.page.screenshot({ path: screenshotPath("room-2") });
     await ann.page.getByTestId("layout-toggle").click();
     await expect(ann.page.locator(".stage__focus [data-testid=tile]")).toHaveCount(1);
     await expect(ann.page.locator(".filmstrip [data-testid=tile]")).toHaveCount(1);

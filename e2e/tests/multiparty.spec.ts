@@ -1,4 +1,3 @@
-import { fileURLToPath } from "node:url";
 import { expect, test } from "@playwright/test";
 import {
   expectRemoteAudioFlowing,
@@ -6,6 +5,7 @@ import {
   join,
   remoteTiles,
   roomName,
+  screenshotPath,
   tileOf,
   type Person,
 } from "../support/room.js";
@@ -30,9 +30,7 @@ test.describe("a four-person room", () => {
       }
     }
 
-    await people[0]!.page.screenshot({
-      path: fileURLToPath(new URL("../../docs/screenshots/room-4.png", import.meta.url)),
-    });
+    await people[0]!.page.screenshot({ path: screenshotPath("room-4") });
 
     // Ann mutes: the three others show her mic-off within 2 s.
     const ann = people[0]!;

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { WebSocket } from "ws";
-import { MediaStreamTrack, RTCPeerConnection, type RTCRtpTransceiver } from "werift";
+import { MediaStreamTrack, RTCPeerConnection, type RTCRtpTransceiver, type RtpPacket } from "werift";
 import { SignalingClient, signalingUrl, type WebSocketFactory } from "@confab/client";
 import { SafeEmitter, type ServerMessage, type SubscribedTrack } from "@confab/protocol";
 import { filterSdpCandidates, onAllowedCandidates, peerConfig } from "@confab/server";
@@ -52,6 +52,8 @@ export class Bot {
   id: string | undefined;
   keyframeRequests = 0;
   videoPacketsSent = 0;
+  /** When each video packet was sent (performance.now(), ms), by RTP sequence number. */
+  readonly videoSentAt = new Float64Array(0x10000);
   private readonly signaling: SignalingClient;
   private publisher: RTCPeerConnection | undefined;
   private subscriber: RTCPeerConnection | undefined;
@@ -169,14 +171,12 @@ export class Bot {
           const target = Math.floor((elapsed / 1000) * pps);
           while (this.videoPacketsSent < target) {
             if (queue.length === 0) queue = this.video.nextFrame();
-            video.writeRtp(queue.shift()!);
-            this.videoPacketsSent++;
+            this.sendVideo(video, queue.shift()!);
           }
         } else {
           for (; framesDue < Math.floor(elapsed / (1000 / 30)); framesDue++) {
             for (const packet of this.video.nextFrame()) {
-              video.writeRtp(packet);
-              this.videoPacketsSent++;
+              this.sendVideo(video, packet);
             }
           }
         }
@@ -185,6 +185,12 @@ export class Bot {
         for (; audioDue < Math.floor(elapsed / 20); audioDue++) audio.writeRtp(this.audio.next());
       }
     }, TICK_MS);
+  }
+
+  private sendVideo(track: MediaStreamTrack, packet: RtpPacket): void {
+    this.videoSentAt[packet.header.sequenceNumber] = performance.now();
+    track.writeRtp(packet);
+    this.videoPacketsSent++;
   }
 
   private onRemoteTrack(track: MediaStreamTrack, transceiver: RTCRtpTransceiver): void {

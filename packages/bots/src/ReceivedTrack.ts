@@ -42,7 +42,11 @@ export class ReceivedTrack {
     return this.recording ?? [];
   }
 
+  /** Called with every packet on arrival (benchmarks measure delay with it). */
+  observer: ((packet: RtpPacket, arrivedAt: number) => void) | undefined;
+
   onPacket(packet: RtpPacket): void {
+    this.observer?.(packet, performance.now());
     this.packets++;
     this.bytes += packet.payload.length;
     const seq = packet.header.sequenceNumber;

@@ -29,6 +29,6 @@ describe("npm run bench", () => {
     } catch (error) {
       message = String((error as { stderr: string }).stderr);
     }
-    expect(message).toMatch(/no scenario nope; known: fanout-10, join-latency/);
+    expect(message).toMatch(/no scenario nope; known: fanout-10, fanout-30, join-latency/);
   });
 });

@@ -31,12 +31,28 @@ export async function fanout(subscribers: number, pps: number, measureSeconds = 
     }
     await sleep(3000);
 
+    // Forwarding delay: publisher send → subscriber arrival, same process clock, matched by
+    // sequence number (the SFU keeps the publisher's numbering unless a stream is paused).
+    const delays: number[] = [];
+    let measuring = false;
+    for (const b of subs) {
+      const track = b.tracks("video")[0];
+      if (!track) continue;
+      track.observer = (packet, arrivedAt) => {
+        if (!measuring) return;
+        const sentAt = publisher.videoSentAt[packet.header.sequenceNumber]!;
+        const d = arrivedAt - sentAt;
+        if (sentAt > 0 && d >= 0 && d < 5000) delays.push(d);
+      };
+    }
     const distinct = () => subs.map((b) => b.tracks("video")[0]?.distinctPackets ?? 0);
     const sent0 = publisher.videoPacketsSent;
     const recv0 = distinct();
     const cpu0 = server.cpuMicros();
     const t0 = performance.now();
+    measuring = true;
     await sleep(measureSeconds * 1000);
+    measuring = false;
     const cpu1 = server.cpuMicros();
     const t1 = performance.now();
     const sent = publisher.videoPacketsSent - sent0;
@@ -54,6 +70,8 @@ export async function fanout(subscribers: number, pps: number, measureSeconds = 
       outPps: Math.round(delivered / seconds),
       cpuPct: round((100 * cpuMicros) / 1e6 / seconds),
       inPps: Math.round(sent / seconds),
+      delayP50Ms: round(percentile(delays, 0.5), 2),
+      delayP99Ms: round(percentile(delays, 0.99), 2),
       subscribers,
       seconds: round(seconds),
     };
@@ -61,6 +79,12 @@ export async function fanout(subscribers: number, pps: number, measureSeconds = 
     await Promise.all(bots.map((b) => b.close()));
     await server.stop();
   }
+}
+
+function percentile(values: number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 function round(n: number, digits = 1): number {

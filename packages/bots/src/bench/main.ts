@@ -17,6 +17,11 @@ const scenarios: Scenario[] = [
     run: () => fanout(10, 1000, seconds),
   },
   {
+    name: "fanout-30",
+    description: "1 publisher bot → 30 subscriber bots, 1000 video packets/s (the 30 receivers share the bench process)",
+    run: () => fanout(30, 1000, seconds),
+  },
+  {
     name: "join-latency",
     description: "Chromium: click Join → first remote video frame presented (p50 over 7 joins)",
     run: () => joinLatency(7),

@@ -21,7 +21,9 @@ export class ServerProcess {
 
   /** Starts `packages/server/dist/main.js` on a free loopback port; resolves when it listens. */
   static async start(env: Record<string, string> = {}): Promise<ServerProcess> {
-    const child = spawn(process.execPath, [SERVER_MAIN], {
+    // CONFAB_BENCH_PROFILE=<dir> writes a V8 CPU profile of the server (open in Chrome DevTools).
+    const profile = process.env.CONFAB_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CONFAB_BENCH_PROFILE}`] : [];
+    const child = spawn(process.execPath, [...profile, SERVER_MAIN], {
       env: { ...process.env, PORT: "0", HOST: "127.0.0.1", HTTPS_PORT: "0", RTC_ANNOUNCED_IPS: "127.0.0.1", LOG_LEVEL: "info", ...env },
       stdio: ["ignore", "pipe", "inherit"],
     });

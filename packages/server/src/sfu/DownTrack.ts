@@ -3,10 +3,13 @@ import { RtcpPayloadSpecificFeedback, type RTCRtpTransceiver, type RtpPacket } f
 /** Feedback message type of a Full Intra Request (RFC 5104 §4.3.1). */
 const FIR_FMT = 4;
 import type { ForwardedTrack, RtpSink } from "./ForwardedTrack.js";
+import { RtpWriter } from "./RtpWriter.js";
 import { isVp8KeyframeStart } from "./vp8.js";
 
 /** RTP clock rate of video, Hz. */
 const VIDEO_CLOCK_RATE = 90_000;
+/** RTP clock rate of Opus, Hz (RFC 7587 §4.1). */
+const AUDIO_CLOCK_RATE = 48_000;
 
 /**
  * One forwarded track as sent to one subscriber (mediasoup's Consumer): writes RTP into the
@@ -16,12 +19,12 @@ const VIDEO_CLOCK_RATE = 90_000;
 export class DownTrack implements RtpSink {
   private closed = false;
   private paused = false;
-  private pausedAt = 0;
   /** After a resume, video restarts at a keyframe so the receiver can decode at once. */
   private awaitingKeyframe = false;
   /** The size the receiver shows this video at (for layer selection). */
   viewSize: { width: number; height: number } | undefined;
   private readonly unsubscribers: (() => void)[] = [];
+  private readonly writer: RtpWriter;
 
   constructor(
     readonly track: ForwardedTrack,
@@ -29,6 +32,7 @@ export class DownTrack implements RtpSink {
     readonly transceiver: RTCRtpTransceiver,
   ) {
     const sender = transceiver.sender;
+    this.writer = new RtpWriter(sender, track.kind === "video" ? VIDEO_CLOCK_RATE : AUDIO_CLOCK_RATE);
     this.unsubscribers.push(
       sender.onPictureLossIndication.subscribe(() => track.requestKeyframe()).unSubscribe,
       sender.onRtcp.subscribe((packet) => {
@@ -59,10 +63,7 @@ export class DownTrack implements RtpSink {
   setPaused(paused: boolean): void {
     if (this.closed || paused === this.paused) return;
     this.paused = paused;
-    if (paused) {
-      this.pausedAt = performance.now();
-      return;
-    }
+    if (paused) return;
     this.awaitingKeyframe = this.track.kind === "video";
     this.track.requestKeyframe();
   }
@@ -72,13 +73,9 @@ export class DownTrack implements RtpSink {
     if (this.awaitingKeyframe) {
       if (!isVp8KeyframeStart(packet.payload)) return;
       this.awaitingKeyframe = false;
-      // Continue sequence numbers from the last sent packet; advance timestamps by the time paused.
-      const step = Math.max(1, Math.round(((performance.now() - this.pausedAt) / 1000) * VIDEO_CLOCK_RATE));
-      this.transceiver.sender.replaceRTP(packet.header, false, step);
+      this.writer.rebase(packet);
     }
-    this.transceiver.sender.sendRtp(packet).catch(() => {
-      // The transport is closing; nothing to do for one packet.
-    });
+    this.writer.write(packet);
   }
 
   /** Detaches from the track; idempotent. The transceiver is stopped by the subscriber. */
@@ -86,6 +83,7 @@ export class DownTrack implements RtpSink {
     if (this.closed) return;
     this.closed = true;
     this.track.removeSink(this);
+    this.writer.close();
     for (const off of this.unsubscribers) off();
   }
 }

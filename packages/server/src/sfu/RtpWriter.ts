@@ -1,0 +1,121 @@
+import { RtcpSenderInfo, RtcpSrPacket, RtpHeader, ntpTime, type GenericNack, type RTCRtpSender, type RtpPacket } from "werift";
+
+/** Packets kept for retransmission (NACK, RFC 4585 §6.2.1), per downstream track. */
+const HISTORY = 1024;
+/** RTCP sender reports (RFC 3550 §6.4.1) every 1 s on average. */
+const SR_INTERVAL_MS = 1000;
+
+/**
+ * The forwarding hot path to one receiver: rewrites the header into one reused RtpHeader
+ * (SSRC, payload type, sequence, timestamp; no extensions), encrypts with the transport's SRTP
+ * session and sends on the nominated ICE pair. It skips werift's RTCRtpSender.sendRtp, which
+ * clones every packet, rebuilds header extensions and stamps NTP time per packet; so this
+ * class also keeps what the sender would have kept: a retransmission history answering NACKs
+ * and periodic sender reports.
+ */
+export class RtpWriter {
+  private readonly header = new RtpHeader({ extensions: [] });
+  private readonly history: (Buffer | undefined)[] = new Array(HISTORY);
+  private readonly historySeq = new Int32Array(HISTORY).fill(-1);
+  private seqOffset = 0;
+  private tsOffset = 0;
+  private lastSeq: number | undefined;
+  private lastTs = 0;
+  private lastSentAt = 0;
+  private packetCount = 0;
+  private octetCount = 0;
+  private readonly srTimer: NodeJS.Timeout;
+  private readonly offNack: () => void;
+  private closed = false;
+  /** Packets sent again because the receiver reported them lost. */
+  retransmitted = 0;
+
+  constructor(
+    private readonly sender: RTCRtpSender,
+    private readonly clockRate: number,
+  ) {
+    this.offNack = sender.onGenericNack.subscribe((nack) => this.onNack(nack)).unSubscribe;
+    this.srTimer = setInterval(() => this.sendReport(), SR_INTERVAL_MS * (0.75 + Math.random() * 0.5));
+    this.srTimer.unref();
+  }
+
+  /**
+   * Continues the numbering across a gap (a paused stream resuming): the next packet gets the
+   * sequence number after the last one sent, and its timestamp advances by the time elapsed.
+   */
+  rebase(next: RtpPacket): void {
+    if (this.lastSeq === undefined) return;
+    const elapsed = Math.max(1, Math.round(((performance.now() - this.lastSentAt) / 1000) * this.clockRate));
+    this.seqOffset = (this.lastSeq + 1 - next.header.sequenceNumber) & 0xffff;
+    this.tsOffset = (this.lastTs + elapsed - next.header.timestamp) >>> 0;
+  }
+
+  /** Sends one packet; drops it while the transport is not up. Never throws. */
+  write(packet: RtpPacket): void {
+    const dtls = this.sender.dtlsTransport;
+    const codec = this.sender.codec;
+    if (this.closed || !dtls || !dtls.srtpStarted || !codec) return;
+    const h = this.header;
+    const src = packet.header;
+    h.ssrc = this.sender.ssrc;
+    h.payloadType = codec.payloadType;
+    h.marker = src.marker;
+    h.padding = false;
+    h.sequenceNumber = (src.sequenceNumber + this.seqOffset) & 0xffff;
+    h.timestamp = (src.timestamp + this.tsOffset) >>> 0;
+    let encrypted: Buffer;
+    try {
+      encrypted = dtls.srtp.encrypt(packet.payload, h);
+    } catch {
+      return;
+    }
+    const slot = h.sequenceNumber % HISTORY;
+    this.history[slot] = encrypted;
+    this.historySeq[slot] = h.sequenceNumber;
+    this.lastSeq = h.sequenceNumber;
+    this.lastTs = h.timestamp;
+    this.lastSentAt = performance.now();
+    this.packetCount++;
+    this.octetCount += packet.payload.length;
+    this.send(encrypted);
+  }
+
+  /** Stops reports and retransmissions; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.srTimer);
+    this.offNack();
+    this.history.fill(undefined);
+  }
+
+  private send(data: Buffer): void {
+    this.sender.dtlsTransport.iceTransport.connection.send(data).catch(() => {
+      // The transport is closing; a lost packet is what NACK is for.
+    });
+  }
+
+  private onNack(nack: GenericNack): void {
+    for (const seq of nack.lost) {
+      const slot = seq % HISTORY;
+      const packet = this.history[slot];
+      // The same encrypted bytes: the receiver never got them, so its replay window accepts them.
+      if (packet && this.historySeq[slot] === seq) {
+        this.retransmitted++;
+        this.send(packet);
+      }
+    }
+  }
+
+  private sendReport(): void {
+    const dtls = this.sender.dtlsTransport;
+    if (this.closed || this.lastSeq === undefined || !dtls?.srtpStarted) return;
+    // The RTP timestamp "now", extrapolated from the last packet (RFC 3550 §6.4.1).
+    const rtpNow = (this.lastTs + Math.round(((performance.now() - this.lastSentAt) / 1000) * this.clockRate)) >>> 0;
+    const report = new RtcpSrPacket({
+      ssrc: this.sender.ssrc,
+      senderInfo: new RtcpSenderInfo({ ntpTimestamp: ntpTime(), rtpTimestamp: rtpNow, packetCount: this.packetCount, octetCount: this.octetCount }),
+    });
+    dtls.sendRtcp([report]).catch(() => undefined);
+  }
+}

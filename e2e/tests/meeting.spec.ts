@@ -175,4 +175,23 @@ test.describe("meeting features", () => {
     await expectRemoteVideosAdvancing(bob.page, 1);
     await expect(ann.page.locator("[data-testid=tile][data-local]")).toHaveCount(1);
   });
+
+  test("the SFU sends RTCP sender reports for every forwarded stream (lip sync, RTT)", async ({ browser }) => {
+    const room = roomName("sr");
+    const ann = await join(browser, room, "Ann");
+    const bob = await join(browser, room, "Bob");
+    people.push(ann, bob);
+    await expectRemoteVideosAdvancing(bob.page, 1);
+    const kindsWithReports = () =>
+      bob.page.evaluate(async () => {
+        const kinds = new Set<string>();
+        for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+          (await pc.getStats()).forEach((s: { type: string; kind?: string; remoteTimestamp?: number }) => {
+            if (s.type === "remote-outbound-rtp" && s.remoteTimestamp) kinds.add(s.kind ?? "");
+          });
+        }
+        return [...kinds].sort();
+      });
+    await expect.poll(kindsWithReports, { timeout: 10_000 }).toEqual(["audio", "video"]);
+  });
 });

@@ -27,6 +27,8 @@ export interface BotOptions {
   publish?: BotPublishOptions;
   /** Receive the others' media (default true). */
   subscribe?: boolean;
+  /** Drop this share of received packets (0–1) before decryption, as a lossy network would. */
+  receiveLoss?: number;
 }
 
 export type BotEvents = {
@@ -52,6 +54,8 @@ export class Bot {
   id: string | undefined;
   keyframeRequests = 0;
   videoPacketsSent = 0;
+  /** The RTP sequence number of the next video packet this bot sends. */
+  nextVideoSequence = 0;
   /** When each video packet was sent (performance.now(), ms), by RTP sequence number. */
   readonly videoSentAt = new Float64Array(0x10000);
   private readonly signaling: SignalingClient;
@@ -115,7 +119,10 @@ export class Bot {
   }
 
   private createPeer(role: "publisher" | "subscriber"): RTCPeerConnection {
-    const pc = new RTCPeerConnection({ ...peerConfig(rtc), iceAdditionalHostAddresses: ["127.0.0.1"] });
+    const loss = role === "subscriber" ? (this.options.receiveLoss ?? 0) : 0;
+    // werift keeps a packet when `inboundPacketLoss / 100 < Math.random()`, so it takes the kept share.
+    const debug = loss > 0 ? { debug: { inboundPacketLoss: Math.round((1 - loss) * 100) } } : {};
+    const pc = new RTCPeerConnection({ ...peerConfig(rtc), iceAdditionalHostAddresses: ["127.0.0.1"], ...debug });
     onAllowedCandidates(pc, LOOPBACK, (candidate) => {
       if (!this.closed) this.signaling.send({ type: "ice", pc: role, candidate });
     });
@@ -189,6 +196,7 @@ export class Bot {
 
   private sendVideo(track: MediaStreamTrack, packet: RtpPacket): void {
     this.videoSentAt[packet.header.sequenceNumber] = performance.now();
+    this.nextVideoSequence = (packet.header.sequenceNumber + 1) & 0xffff;
     track.writeRtp(packet);
     this.videoPacketsSent++;
   }

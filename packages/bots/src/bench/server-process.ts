@@ -19,7 +19,7 @@ export class ServerProcess {
     readonly url: string,
   ) {}
 
-  /** Starts `packages/server/dist/main.js` on a free loopback port; resolves when it listens. */
+  /** Starts `packages/server/dist/main.js` on loopback (a free port unless `env.PORT` says); resolves when it listens. */
   static async start(env: Record<string, string> = {}): Promise<ServerProcess> {
     // CONFAB_BENCH_PROFILE=<dir> writes a V8 CPU profile of the server (open in Chrome DevTools).
     const profile = process.env.CONFAB_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CONFAB_BENCH_PROFILE}`] : [];
@@ -27,7 +27,7 @@ export class ServerProcess {
       env: { ...process.env, PORT: "0", HOST: "127.0.0.1", HTTPS_PORT: "0", RTC_ANNOUNCED_IPS: "127.0.0.1", LOG_LEVEL: "info", ...env },
       stdio: ["ignore", "pipe", "inherit"],
     });
-    const url = await new Promise<string>((resolve, reject) => {
+    const listening = new Promise<string>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout! });
       const timer = setTimeout(() => reject(new Error("server did not start within 15 s")), 15_000);
       lines.on("line", (line) => {
@@ -39,6 +39,13 @@ export class ServerProcess {
       });
       child.once("exit", (code) => reject(new Error(`server exited with ${code} before listening`)));
     });
+    let url: string;
+    try {
+      url = await listening;
+    } catch (error) {
+      child.kill("SIGKILL"); // never leave a half-started server behind
+      throw error;
+    }
     return new ServerProcess(child, url);
   }
 
@@ -51,11 +58,11 @@ export class ServerProcess {
     return (ticks / TICKS_PER_SECOND) * 1e6;
   }
 
-  /** Stops the server (SIGTERM, then SIGKILL after 3 s). */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+  /** Stops the server (SIGTERM, then SIGKILL after 3 s); `crash` kills it at once. */
+  async stop(crash = false): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-    this.child.kill("SIGTERM");
+    this.child.kill(crash ? "SIGKILL" : "SIGTERM");
     const timer = setTimeout(() => this.child.kill("SIGKILL"), 3000);
     await exited;
     clearTimeout(timer);

@@ -1,19 +1,13 @@
-import { expectRemoteVideosAdvancing, join, roomName, tileOf, type Person } from "../support/room.js";
-import { expect, test } from "../support/bots.js";
+import { expectRemoteVideosAdvancing, join, roomName, tileOf } from "../support/room.js";
+import { expect, test } from "../support/test.js";
 
 test.describe("a browser in a room of bots", () => {
-  let person: Person | undefined;
-  test.afterEach(async () => {
-    await person?.context.close();
-    person = undefined;
-  });
-
   test("a browser decodes the video of all 8 bots, and subscribing bots receive the browser", async ({ browser, bots }) => {
     const room = roomName("bots");
     // All eight publish; two also subscribe (64 incoming streams in this one Node process
     // would measure the test runner, not the SFU).
     const all = await bots.fill(room, 8, (i) => ({ publish: { video: true, audio: true }, subscribe: i > 6 }));
-    person = await join(browser, room, "Ann");
+    const person = await join(browser, room, "Ann");
     await expectRemoteVideosAdvancing(person.page, 8);
     for (let i = 1; i <= 8; i++) await expect(tileOf(person.page, `Bot 0${i}`)).toHaveCount(1);
 

@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { join, roomName, tileOf, type Person } from "../support/room.js";
+import { expect, test } from "../support/test.js";
+import { join, roomName, tileOf } from "../support/room.js";
 
 /**
  * Makes getUserMedia behave as when the person denied the camera (NotAllowedError), the way
@@ -23,12 +23,6 @@ const noMicrophone = () => {
 };
 
 test.describe("missing or denied devices", () => {
-  let people: Person[] = [];
-  test.afterEach(async () => {
-    await Promise.all(people.map((p) => p.context.close()));
-    people = [];
-  });
-
   test("a person who denied the camera is told so and joins with the microphone only", async ({ browser }) => {
     const room = roomName("nocam");
     const context = await browser.newContext();
@@ -39,10 +33,8 @@ test.describe("missing or denied devices", () => {
     await page.getByTestId("display-name").fill("Ann");
     await page.getByTestId("join").click();
     await expect(page.locator("[data-testid=tile][data-local]")).toBeVisible();
-    people.push({ name: "Ann", context, page });
 
     const bob = await join(browser, room, "Bob");
-    people.push(bob);
     const annTile = tileOf(bob.page, "Ann");
     await expect(annTile).toHaveCount(1);
     await expect(annTile.getByTestId("mic-off")).toHaveCount(0);
@@ -50,9 +42,8 @@ test.describe("missing or denied devices", () => {
 
   test("a person without a microphone joins and is shown with mic-off", async ({ browser }) => {
     const room = roomName("nomic");
-    people.push(await join(browser, room, "Ann", noMicrophone));
+    await join(browser, room, "Ann", noMicrophone);
     const bob = await join(browser, room, "Bob");
-    people.push(bob);
     await expect(tileOf(bob.page, "Ann").getByTestId("mic-off")).toBeVisible();
   });
 });

@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
-import { expect, test } from "../support/bots.js";
-import { join, remoteTiles, roomName, screenshotPath, type Person } from "../support/room.js";
+import { expect, test } from "../support/test.js";
+import { join, remoteTiles, roomName, screenshotPath } from "../support/room.js";
 
 /** framesDecoded of every inbound video stream of the page's connections, by track identifier. */
 async function decodedByTrack(page: Page): Promise<Record<string, number>> {
@@ -25,12 +25,6 @@ async function advancing(page: Page, ms = 3000): Promise<number> {
 }
 
 test.describe("rooms of bots", () => {
-  let person: Person | undefined;
-  test.afterEach(async () => {
-    await person?.context.close();
-    person = undefined;
-  });
-
   /** Publishing bots; only two with audio (a room of tones is noise), none subscribing. */
   const quietBots = (i: number) => ({ publish: { video: true, audio: i <= 2 }, subscribe: false });
 
@@ -38,7 +32,7 @@ test.describe("rooms of bots", () => {
     test.setTimeout(180_000);
     const room = roomName("twenty");
     await bots.fill(room, 20, quietBots);
-    person = await join(browser, room, "Ann", () => localStorage.setItem("confab.pageSize", "9"));
+    const person = await join(browser, room, "Ann", () => localStorage.setItem("confab.pageSize", "9"));
     const page = person.page;
     // Page 1: own tile + 8 bots.
     await expect(page.locator(".grid [data-testid=tile]")).toHaveCount(9);
@@ -56,9 +50,9 @@ test.describe("rooms of bots", () => {
   test("a 9-person room fills a 3×3 grid", async ({ browser, bots }) => {
     const room = roomName("nine");
     await bots.fill(room, 8, quietBots);
-    person = await join(browser, room, "Ann");
+    const person = await join(browser, room, "Ann");
     await expect(remoteTiles(person.page)).toHaveCount(8);
-    await expect.poll(() => advancing(person!.page), { timeout: 30_000 }).toBe(8);
+    await expect.poll(() => advancing(person.page), { timeout: 30_000 }).toBe(8);
     const columns = await person.page.locator(".grid").evaluate((g) => getComputedStyle(g).gridTemplateColumns.split(" ").length);
     expect(columns).toBe(3);
     await person.page.screenshot({ path: screenshotPath("room-9") });

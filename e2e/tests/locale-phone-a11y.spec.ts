@@ -1,5 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "../support/test.js";
 import { expectRemoteVideosAdvancing, join, roomName, screenshotPath, type Person } from "../support/room.js";
 
 /** Serious and critical axe-core findings on the page (WCAG 2.1 A/AA rules). */
@@ -11,12 +12,6 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 test.describe("language, phone and accessibility", () => {
-  let people: Person[] = [];
-  test.afterEach(async () => {
-    await Promise.all(people.map((p) => p.context.close()));
-    people = [];
-  });
-
   test("the lobby and the room have no serious or critical axe violations", async ({ browser }) => {
     const room = roomName("axe");
     const context = await browser.newContext();
@@ -32,7 +27,6 @@ test.describe("language, phone and accessibility", () => {
 
     const ann = await join(browser, room, "Ann");
     const bob = await join(browser, room, "Bob");
-    people.push(ann, bob);
     await ann.page.getByTestId("chat-toggle").click();
     expect(await seriousViolations(ann.page)).toEqual([]);
     await ann.page.getByTestId("participants-toggle").click();
@@ -51,7 +45,6 @@ test.describe("language, phone and accessibility", () => {
     await expect(page.getByText("1 участник", { exact: true })).toBeVisible();
     const others: Person[] = [];
     for (const name of ["Борис", "Вера"]) others.push(await join(browser, room, name));
-    people.push(...others, { name: "Анна", context, page });
     await expect(page.getByText("3 участника", { exact: true })).toBeVisible();
     await expect(page.getByTestId("leave")).toHaveAccessibleName("Выйти");
     await expectRemoteVideosAdvancing(page, 2);
@@ -60,7 +53,6 @@ test.describe("language, phone and accessibility", () => {
 
   test("the language can be switched in settings", async ({ browser }) => {
     const ann = await join(browser, roomName("lang"), "Ann");
-    people.push(ann);
     await ann.page.getByRole("button", { name: "Settings" }).click();
     await ann.page.getByLabel("Language").selectOption("ru");
     await ann.page.keyboard.press("Escape");
@@ -70,13 +62,11 @@ test.describe("language, phone and accessibility", () => {
   test("on a phone (390×844) the room has no horizontal scroll, 1–2 columns and reachable controls", async ({ browser }) => {
     const room = roomName("phone");
     const ann = await join(browser, room, "Ann");
-    people.push(ann);
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();
     await page.goto(`/${room}`);
     await page.getByTestId("display-name").fill("Bob");
     await page.getByTestId("join").click();
-    people.push({ name: "Bob", context, page });
     await expect(page.locator("[data-testid=tile][data-participant-id]")).toHaveCount(1);
     const scroll = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(scroll).toBeLessThanOrEqual(0);

@@ -1,18 +1,11 @@
-import { expect, test } from "@playwright/test";
-import { expectRemoteVideosAdvancing, join, roomName, screenshotPath, tileOf, type Person } from "../support/room.js";
+import { expect, test } from "../support/test.js";
+import { expectRemoteVideosAdvancing, join, roomName, screenshotPath, tileOf } from "../support/room.js";
 
 test.describe("meeting features", () => {
-  let people: Person[] = [];
-  test.afterEach(async () => {
-    await Promise.all(people.map((p) => p.context.close()));
-    people = [];
-  });
-
   test("chat: Enter sends, everyone sees it, links are safe, hostile text stays inert, late joiners get history", async ({ browser }) => {
     const room = roomName("chat");
     const ann = await join(browser, room, "Ann");
     const bob = await join(browser, room, "Bob");
-    people.push(ann, bob);
 
     await ann.page.getByTestId("chat-toggle").click();
     const input = ann.page.getByTestId("chat-input");
@@ -47,7 +40,6 @@ test.describe("meeting features", () => {
     await bob.page.screenshot({ path: screenshotPath("chat-open") });
 
     const cat = await join(browser, room, "Cat");
-    people.push(cat);
     await cat.page.getByTestId("chat-toggle").click();
     await expect(cat.page.getByTestId("chat-message")).toHaveCount(5);
     await expect(cat.page.getByTestId("chat-message").first()).toContainText("hello from Ann");
@@ -57,7 +49,6 @@ test.describe("meeting features", () => {
     const room = roomName("hand");
     const ann = await join(browser, room, "Ann");
     const bob = await join(browser, room, "Bob");
-    people.push(ann, bob);
     await ann.page.getByTestId("raise-hand").click();
     await expect(ann.page.getByTestId("raise-hand")).toHaveAttribute("aria-pressed", "true");
     await expect(tileOf(bob.page, "Ann").getByTestId("hand-raised")).toBeVisible();
@@ -71,7 +62,6 @@ test.describe("meeting features", () => {
   test("keyboard: M and V toggle devices, ? lists shortcuts, typing in chat triggers nothing", async ({ browser }) => {
     const room = roomName("keys");
     const ann = await join(browser, room, "Ann");
-    people.push(ann);
     const mic = ann.page.getByTestId("toggle-mic");
     await expect(mic).toHaveAttribute("aria-pressed", "true");
     await ann.page.keyboard.press("m");
@@ -95,7 +85,6 @@ test.describe("meeting features", () => {
     const room = roomName("screen");
     const ann = await join(browser, room, "Ann");
     const bob = await join(browser, room, "Bob");
-    people.push(ann, bob);
     await ann.page.getByTestId("toggle-screen").click();
     await expect(ann.page.getByTestId("toggle-screen")).toHaveAttribute("aria-pressed", "true");
     await expect(ann.page.getByTestId("presenting")).toBeVisible();
@@ -122,7 +111,6 @@ test.describe("meeting features", () => {
     const room = roomName("layout");
     const ann = await join(browser, room, "Ann");
     const bob = await join(browser, room, "Bob");
-    people.push(ann, bob);
     await expect(ann.page.locator(".grid [data-testid=tile]")).toHaveCount(2);
     await expectRemoteVideosAdvancing(ann.page, 1);
     await ann.page.screenshot({ path: screenshotPath("room-2") });
@@ -140,7 +128,6 @@ test.describe("meeting features", () => {
     const room = roomName("speak");
     const ann = await join(browser, room, "Ann");
     const bob = await join(browser, room, "Bob");
-    people.push(ann, bob);
     // Bob is silent; Ann's fake microphone plays a tone.
     await bob.page.getByTestId("toggle-mic").click();
     await expect(tileOf(bob.page, "Ann")).toHaveAttribute("data-speaking", "", { timeout: 15_000 });
@@ -151,7 +138,6 @@ test.describe("meeting features", () => {
     const room = roomName("extras");
     const ann = await join(browser, room, "Ann");
     const bob = await join(browser, room, "Bob");
-    people.push(ann, bob);
 
     await ann.page.getByRole("button", { name: "Send a reaction" }).click();
     await ann.page.getByRole("button", { name: "🎉" }).click();
@@ -180,7 +166,6 @@ test.describe("meeting features", () => {
     const room = roomName("sr");
     const ann = await join(browser, room, "Ann");
     const bob = await join(browser, room, "Bob");
-    people.push(ann, bob);
     await expectRemoteVideosAdvancing(bob.page, 1);
     const kindsWithReports = () =>
       bob.page.evaluate(async () => {

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "../support/test.js";
 import {
   expectRemoteAudioFlowing,
   expectRemoteVideosAdvancing,
@@ -11,15 +11,9 @@ import {
 } from "../support/room.js";
 
 test.describe("a four-person room", () => {
-  let people: Person[] = [];
-
-  test.afterEach(async () => {
-    await Promise.all(people.map((p) => p.context.close()));
-    people = [];
-  });
-
   test("everyone sees and hears everyone; mute, leave and a late joiner are seen by all", async ({ browser }) => {
     const room = roomName("four");
+    const people: Person[] = [];
     for (const name of ["Ann", "Bob", "Cat", "Dan"]) people.push(await join(browser, room, name));
 
     for (const p of people) {
@@ -55,7 +49,6 @@ test.describe("a four-person room", () => {
 
     // Eve joins late and sees the three who are still there.
     const eve = await join(browser, room, "Eve");
-    people.push(eve);
     await expectRemoteVideosAdvancing(eve.page, 3);
     for (const name of ["Ann", "Bob", "Cat"]) await expect(tileOf(eve.page, name)).toHaveCount(1);
     for (const p of people.slice(0, 3)) await expect(tileOf(p.page, "Eve")).toHaveCount(1);
@@ -63,10 +56,10 @@ test.describe("a four-person room", () => {
 
   test("a participant whose browser closes disappears for the others within 2 s", async ({ browser }) => {
     const room = roomName("drop");
-    people.push(await join(browser, room, "Ann"));
+    const ann = await join(browser, room, "Ann");
     const bob = await join(browser, room, "Bob");
-    await expect(tileOf(people[0]!.page, "Bob")).toHaveCount(1);
+    await expect(tileOf(ann.page, "Bob")).toHaveCount(1);
     await bob.context.close();
-    await expect(tileOf(people[0]!.page, "Bob")).toHaveCount(0, { timeout: 2_000 });
+    await expect(tileOf(ann.page, "Bob")).toHaveCount(0, { timeout: 2_000 });
   });
 });

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "../support/test.js";
 import { ServerProcess } from "@confab/bots";
 import { roomName } from "../support/room.js";
 

@@ -26,13 +26,24 @@ export class BotPool {
   }
 }
 
-/** Playwright's `test` with a `bots` fixture. */
-export const test = base.extend<{ bots: BotPool }>({
+/**
+ * Playwright's `test` for this suite: a `bots` fixture, and every browser context a test opens
+ * (each person) is closed when it ends, so no one lingers in a room.
+ */
+export const test = base.extend<{ bots: BotPool; closeContexts: void }>({
   // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies first
   bots: async ({}, use) => {
     const pool = new BotPool();
     await use(pool);
     await pool.closeAll();
   },
+  closeContexts: [
+    async ({ browser }, use) => {
+      const before = new Set(browser.contexts());
+      await use();
+      await Promise.all(browser.contexts().filter((c) => !before.has(c)).map((c) => c.close()));
+    },
+    { auto: true },
+  ],
 });
 export { expect } from "@playwright/test";

@@ -179,4 +179,26 @@ test.describe("meeting features", () => {
       });
     await expect.poll(kindsWithReports, { timeout: 10_000 }).toEqual(["audio", "video"]);
   });
+
+  test("turning the camera off releases the device; turning it on brings the video back for others", async ({ browser }) => {
+    const room = roomName("camlight");
+    const ann = await join(browser, room, "Ann");
+    const bob = await join(browser, room, "Bob");
+    await expectRemoteVideosAdvancing(bob.page, 1);
+    await ann.page.evaluate(() => {
+      const video = document.querySelector<HTMLVideoElement>("[data-testid=tile][data-local] video");
+      (window as unknown as { __camera?: MediaStreamTrack }).__camera = (video?.srcObject as MediaStream | null)?.getVideoTracks()[0];
+    });
+    await ann.page.getByTestId("toggle-camera").click();
+    await expect(ann.page.getByTestId("toggle-camera")).toHaveAttribute("aria-pressed", "false");
+    await expect
+      .poll(() => ann.page.evaluate(() => (window as unknown as { __camera?: MediaStreamTrack }).__camera?.readyState))
+      .toBe("ended");
+    await expect(tileOf(bob.page, "Ann").locator(".avatar")).toBeVisible();
+
+    await ann.page.getByTestId("toggle-camera").click();
+    await expect(ann.page.getByTestId("toggle-camera")).toHaveAttribute("aria-pressed", "true");
+    await expect(tileOf(bob.page, "Ann").locator(".avatar")).toHaveCount(0, { timeout: 15_000 });
+    await expectRemoteVideosAdvancing(bob.page, 1);
+  });
 });

@@ -93,7 +93,8 @@ export class ConfabRoom {
   private readonly muted = new Map<TrackSource, boolean>();
   /** The mute state the server last heard of, per published source. */
   private readonly announced = new Map<TrackSource, boolean>();
-  private readonly localTracks = new Map<TrackSource, MediaStreamTrack>();
+  /** Local sources; `null` while a muted source's device is released (see `releaseDevice`). */
+  private readonly localTracks = new Map<TrackSource, MediaStreamTrack | null>();
   private selfInfo: ParticipantInfo | undefined;
   private chat: ChatEntry[] = [];
   private speakerId: string | null = null;
@@ -201,7 +202,7 @@ export class ConfabRoom {
     for (const [source, track] of this.localTracks) {
       const muted = local.muted?.[source] === true;
       this.muted.set(source, muted);
-      track.enabled = !muted;
+      if (track) track.enabled = !muted;
     }
     try {
       await this.connectAndJoin();
@@ -213,9 +214,9 @@ export class ConfabRoom {
 
   /** Mutes or unmutes a local source; others see it within a round trip. */
   setMuted(source: TrackSource, muted: boolean): void {
+    if (!this.localTracks.has(source) || this.statusValue === "closed") return;
     const local = this.localTracks.get(source);
-    if (!local || this.statusValue === "closed") return;
-    local.enabled = !muted;
+    if (local) local.enabled = !muted;
     this.muted.set(source, muted);
     this.syncMute(source);
     this.events.emit("change");
@@ -245,7 +246,30 @@ export class ConfabRoom {
 
   /** The local track sent as `source`, if any. */
   localTrack(source: TrackSource): MediaStreamTrack | undefined {
-    return this.localTracks.get(source);
+    return this.localTracks.get(source) ?? undefined;
+  }
+
+  /**
+   * Mutes `source` and stops its device (a camera's light goes off), keeping the publication
+   * so that `restoreDevice` needs no renegotiation.
+   */
+  async releaseDevice(source: TrackSource): Promise<void> {
+    const track = this.localTracks.get(source);
+    if (!track) return;
+    this.setMuted(source, true);
+    this.localTracks.set(source, null);
+    this.events.emit("change");
+    await this.publisher?.release(source);
+    track.stop();
+  }
+
+  /** Puts a fresh device back on a released source and unmutes it. */
+  async restoreDevice(source: TrackSource, track: MediaStreamTrack): Promise<void> {
+    if (this.statusValue === "closed") throw new ClientError("CLOSED", "the room is closed");
+    this.localTracks.set(source, track);
+    track.enabled = true;
+    await this.publisher?.setTrack(source, track);
+    this.setMuted(source, false);
   }
 
   /** Leaves the room politely and closes; resolves when done (at most ~1 s). */
@@ -446,7 +470,7 @@ export class ConfabRoom {
     );
     this.watchConnection(this.publisher.pc);
     this.publisher
-      .publish([...this.localTracks].map(([source, track]) => ({ source, track })))
+      .publish([...this.localTracks].flatMap(([source, track]) => (track ? [{ source, track }] : [])))
       .catch((error) => this.reportError("MEDIA_FAILED", `publishing failed: ${String(error)}`));
     this.pendingJoin?.resolve();
     this.pendingJoin = undefined;

@@ -58,6 +58,14 @@ export class PublishConnection {
     if (changed) await this.negotiate();
   }
 
+  /**
+   * Stops sending `source` without renegotiating: its section stays, so a new device can be
+   * put back with `setTrack` in place (used to release a muted camera).
+   */
+  async release(source: TrackSource): Promise<void> {
+    await this.transceivers.get(source)?.sender.replaceTrack(null);
+  }
+
   /** Whether `source` is being sent. */
   has(source: TrackSource): boolean {
     const t = this.transceivers.get(source);

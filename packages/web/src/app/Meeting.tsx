@@ -22,8 +22,10 @@ export function Meeting({ room: roomName }: { room: string }) {
     document.title = `${roomName} · ${t("app.name")}`;
   }, [roomName, t]);
 
-  const stopLocal = useCallback(() => {
-    for (const track of [local.current?.microphone, local.current?.camera]) track?.stop();
+  /** Releases every device: those from the lobby and those picked up in the room since. */
+  const stopLocal = useCallback((room?: ConfabRoom) => {
+    const held = (["microphone", "camera", "screen", "screen-audio"] as const).map((s) => room?.localTrack(s));
+    for (const track of [local.current?.microphone, local.current?.camera, ...held]) track?.stop();
     local.current = undefined;
   }, []);
 
@@ -42,7 +44,7 @@ export function Meeting({ room: roomName }: { room: string }) {
     const room = new ConfabRoom({ serverUrl: location.origin, room: roomName, name: request.name, clientName: "confab-web/0.1.0" });
     room.events.on("closed", (error) => {
       if (error) {
-        stopLocal();
+        stopLocal(room);
         setPhase({ name: "lost", reason: errorText(t, error) });
       }
     });
@@ -52,6 +54,8 @@ export function Meeting({ room: roomName }: { room: string }) {
         camera: request.camera,
         muted: { microphone: request.micMuted, camera: request.cameraMuted },
       });
+      // Joined with the camera off: give the device back until it is turned on.
+      if (request.cameraMuted) await room.releaseDevice("camera");
       setPhase({ name: "room", room });
     } catch (error) {
       setPhase({ name: "prejoin", error: t("error.join", { reason: errorText(t, error as ClientError) }) });
@@ -61,7 +65,9 @@ export function Meeting({ room: roomName }: { room: string }) {
   };
 
   const leave = async (room: ConfabRoom) => {
+    const held = (["microphone", "camera", "screen", "screen-audio"] as const).map((s) => room.localTrack(s));
     await room.leave();
+    for (const track of held) track?.stop();
     stopLocal();
     setPhase({ name: "left" });
   };

@@ -8,6 +8,7 @@ import type { Layout } from "./Stage.js";
 
 interface Props {
   room: ConfabRoom;
+  onCamera: () => void;
   sharing: boolean;
   onScreen: () => void;
   panel: "chat" | "participants" | null;
@@ -47,7 +48,7 @@ export function Controls(p: Props) {
     <nav className="controls" aria-label={t("controls.label")}>
       <div className="controls__group">
         <MediaToggle kind="microphone" testId="toggle-mic" available={room.hasLocal("microphone")} on={!room.isMuted("microphone")} onToggle={() => room.setMuted("microphone", !room.isMuted("microphone"))} />
-        <MediaToggle kind="camera" testId="toggle-camera" available={room.hasLocal("camera")} on={!room.isMuted("camera")} onToggle={() => room.setMuted("camera", !room.isMuted("camera"))} />
+        <MediaToggle kind="camera" testId="toggle-camera" available={room.hasLocal("camera")} on={!room.isMuted("camera")} onToggle={p.onCamera} />
         <RoundButton icon="screen" testId="toggle-screen" pressed={p.sharing} label={p.sharing ? t("controls.screen.stop") : t("controls.screen.start")} onClick={p.onScreen} />
         <RoundButton icon="hand" testId="raise-hand" pressed={room.handRaised} label={room.handRaised ? t("controls.hand.lower") : t("controls.hand.raise")} onClick={() => room.setHand(!room.handRaised)} />
         <div className="reactions">

@@ -13,6 +13,7 @@ import { buildTiles } from "./tiles.js";
 import { Toasts } from "./Toasts.js";
 import { useRoomVersion } from "./useRoom.js";
 import { SPEAKER_KEY } from "../prejoin/PreJoin.js";
+import { useCameraToggle } from "./useCameraToggle.js";
 import { useScreenShare } from "./useScreenShare.js";
 import { ViewReporter } from "./ViewReporter.js";
 
@@ -58,6 +59,7 @@ export function RoomView({ room, roomName, onLeave }: Props) {
   const notify = useCallback((text: string) => setNotice({ text, id: ++noticeSeq.current }), []);
   const screen = useScreenShare(room, (reason) => notify(t("controls.screen.failed", { reason })));
   const unread = useUnread(room, panel === "chat");
+  const toggleCamera = useCameraToggle(room, t, notify);
   const lastSpeaker = useLastSpeaker(room);
 
   const tiles = buildTiles(room);
@@ -95,7 +97,7 @@ export function RoomView({ room, roomName, onLeave }: Props) {
       case "mic":
         return room.setMuted("microphone", !room.isMuted("microphone"));
       case "camera":
-        return room.setMuted("camera", !room.isMuted("camera"));
+        return void toggleCamera();
       case "screen":
         return screen.toggle();
       case "chat":
@@ -158,6 +160,7 @@ export function RoomView({ room, roomName, onLeave }: Props) {
       <Toasts room={room} notice={notice} />
       <Controls
         room={room}
+        onCamera={() => void toggleCamera()}
         sharing={screen.sharing}
         onScreen={screen.toggle}
         panel={panel}

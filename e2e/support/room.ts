@@ -84,12 +84,19 @@ export async function expectRemoteVideosAdvancing(page: Page, count: number): Pr
       return Object.values(first).filter((n) => n > 0).length;
     }, { timeout: 30_000 })
     .toBe(count);
-  await expect
-    .poll(async () => {
-      const now = await remoteFrameCounts(page);
-      return Object.entries(now).filter(([id, n]) => n > (first[id] ?? 0)).length;
-    }, { timeout: 15_000 })
-    .toBe(count);
+  // "Advancing" = a different, non-zero count: a tile whose video element was re-created (a page
+  // or layout change) restarts from zero and must not be mistaken for a stalled stream.
+  let now: Record<string, number> = {};
+  try {
+    await expect
+      .poll(async () => {
+        now = await remoteFrameCounts(page);
+        return Object.entries(now).filter(([id, n]) => n > 0 && n !== first[id]).length;
+      }, { timeout: 15_000 })
+      .toBe(count);
+  } catch (error) {
+    throw new Error(`remote videos not all advancing: frames before ${JSON.stringify(first)}, after ${JSON.stringify(now)}`, { cause: error });
+  }
 }
 
 /** packetsReceived of every inbound audio RTP stream on the page's connections. */

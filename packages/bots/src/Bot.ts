@@ -122,7 +122,8 @@ export class Bot {
     const loss = role === "subscriber" ? (this.options.receiveLoss ?? 0) : 0;
     // werift keeps a packet when `inboundPacketLoss / 100 < Math.random()`, so it takes the kept share.
     const debug = loss > 0 ? { debug: { inboundPacketLoss: Math.round((1 - loss) * 100) } } : {};
-    const pc = new RTCPeerConnection({ ...peerConfig(rtc), iceAdditionalHostAddresses: ["127.0.0.1"], ...debug });
+    // Bots send one stream per section (no rids), like the SFU's subscriber leg.
+    const pc = new RTCPeerConnection({ ...peerConfig(rtc, "subscriber"), iceAdditionalHostAddresses: ["127.0.0.1"], ...debug });
     onAllowedCandidates(pc, LOOPBACK, (candidate) => {
       if (!this.closed) this.signaling.send({ type: "ice", pc: role, candidate });
     });

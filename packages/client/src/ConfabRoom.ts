@@ -30,6 +30,8 @@ export interface ConfabRoomOptions {
   clientName?: string;
   /** How long to keep trying to reconnect after the connection drops, ms (default 60 s; 0: never). */
   reconnectTimeoutMs?: number;
+  /** Publish the camera as three simulcast layers (default true). */
+  simulcast?: boolean;
 }
 
 /** Close codes after which reconnecting cannot help (the server refused this client). */
@@ -427,6 +429,9 @@ export class ConfabRoom {
         this.events.emit("speaker", message.participantId);
         this.events.emit("change");
         return;
+      case "layers":
+        this.publisher?.setLayers(message.mid, message.active).catch((error) => this.reportError("MEDIA_FAILED", `changing simulcast layers failed: ${String(error)}`));
+        return;
       case "welcome":
       case "probe":
         return;
@@ -467,6 +472,7 @@ export class ConfabRoom {
         candidate: (candidate) => this.signaling.send({ type: "ice", pc: "publisher", candidate }),
       },
       (source) => this.muted.get(source) === true,
+      this.options.simulcast ?? true,
     );
     this.watchConnection(this.publisher.pc);
     this.publisher

@@ -7,6 +7,16 @@ export interface LocalTrack {
   readonly track: MediaStreamTrack;
 }
 
+/**
+ * The camera's simulcast layers, low to high (the order the SFU numbers them in): 180p, 360p
+ * and 720p of a 1280×720 camera. Browsers drop layers a smaller camera cannot fill.
+ */
+export const CAMERA_SIMULCAST: readonly RTCRtpEncodingParameters[] = [
+  { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: "f", scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+];
+
 /** Where the connection sends its signaling. */
 export interface PublishSignals {
   offer(description: SessionDescription, tracks: PublishedTrack[]): void;
@@ -24,6 +34,7 @@ export class PublishConnection {
   private readonly ice: IceQueue;
   private readonly transceivers = new Map<TrackSource, RTCRtpTransceiver>();
   private awaitingAnswer = false;
+  private layerUpdates: Promise<void> = Promise.resolve();
   private negotiationQueued = false;
   private closed = false;
 
@@ -33,6 +44,8 @@ export class PublishConnection {
     private readonly signals: PublishSignals,
     /** Each source's mute state, read when an offer is built. */
     private readonly isMuted: (source: TrackSource) => boolean,
+    /** Send the camera as three simulcast layers. */
+    private readonly simulcast = true,
   ) {
     this.pc = new RTCPeerConnectionImpl({ ...config, bundlePolicy: "max-bundle" });
     this.ice = new IceQueue(this.pc);
@@ -66,6 +79,30 @@ export class PublishConnection {
     await this.transceivers.get(source)?.sender.replaceTrack(null);
   }
 
+  /**
+   * Dynacast: encodes only the simulcast layers of section `mid` the SFU says someone needs
+   * (`active`, low to high). Unknown sections and sections without layers are ignored.
+   */
+  async setLayers(mid: string, active: readonly boolean[]): Promise<void> {
+    const run = this.layerUpdates.then(async () => {
+      const transceiver = [...this.transceivers.values()].find((t) => t.mid === mid);
+      if (this.closed || !transceiver) return;
+      const params = transceiver.sender.getParameters();
+      if (!params.encodings || params.encodings.length < 2) return;
+      let changed = false;
+      params.encodings.forEach((encoding, i) => {
+        const want = active[i] ?? false;
+        if (encoding.active !== want) {
+          encoding.active = want;
+          changed = true;
+        }
+      });
+      if (changed) await transceiver.sender.setParameters(params);
+    });
+    this.layerUpdates = run.catch(() => undefined);
+    return run;
+  }
+
   /** Whether `source` is being sent. */
   has(source: TrackSource): boolean {
     const t = this.transceivers.get(source);
@@ -96,7 +133,10 @@ export class PublishConnection {
   private async attach(source: TrackSource, track: MediaStreamTrack): Promise<boolean> {
     const existing = this.transceivers.get(source);
     if (!existing) {
-      this.transceivers.set(source, this.pc.addTransceiver(track, { direction: "sendonly" }));
+      const layered = this.simulcast && source === "camera" && track.kind === "video";
+      const init: RTCRtpTransceiverInit = { direction: "sendonly" };
+      if (layered) init.sendEncodings = CAMERA_SIMULCAST.map((e) => ({ ...e }));
+      this.transceivers.set(source, this.pc.addTransceiver(track, init));
       return true;
     }
     await existing.sender.replaceTrack(track);

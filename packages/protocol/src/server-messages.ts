@@ -114,6 +114,17 @@ export const SpeakerMessage = z.object({
   participantId: Id.nullable(),
 });
 
+/**
+ * Dynacast: which simulcast layers (low to high, as the publisher listed its rids) of the
+ * publisher's section `mid` some subscriber needs. The publisher should stop encoding the others
+ * (RTCRtpSender.setParameters, `active: false`) until a later `layers` asks for them again.
+ */
+export const LayersMessage = z.object({
+  type: z.literal("layers"),
+  mid: z.string().max(32),
+  active: z.array(z.boolean()).min(1).max(3),
+});
+
 /** The SFU's complete answer to a `probe` offer; the connection closes by itself after 15 s. */
 export const ProbeAnswerMessage = z.object({
   type: z.literal("probe"),
@@ -147,6 +158,7 @@ export const ServerMessage = z.discriminatedUnion("type", [
   ChatBroadcastMessage,
   ReactionBroadcastMessage,
   SpeakerMessage,
+  LayersMessage,
   ProbeAnswerMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { RoomManager } from "../room/RoomManager.js";
-import { forwardingStats } from "../sfu/ForwardedTrack.js";
+import { forwardingStats } from "../sfu/stats.js";
 
 /** Prometheus metrics of this process, read lazily at scrape time (nothing on the hot path). */
 export function createMetrics(rooms: RoomManager, connections: () => number): Registry {
@@ -46,5 +46,6 @@ export function createMetrics(rooms: RoomManager, connections: () => number): Re
   counter("confab_rtp_packets_received_total", "RTP packets received from publishers", () => forwardingStats.packetsIn);
   counter("confab_rtp_packets_forwarded_total", "RTP packets handed to subscribers", () => forwardingStats.packetsOut);
   counter("confab_keyframe_requests_total", "Keyframe requests sent to publishers", () => forwardingStats.keyframeRequests);
+  counter("confab_simulcast_layer_switches_total", "Simulcast layer switches made for subscribers", () => forwardingStats.layerSwitches);
   return registry;
 }

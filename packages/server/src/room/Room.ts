@@ -175,6 +175,9 @@ export class Room {
   }
 
   private onTrackAdded(owner: Participant, track: ForwardedTrack): void {
+    if (track.isSimulcast) {
+      track.events.on("demand", (active) => owner.send({ type: "layers", mid: track.mid, active }));
+    }
     if (track.kind === "audio") {
       track.onAudioLevel = (dbov) => {
         if (!track.muted) this.speakers.level(owner.id, dbov);

@@ -1,30 +1,45 @@
-import { RtcpPayloadSpecificFeedback, type RTCRtpTransceiver, type RtpPacket } from "werift";
+import { RtcpPayloadSpecificFeedback, RtcpRrPacket, type RTCRtpTransceiver, type RtpPacket } from "werift";
+import type { ForwardedTrack, RtpSink } from "./ForwardedTrack.js";
+import { RtpWriter, type ReceiverReport } from "./RtpWriter.js";
+import { forwardingStats } from "./stats.js";
+import { getPictureId, isVp8KeyframeStart, readVp8Fields, setPictureId, type Vp8Fields } from "./vp8.js";
 
 /** Feedback message type of a Full Intra Request (RFC 5104 §4.3.1). */
 const FIR_FMT = 4;
-import type { ForwardedTrack, RtpSink } from "./ForwardedTrack.js";
-import { RtpWriter } from "./RtpWriter.js";
-import { isVp8KeyframeStart } from "./vp8.js";
-
+/** Feedback message type of REMB (draft-alvestrand-rmcat-remb §2.2: application layer FB). */
+const REMB_FMT = 15;
 /** RTP clock rate of video, Hz. */
 const VIDEO_CLOCK_RATE = 90_000;
 /** RTP clock rate of Opus, Hz (RFC 7587 §4.1). */
 const AUDIO_CLOCK_RATE = 48_000;
 
 /**
- * One forwarded track as sent to one subscriber (mediasoup's Consumer): writes RTP into the
- * subscriber's sender (which rewrites SSRC and payload type and keeps a NACK history) and
- * passes the subscriber's keyframe requests (PLI, FIR) up to the track.
+ * One forwarded track as sent to one subscriber (mediasoup's Consumer). Of a simulcast track it
+ * forwards one layer, switching to the target layer at that layer's next keyframe and
+ * rewriting what differs between layers (SSRC, sequence, timestamp, VP8 PictureID and
+ * TL0PICIDX) so the receiver sees one continuous stream. Keyframe requests from the receiver
+ * (PLI, FIR) go up to the layer it is receiving.
  */
 export class DownTrack implements RtpSink {
   private closed = false;
   private paused = false;
-  /** After a resume, video restarts at a keyframe so the receiver can decode at once. */
-  private awaitingKeyframe = false;
+  /** The layer being forwarded (-1: none yet, or waiting for a keyframe after a pause). */
+  private current = -1;
+  /** The layer the subscriber's allocation chose. */
+  private target = 0;
   /** The size the receiver shows this video at (for layer selection). */
   viewSize: { width: number; height: number } | undefined;
+  /** Receiver reports about this stream, for the subscriber's bandwidth estimate. */
+  onReport: ((report: ReceiverReport) => void) | undefined;
+  /** The receiver's estimate of its bandwidth (REMB), bit/s. */
+  onRemb: ((bitrate: number) => void) | undefined;
   private readonly unsubscribers: (() => void)[] = [];
   private readonly writer: RtpWriter;
+  private readonly vp8: Vp8Fields = { pictureIdOffset: -1, pictureIdBits: 0, tl0Offset: -1 };
+  private pictureIdDelta = 0;
+  private tl0Delta = 0;
+  private lastPictureId = -1;
+  private lastTl0 = -1;
 
   constructor(
     readonly track: ForwardedTrack,
@@ -34,17 +49,22 @@ export class DownTrack implements RtpSink {
     const sender = transceiver.sender;
     this.writer = new RtpWriter(sender, track.kind === "video" ? VIDEO_CLOCK_RATE : AUDIO_CLOCK_RATE);
     this.unsubscribers.push(
-      sender.onPictureLossIndication.subscribe(() => track.requestKeyframe()).unSubscribe,
+      sender.onPictureLossIndication.subscribe(() => this.requestKeyframe()).unSubscribe,
       sender.onRtcp.subscribe((packet) => {
-        if (
-          packet.type === RtcpPayloadSpecificFeedback.type &&
-          (packet as RtcpPayloadSpecificFeedback).feedback.count === FIR_FMT
-        ) {
-          track.requestKeyframe();
+        if (packet.type === RtcpPayloadSpecificFeedback.type) {
+          const feedback = (packet as RtcpPayloadSpecificFeedback).feedback;
+          if (feedback.count === FIR_FMT) this.requestKeyframe();
+          else if (feedback.count === REMB_FMT && "bitrate" in feedback) this.onRemb?.(Number(feedback.bitrate));
+        } else if (packet.type === RtcpRrPacket.type) {
+          const report = this.writer.receiverReport(packet as RtcpRrPacket);
+          if (report) this.onReport?.(report);
         }
       }).unSubscribe,
     );
+    if (track.kind === "video") this.target = track.layers.length - 1;
+    else this.current = 0; // audio needs no keyframe to start
     track.addSink(this);
+    this.requestKeyframe();
   }
 
   get mid(): string | undefined {
@@ -55,6 +75,24 @@ export class DownTrack implements RtpSink {
     return this.paused;
   }
 
+  /** The layer forwarded now (-1: none). */
+  get currentLayer(): number {
+    return this.current;
+  }
+
+  get targetLayer(): number {
+    return this.target;
+  }
+
+  get wantedLayer(): number {
+    return this.paused ? -1 : this.target;
+  }
+
+  /** Bits per second sent to the receiver recently. */
+  get sendBitrate(): number {
+    return this.writer.bitrate;
+  }
+
   /**
    * Stops or resumes forwarding (the receiver does not show this video). On resume the
    * stream continues without a sequence gap (so the receiver does not NACK what it never
@@ -63,19 +101,31 @@ export class DownTrack implements RtpSink {
   setPaused(paused: boolean): void {
     if (this.closed || paused === this.paused) return;
     this.paused = paused;
+    this.track.updateDemand();
     if (paused) return;
-    this.awaitingKeyframe = this.track.kind === "video";
-    this.track.requestKeyframe();
+    if (this.track.kind === "video") this.current = -1;
+    this.requestKeyframe();
   }
 
-  forward(packet: RtpPacket): void {
+  /** Chooses the layer to forward; the switch happens at that layer's next keyframe. */
+  setTargetLayer(layer: number): void {
+    const next = Math.max(0, Math.min(layer, this.track.layers.length - 1));
+    if (this.closed || next === this.target) return;
+    this.target = next;
+    this.track.updateDemand();
+    if (next !== this.current && !this.paused) this.track.requestKeyframe(next);
+  }
+
+  forward(packet: RtpPacket, layer: number): void {
     if (this.closed || this.paused) return;
-    if (this.awaitingKeyframe) {
-      if (!isVp8KeyframeStart(packet.payload)) return;
-      this.awaitingKeyframe = false;
-      this.writer.rebase(packet);
+    if (layer !== this.current) {
+      // Only the target layer's keyframe starts (or switches) the stream; while waiting for it,
+      // the current layer keeps flowing.
+      if (layer !== this.target || !isVp8KeyframeStart(packet.payload)) return;
+      this.switchTo(layer, packet);
     }
-    this.writer.write(packet);
+    if (this.track.isSimulcast) this.writeRewritten(packet);
+    else this.writer.write(packet);
   }
 
   /** Detaches from the track; idempotent. The transceiver is stopped by the subscriber. */
@@ -85,5 +135,57 @@ export class DownTrack implements RtpSink {
     this.track.removeSink(this);
     this.writer.close();
     for (const off of this.unsubscribers) off();
+  }
+
+  private requestKeyframe(): void {
+    if (this.track.kind !== "video") return;
+    this.track.requestKeyframe(this.current >= 0 ? this.current : this.target);
+  }
+
+  private switchTo(layer: number, keyframe: RtpPacket): void {
+    if (this.current >= 0 && this.current !== layer) forwardingStats.layerSwitches++;
+    this.current = layer;
+    this.writer.rebase(keyframe);
+    if (this.track.isSimulcast && readVp8Fields(keyframe.payload, this.vp8)) {
+      const p = this.vp8;
+      if (p.pictureIdOffset >= 0 && this.lastPictureId >= 0) {
+        this.pictureIdDelta = this.lastPictureId + 1 - getPictureId(keyframe.payload, p);
+      }
+      if (p.tl0Offset >= 0 && this.lastTl0 >= 0) this.tl0Delta = this.lastTl0 + 1 - keyframe.payload[p.tl0Offset]!;
+    }
+  }
+
+  /**
+   * Writes a simulcast packet with PictureID and TL0PICIDX continued across layer switches.
+   * The payload is shared with other subscribers: the fields are restored after encryption.
+   */
+  private writeRewritten(packet: RtpPacket): void {
+    const payload = packet.payload;
+    const p = this.vp8;
+    if (this.track.kind !== "video" || !readVp8Fields(payload, p)) {
+      this.writer.write(packet);
+      return;
+    }
+    const o = p.pictureIdOffset;
+    const saved0 = o >= 0 ? payload[o]! : 0;
+    const saved1 = o >= 0 && p.pictureIdBits === 15 ? payload[o + 1]! : 0;
+    const savedTl0 = p.tl0Offset >= 0 ? payload[p.tl0Offset]! : 0;
+    if (o >= 0) {
+      const mask = p.pictureIdBits === 15 ? 0x7fff : 0x7f;
+      const id = (getPictureId(payload, p) + this.pictureIdDelta) & mask;
+      setPictureId(payload, p, id);
+      this.lastPictureId = id;
+    }
+    if (p.tl0Offset >= 0) {
+      const tl0 = (savedTl0 + this.tl0Delta) & 0xff;
+      payload[p.tl0Offset] = tl0;
+      this.lastTl0 = tl0;
+    }
+    this.writer.write(packet);
+    if (o >= 0) {
+      payload[o] = saved0;
+      if (p.pictureIdBits === 15) payload[o + 1] = saved1;
+    }
+    if (p.tl0Offset >= 0) payload[p.tl0Offset] = savedTl0;
   }
 }

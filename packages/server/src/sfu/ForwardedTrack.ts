@@ -1,29 +1,41 @@
 import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from "werift";
 import type { TrackInfo, TrackKind, TrackSource } from "@confab/protocol";
 import { SafeEmitter } from "@confab/protocol";
-import { KeyframeThrottle } from "./KeyframeThrottle.js";
+import { forwardingStats } from "./stats.js";
+import { TrackLayer } from "./TrackLayer.js";
 
 /** Receives every RTP packet of a forwarded track. */
 export interface RtpSink {
-  /** Sends one packet downstream. Must not throw; must not keep `packet` past the call. */
-  forward(packet: RtpPacket): void;
+  /**
+   * Sends one packet of simulcast layer `layer` (0 for a track without simulcast) downstream.
+   * Must not throw; must not keep `packet` past the call; may change the payload only if it
+   * restores it before returning.
+   */
+  forward(packet: RtpPacket, layer: number): void;
+  /** The layer this sink wants (-1: none, e.g. paused); read to decide which layers to pause. */
+  readonly wantedLayer: number;
 }
 
 export type ForwardedTrackEvents = {
   /** The track was closed (publisher left or unpublished). */
   close: [];
+  /** Which simulcast layers some subscriber needs changed (dynacast: pause the others). */
+  demand: [active: boolean[]];
 };
 
 /** RFC 6464 client-to-mixer audio level header extension. */
 export const AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 
-/** Counters shared by all forwarded tracks, read by the metrics endpoint. */
-export const forwardingStats = { packetsIn: 0, packetsOut: 0, keyframeRequests: 0 };
+export { forwardingStats } from "./stats.js";
+
+/** A layer no one wants stays active this long before the publisher is told to pause it. */
+const DEMAND_DROP_DELAY_MS = 3000;
 
 /**
  * One published track inside the SFU (mediasoup's Producer): RTP arriving from the
- * publisher's receiver is fanned out to every subscriber's {@link RtpSink}, and keyframe
- * requests from subscribers reach the publisher, throttled.
+ * publisher's receiver — one stream per simulcast layer, low to high — is fanned out to every
+ * subscriber's {@link RtpSink}; keyframe requests from subscribers reach the publisher,
+ * throttled per layer; the layers subscribers want are reported as `demand`.
  */
 export class ForwardedTrack {
   readonly events: SafeEmitter<ForwardedTrackEvents>;
@@ -32,9 +44,12 @@ export class ForwardedTrack {
   audioLevelExtId: number | undefined;
   /** Called with each packet's audio level (dBov, 0 loudest … 127 silence). */
   onAudioLevel: ((dbov: number) => void) | undefined;
+  /** Simulcast layers, low to high; one layer for a track without simulcast. */
+  readonly layers: TrackLayer[];
   private readonly sinks = new Set<RtpSink>();
-  private readonly keyframes: KeyframeThrottle;
-  private source?: { track: MediaStreamTrack; receiver: RTCRtpReceiver; unsubscribe: () => void };
+  private readonly unsubscribers: (() => void)[] = [];
+  private demand: boolean[];
+  private demandTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(
@@ -45,10 +60,14 @@ export class ForwardedTrack {
     muted: boolean,
     keyframeIntervalMs: number,
     onListenerError: (event: string, error: unknown) => void,
+    /** Simulcast stream ids, low to high; empty without simulcast. */
+    readonly rids: readonly string[] = [],
   ) {
     this.muted = muted;
     this.events = new SafeEmitter(onListenerError);
-    this.keyframes = new KeyframeThrottle(keyframeIntervalMs, () => this.sendKeyframeRequest());
+    const count = Math.max(1, rids.length);
+    this.layers = Array.from({ length: count }, (_, i) => new TrackLayer(i, rids[i], keyframeIntervalMs));
+    this.demand = this.layers.map(() => true);
   }
 
   /** The wire description of this track. */
@@ -60,12 +79,15 @@ export class ForwardedTrack {
     return this.closed;
   }
 
-  /** Connects the werift receiver track that carries this track's RTP. */
-  attach(track: MediaStreamTrack, receiver: RTCRtpReceiver): void {
+  get isSimulcast(): boolean {
+    return this.layers.length > 1;
+  }
+
+  /** Connects the werift receiver whose tracks (one per rid, or one) carry this track's RTP. */
+  attach(receiver: RTCRtpReceiver): void {
     if (this.closed) return;
-    this.source?.unsubscribe();
-    const { unSubscribe } = track.onReceiveRtp.subscribe((packet) => this.onRtp(packet));
-    this.source = { track, receiver, unsubscribe: unSubscribe };
+    for (const off of this.unsubscribers.splice(0)) off();
+    for (const track of receiver.tracks) this.attachLayer(track, receiver);
     // A new source starts mid-stream for existing subscribers: get a keyframe out quickly.
     if (this.kind === "video" && this.sinks.size > 0) this.requestKeyframe();
   }
@@ -73,37 +95,92 @@ export class ForwardedTrack {
   addSink(sink: RtpSink): void {
     if (this.closed) return;
     this.sinks.add(sink);
-    if (this.kind === "video") this.requestKeyframe();
+    this.updateDemand();
   }
 
   removeSink(sink: RtpSink): void {
     this.sinks.delete(sink);
+    this.updateDemand();
   }
 
   get sinkCount(): number {
     return this.sinks.size;
   }
 
-  /** Asks the publisher for a keyframe (PLI), at most once per throttle interval. */
-  requestKeyframe(): void {
+  /** Asks the publisher for a keyframe (PLI) on `layer` (default: every layer in demand). */
+  requestKeyframe(layer?: number): void {
     if (this.closed || this.kind !== "video") return;
-    this.keyframes.request();
+    if (layer !== undefined) {
+      this.layers[layer]?.requestKeyframe();
+      return;
+    }
+    for (const l of this.layers) if (this.demand[l.index]) l.requestKeyframe();
+  }
+
+  /**
+   * Recomputes which layers some sink wants (call when a sink's `wantedLayer` changes). A newly
+   * wanted layer is reported at once; an unwanted one after a delay, so a receiver switching
+   * back and forth does not make the publisher restart an encoder each time.
+   */
+  updateDemand(): void {
+    if (this.closed || !this.isSimulcast) return;
+    const wanted = this.layers.map(() => false);
+    for (const sink of this.sinks) if (sink.wantedLayer >= 0) wanted[Math.min(sink.wantedLayer, wanted.length - 1)] = true;
+    // The lowest layer always flows: it is the fallback every switch down can land on.
+    wanted[0] = true;
+    const added = wanted.some((w, i) => w && !this.demand[i]);
+    const dropped = wanted.some((w, i) => !w && this.demand[i]);
+    if (added) {
+      // Keep wanted layers plus those still inside their drop delay.
+      this.setDemand(wanted.map((w, i) => w || (this.demand[i] ?? false)));
+    }
+    if (dropped && !this.demandTimer) {
+      this.demandTimer = setTimeout(() => {
+        this.demandTimer = undefined;
+        const now = this.layers.map(() => false);
+        for (const sink of this.sinks) if (sink.wantedLayer >= 0) now[Math.min(sink.wantedLayer, now.length - 1)] = true;
+        now[0] = true;
+        this.setDemand(now);
+      }, DEMAND_DROP_DELAY_MS);
+      this.demandTimer.unref();
+    }
+  }
+
+  /** Which layers the publisher is asked to send. */
+  get layerDemand(): readonly boolean[] {
+    return this.demand;
   }
 
   /** Stops forwarding and tells listeners; idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.source?.unsubscribe();
-    this.source = undefined;
-    this.keyframes.close();
+    for (const off of this.unsubscribers.splice(0)) off();
+    for (const layer of this.layers) layer.close();
+    if (this.demandTimer) clearTimeout(this.demandTimer);
     this.sinks.clear();
     this.events.emit("close");
     this.events.removeAllListeners();
   }
 
-  private onRtp(packet: RtpPacket): void {
+  private setDemand(next: boolean[]): void {
+    if (next.every((v, i) => v === this.demand[i])) return;
+    this.demand = next;
+    this.events.emit("demand", [...next]);
+  }
+
+  private attachLayer(track: MediaStreamTrack, receiver: RTCRtpReceiver): void {
+    const index = track.rid === undefined ? 0 : this.rids.indexOf(track.rid);
+    const layer = this.layers[index];
+    if (!layer) return;
+    layer.attach(track, receiver);
+    const { unSubscribe } = track.onReceiveRtp.subscribe((packet) => this.onRtp(packet, layer));
+    this.unsubscribers.push(unSubscribe);
+  }
+
+  private onRtp(packet: RtpPacket, layer: TrackLayer): void {
     forwardingStats.packetsIn++;
+    layer.onPacket(packet, this.kind === "video");
     if (this.onAudioLevel && this.audioLevelExtId !== undefined) {
       for (const ext of packet.header.extensions) {
         // RFC 6464 §3: V bit, then the level as 7 bits of -dBov.
@@ -112,20 +189,10 @@ export class ForwardedTrack {
     }
     // Header extension ids are negotiated per leg; the downstream sender writes its own.
     packet.header.extensions = [];
+    const index = layer.index;
     for (const sink of this.sinks) {
-      sink.forward(packet);
+      sink.forward(packet, index);
       forwardingStats.packetsOut++;
     }
-  }
-
-  private sendKeyframeRequest(): void {
-    const source = this.source;
-    if (!source) return;
-    const ssrc = source.track.ssrc;
-    if (ssrc === undefined) return;
-    forwardingStats.keyframeRequests++;
-    source.receiver.sendRtcpPLI(ssrc).catch(() => {
-      // The transport may be closing; a lost PLI is retried by the receiver's next request.
-    });
   }
 }

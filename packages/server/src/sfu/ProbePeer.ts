@@ -20,7 +20,7 @@ export class ProbePeer {
 
   constructor(rtc: ServerConfig["rtc"]) {
     // No trickle: candidates travel inside the SDP, so the callbacks have nothing to do.
-    this.peer = new SfuPeer(rtc, () => undefined, () => this.close());
+    this.peer = new SfuPeer(rtc, () => undefined, () => this.close(), "subscriber");
     this.timer = setTimeout(() => this.close(), PROBE_LIFETIME_MS);
     this.timer.unref();
   }

@@ -7,6 +7,7 @@ import { SafeEmitter } from "@confab/protocol";
 import { ForwardedTrack } from "./ForwardedTrack.js";
 import { AUDIO_LEVEL_URI } from "./ForwardedTrack.js";
 import { mediaSections, sdpProblem, type MediaSection } from "./sdp.js";
+import { withStartBitrate } from "./peer-config.js";
 import { SfuPeer } from "./SfuPeer.js";
 
 export type PublisherEvents = {
@@ -45,6 +46,7 @@ export class Publisher {
       rtc,
       (candidate) => this.events.emit("iceCandidate", candidate),
       () => this.events.emit("connectionLost"),
+      "publisher",
     );
     this.pc = this.peer.pc;
     this.pc.ontrack = (event: RTCTrackEvent) => this.onTrack(event);
@@ -118,7 +120,7 @@ export class Publisher {
     this.syncTracks(declared, byMid);
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
-    return this.peer.localSdp();
+    return withStartBitrate(this.peer.localSdp());
   }
 
   /** Creates tracks for newly declared sections and removes those no longer sending. */
@@ -142,12 +144,13 @@ export class Publisher {
     for (const [mid, t] of wanted) {
       if (this.tracksByMid.has(mid)) continue;
       const id = `${this.participantId}-${randomBytes(4).toString("hex")}`;
-      const track = new ForwardedTrack(id, t.kind, t.source, mid, t.muted, this.rtc.keyframeRequestIntervalMs, this.onListenerError);
-      track.audioLevelExtId = sections.get(mid)?.extmap.get(AUDIO_LEVEL_URI);
+      const section = sections.get(mid);
+      const rids = section && section.sendRids.length > 1 ? section.sendRids : [];
+      const track = new ForwardedTrack(id, t.kind, t.source, mid, t.muted, this.rtc.keyframeRequestIntervalMs, this.onListenerError, rids);
+      track.audioLevelExtId = section?.extmap.get(AUDIO_LEVEL_URI);
       this.tracksByMid.set(mid, track);
       const transceiver = this.pc.getTransceivers().find((tr) => tr.mid === mid);
-      const receiverTrack = transceiver?.receiver.tracks[0];
-      if (transceiver && receiverTrack) track.attach(receiverTrack, transceiver.receiver);
+      if (transceiver && transceiver.receiver.tracks.length > 0) track.attach(transceiver.receiver);
       this.events.emit("trackAdded", track);
     }
   }
@@ -155,6 +158,6 @@ export class Publisher {
   private onTrack(event: RTCTrackEvent): void {
     const mid = event.transceiver.mid;
     if (mid === undefined || mid === null) return;
-    this.tracksByMid.get(mid)?.attach(event.track, event.receiver);
+    this.tracksByMid.get(mid)?.attach(event.receiver);
   }
 }

@@ -1,4 +1,15 @@
-import { RtcpSenderInfo, RtcpSrPacket, RtpHeader, ntpTime, type GenericNack, type RTCRtpSender, type RtpPacket } from "werift";
+import { RtcpSenderInfo, RtcpSrPacket, RtpHeader, ntpTime, type GenericNack, type RtcpRrPacket, type RTCRtpSender, type RtpPacket } from "werift";
+
+/** What a receiver report (RFC 3550 §6.4.2) says about one downstream stream. */
+export interface ReceiverReport {
+  /** Fraction of packets lost since the previous report, 0–1. */
+  fractionLost: number;
+  /** Round-trip time in seconds, when the report echoes one of our sender reports. */
+  rtt: number | undefined;
+}
+
+/** Sender reports remembered to compute RTT from the LSR/DLSR of receiver reports. */
+const SR_MEMORY = 8;
 
 /** Packets kept for retransmission (NACK, RFC 4585 §6.2.1), per downstream track. */
 const HISTORY = 1024;
@@ -29,6 +40,14 @@ export class RtpWriter {
   private closed = false;
   /** Packets sent again because the receiver reported them lost. */
   retransmitted = 0;
+  /** Bits per second sent over the last complete window of about a second. */
+  bitrate = 0;
+  private rateWindowStart = 0;
+  private rateWindowBytes = 0;
+  /** Middle 32 bits of the NTP time of recent SRs (RFC 3550 LSR) and when they were sent. */
+  private readonly srNtp = new Uint32Array(SR_MEMORY);
+  private readonly srSentAt = new Float64Array(SR_MEMORY);
+  private srIndex = 0;
 
   constructor(
     private readonly sender: RTCRtpSender,
@@ -77,7 +96,27 @@ export class RtpWriter {
     this.lastSentAt = performance.now();
     this.packetCount++;
     this.octetCount += packet.payload.length;
+    this.countRate(encrypted.length, this.lastSentAt);
     this.send(encrypted);
+  }
+
+  /**
+   * Reads the report block about this stream from a receiver report, if there is one: loss, and
+   * RTT when it echoes an SR of ours (RFC 3550 §6.4.1: now − LSR − DLSR).
+   */
+  receiverReport(packet: RtcpRrPacket): ReceiverReport | undefined {
+    const block = packet.reports.find((r) => r.ssrc === this.sender.ssrc);
+    if (!block) return undefined;
+    let rtt: number | undefined;
+    if (block.lsr !== 0) {
+      for (let i = 0; i < SR_MEMORY; i++) {
+        if (this.srNtp[i] === block.lsr && this.srSentAt[i]! > 0) {
+          rtt = Math.max(0, (performance.now() - this.srSentAt[i]!) / 1000 - block.dlsr / 65536);
+          break;
+        }
+      }
+    }
+    return { fractionLost: block.fractionLost / 256, rtt };
   }
 
   /** Stops reports and retransmissions; idempotent. */
@@ -87,6 +126,16 @@ export class RtpWriter {
     clearInterval(this.srTimer);
     this.offNack();
     this.history.fill(undefined);
+  }
+
+  private countRate(bytes: number, now: number): void {
+    this.rateWindowBytes += bytes;
+    const elapsed = now - this.rateWindowStart;
+    if (elapsed >= 1000) {
+      this.bitrate = elapsed < 3000 ? (this.rateWindowBytes * 8000) / elapsed : 0;
+      this.rateWindowStart = now;
+      this.rateWindowBytes = 0;
+    }
   }
 
   private send(data: Buffer): void {
@@ -102,6 +151,7 @@ export class RtpWriter {
       // The same encrypted bytes: the receiver never got them, so its replay window accepts them.
       if (packet && this.historySeq[slot] === seq) {
         this.retransmitted++;
+        this.countRate(packet.length, performance.now());
         this.send(packet);
       }
     }
@@ -112,10 +162,14 @@ export class RtpWriter {
     if (this.closed || this.lastSeq === undefined || !dtls?.srtpStarted) return;
     // The RTP timestamp "now", extrapolated from the last packet (RFC 3550 §6.4.1).
     const rtpNow = (this.lastTs + Math.round(((performance.now() - this.lastSentAt) / 1000) * this.clockRate)) >>> 0;
+    const ntp = ntpTime();
     const report = new RtcpSrPacket({
       ssrc: this.sender.ssrc,
-      senderInfo: new RtcpSenderInfo({ ntpTimestamp: ntpTime(), rtpTimestamp: rtpNow, packetCount: this.packetCount, octetCount: this.octetCount }),
+      senderInfo: new RtcpSenderInfo({ ntpTimestamp: ntp, rtpTimestamp: rtpNow, packetCount: this.packetCount, octetCount: this.octetCount }),
     });
+    this.srNtp[this.srIndex] = Number((ntp >> 16n) & 0xffffffffn);
+    this.srSentAt[this.srIndex] = performance.now();
+    this.srIndex = (this.srIndex + 1) % SR_MEMORY;
     dtls.sendRtcp([report]).catch(() => undefined);
   }
 }

@@ -1,7 +1,7 @@
 import { RTCPeerConnection } from "werift";
 import type { IceCandidate } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
-import { filterSdpCandidates, hostAddresses, onAllowedCandidates, peerConfig } from "./peer-config.js";
+import { filterSdpCandidates, hostAddresses, onAllowedCandidates, peerConfig, type PeerRole } from "./peer-config.js";
 
 /**
  * What the SFU's two kinds of peer connection share: a werift connection offering only the
@@ -18,9 +18,10 @@ export class SfuPeer {
     rtc: ServerConfig["rtc"],
     private readonly onCandidate: (candidate: IceCandidate | null) => void,
     onLost: () => void,
+    role: PeerRole,
   ) {
     this.allowed = new Set(hostAddresses(rtc));
-    this.pc = new RTCPeerConnection(peerConfig(rtc));
+    this.pc = new RTCPeerConnection(peerConfig(rtc, role));
     onAllowedCandidates(this.pc, this.allowed, (candidate) => {
       if (this.closed) return;
       if (this.pending) this.pending.push(candidate);

@@ -3,10 +3,15 @@ import { ErrorCode, type IceCandidate, type SubscribedTrack, type ViewedTrack } 
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import { SafeEmitter } from "@confab/protocol";
+import { BandwidthEstimator } from "./BandwidthEstimator.js";
 import { DownTrack } from "./DownTrack.js";
+import { allocateLayers, type AllocatedVideo } from "./LayerAllocator.js";
 import type { ForwardedTrack } from "./ForwardedTrack.js";
 import { sdpProblem } from "./sdp.js";
 import { SfuPeer } from "./SfuPeer.js";
+
+/** How often layers are re-chosen (and the bandwidth estimate advanced), ms. */
+const ALLOCATION_INTERVAL_MS = 500;
 
 export type SubscriberEvents = {
   /** An offer to send to the client, with the map of its active sections. */
@@ -26,6 +31,8 @@ export class Subscriber {
   private readonly downTracks = new Map<string, DownTrack>();
   /** The videos the client shows, once it has said (until then every video flows). */
   private view: Map<string, ViewedTrack> | undefined;
+  private readonly estimator = new BandwidthEstimator();
+  private readonly allocationTimer: NodeJS.Timeout;
   private awaitingAnswer = false;
   private negotiationQueued = false;
   private closed = false;
@@ -40,12 +47,26 @@ export class Subscriber {
       rtc,
       (candidate) => this.events.emit("iceCandidate", candidate),
       () => this.events.emit("connectionLost"),
+      "subscriber",
     );
     this.pc = this.peer.pc;
     this.pc.connectionStateChange.subscribe((state) => {
       // Video that started before the transport was up needs a fresh keyframe.
       if (state === "connected") for (const d of this.downTracks.values()) d.track.requestKeyframe();
     });
+    this.allocationTimer = setInterval(() => this.allocate(), ALLOCATION_INTERVAL_MS);
+    this.allocationTimer.unref();
+  }
+
+  /** The current estimate of what can be sent to this subscriber, bit/s. */
+  get bandwidthEstimate(): number {
+    return this.estimator.estimate;
+  }
+
+  /** The simulcast layer forwarded (current) and chosen (target) for a track, for tests and stats. */
+  layerOf(trackId: string): { current: number; target: number } | undefined {
+    const down = this.downTracks.get(trackId);
+    return down ? { current: down.currentLayer, target: down.targetLayer } : undefined;
   }
 
   /** Starts sending `track` (published by `participantId`) to this subscriber. */
@@ -54,8 +75,11 @@ export class Subscriber {
     const transceiver = this.pc.addTransceiver(track.kind, { direction: "sendonly" });
     transceiver.sender.setStreams?.([{ id: participantId } as never]);
     const down = new DownTrack(track, participantId, transceiver);
+    down.onReport = (report) => this.estimator.onReport(report.fractionLost, report.rtt);
+    down.onRemb = (bitrate) => this.estimator.onRemb(bitrate);
     this.downTracks.set(track.id, down);
     this.applyView(down);
+    this.allocate(false);
     track.events.once("close", () => this.removeTrack(track.id));
     this.scheduleNegotiation();
   }
@@ -83,6 +107,7 @@ export class Subscriber {
     if (this.closed) return;
     this.view = new Map(tracks.map((t) => [t.trackId, t]));
     for (const down of this.downTracks.values()) this.applyView(down);
+    this.allocate(false);
   }
 
   /** Applies the client's answer to the offer in flight. */
@@ -109,10 +134,34 @@ export class Subscriber {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.allocationTimer);
     for (const down of this.downTracks.values()) down.close();
     this.downTracks.clear();
     this.events.removeAllListeners();
     this.peer.close();
+  }
+
+  /**
+   * Chooses each video's simulcast layer from its tile size and the bandwidth estimate
+   * (`advance`: also move the estimate forward in time, as the periodic tick does).
+   */
+  private allocate(advance = true): void {
+    if (this.closed) return;
+    let sent = 0;
+    let audio = 0;
+    const videos: DownTrack[] = [];
+    for (const down of this.downTracks.values()) {
+      sent += down.sendBitrate;
+      if (down.track.kind === "audio") audio += down.sendBitrate;
+      else if (!down.isPaused) videos.push(down);
+    }
+    const estimate = advance ? this.estimator.update(performance.now(), sent) : this.estimator.estimate;
+    const inputs: AllocatedVideo[] = videos.map((down) => ({
+      viewHeight: down.viewSize?.height,
+      layers: down.track.layers.map((l) => ({ height: l.height, bitrate: l.bitrate, live: l.live })),
+    }));
+    const chosen = allocateLayers(inputs, Math.max(0, estimate - audio));
+    videos.forEach((down, i) => down.setTargetLayer(chosen[i]!));
   }
 
   private applyView(down: DownTrack): void {

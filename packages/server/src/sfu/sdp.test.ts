@@ -37,9 +37,23 @@ describe("mediaSections", () => {
           ["urn:ietf:params:rtp-hdrext:ssrc-audio-level", 1],
           ["urn:ietf:params:rtp-hdrext:sdes:mid", 4],
         ]),
+        sendRids: [],
       },
-      { kind: "video", mid: "1", direction: "inactive", port: 0, extmap: new Map() },
+      { kind: "video", mid: "1", direction: "inactive", port: 0, extmap: new Map(), sendRids: [] },
     ]);
+  });
+
+  it("lists simulcast stream ids in the sender's order, paused ones included", () => {
+    const simulcast = offer.replace("m=video 0", "m=video 9").replace("a=mid:1\r\n", "a=mid:1\r\na=rid:q send\r\na=rid:h send\r\na=rid:f send\r\na=simulcast:send q;~h;f,x\r\n");
+    expect(mediaSections(simulcast)[1]?.sendRids).toEqual(["q", "h", "f"]);
+    expect(sdpProblem(simulcast)).toBeUndefined();
+  });
+
+  it("rejects simulcast with too many streams, bad rids, or on audio", () => {
+    const video = offer.replace("m=video 0", "m=video 9");
+    expect(sdpProblem(video.replace("a=mid:1\r\n", "a=mid:1\r\na=simulcast:send a;b;c;d\r\n"))).toMatch(/more than 3/);
+    expect(sdpProblem(video.replace("a=mid:1\r\n", "a=mid:1\r\na=simulcast:send a;<b>\r\n"))).toMatch(/invalid rid/);
+    expect(sdpProblem(offer.replace("a=mid:0\r\n", "a=mid:0\r\na=simulcast:send a;b\r\n"))).toMatch(/non-video/);
   });
 
   it("returns nothing for text that is not SDP", () => {

@@ -1,3 +1,6 @@
+/** Most simulcast layers a published video may have. */
+export const MAX_LAYERS = 3;
+
 /** One m-section of an SDP (RFC 8866 §5.14), as far as the SFU needs it. */
 export interface MediaSection {
   kind: string;
@@ -7,7 +10,12 @@ export interface MediaSection {
   port: number;
   /** Header extension ids by URI (RFC 8285 `a=extmap`). */
   extmap: Map<string, number>;
+  /** Simulcast stream ids the remote sends, in its order (RFC 8853 `a=simulcast:send`). */
+  sendRids: string[];
 }
+
+/** RFC 8851 §10: rid-syntax is alphanumeric plus - and _ (we also cap the length). */
+const RID = /^[A-Za-z0-9_-]{1,16}$/;
 
 /** Lists the m-sections of an SDP with their mid, kind and direction. Never throws. */
 export function mediaSections(sdp: string): MediaSection[] {
@@ -16,7 +24,7 @@ export function mediaSections(sdp: string): MediaSection[] {
   for (const line of sdp.split(/\r?\n/)) {
     if (line.startsWith("m=")) {
       const [kind = "", port = "0"] = line.slice(2).split(" ");
-      current = { kind, mid: "", direction: "sendrecv", port: Number(port) || 0, extmap: new Map() };
+      current = { kind, mid: "", direction: "sendrecv", port: Number(port) || 0, extmap: new Map(), sendRids: [] };
       out.push(current);
     } else if (current) {
       if (line.startsWith("a=mid:")) current.mid = line.slice(6).trim();
@@ -25,6 +33,15 @@ export function mediaSections(sdp: string): MediaSection[] {
         const match = /^a=extmap:(\d+)(?:\/\w+)? (\S+)/.exec(line);
         const id = Number(match?.[1]);
         if (match?.[2] && id >= 1 && id <= 255) current.extmap.set(match[2], id);
+      }
+      else if (line.startsWith("a=simulcast:send ")) {
+        // a=simulcast:send q;h;f  (each ;-group may list ,-alternatives: the first is used;
+        // a ~ prefix marks a paused stream, which is still a layer).
+        const list = line.slice("a=simulcast:send ".length).split(" ")[0] ?? "";
+        current.sendRids = list
+          .split(";")
+          .map((group) => (group.split(",")[0] ?? "").replace(/^~/, ""))
+          .filter((rid) => rid.length > 0);
       }
       else if (/^a=(sendrecv|sendonly|recvonly|inactive)$/.test(line)) {
         current.direction = line.slice(2) as MediaSection["direction"];
@@ -46,5 +63,10 @@ export function sdpProblem(sdp: string): string | undefined {
   if (!lines.some((l) => l.startsWith("a=ice-ufrag:"))) return "SDP has no a=ice-ufrag";
   if (!lines.some((l) => l.startsWith("a=ice-pwd:"))) return "SDP has no a=ice-pwd";
   if (!lines.some((l) => l.startsWith("a=fingerprint:"))) return "SDP has no a=fingerprint";
+  for (const section of mediaSections(sdp)) {
+    if (section.sendRids.length > MAX_LAYERS) return `a=simulcast lists more than ${MAX_LAYERS} streams`;
+    if (section.sendRids.some((rid) => !RID.test(rid))) return "a=simulcast has an invalid rid";
+    if (section.sendRids.length > 0 && section.kind !== "video") return "a=simulcast on a non-video section";
+  }
   return undefined;
 }

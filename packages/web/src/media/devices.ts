@@ -8,10 +8,13 @@ export type DeviceResult =
   | { ok: true; track: MediaStreamTrack }
   | { ok: false; problem: DeviceProblem; reason: string };
 
-/** Camera: 640×360 at up to 24 fps is plenty for a grid tile and light on the CPU. */
+/**
+ * Camera: 1280×720 (the SDK sends it as 180p/360p/720p simulcast; a receiver gets the layer
+ * its tile needs) at up to 24 fps.
+ */
 export const CAMERA_CONSTRAINTS: MediaTrackConstraints = {
-  width: { ideal: 640 },
-  height: { ideal: 360 },
+  width: { ideal: 1280 },
+  height: { ideal: 720 },
   frameRate: { ideal: 24, max: 30 },
 };
 

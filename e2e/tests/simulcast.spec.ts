@@ -1,0 +1,52 @@
+import { expectRemoteVideosAdvancing, join, roomName, tileOf, type Person } from "../support/room.js";
+import { expect, test } from "../support/test.js";
+
+/** The decoded height of the video in `name`'s tile (0 before the first frame). */
+function videoHeight(person: Person, name: string): Promise<number> {
+  return tileOf(person.page, name).locator("video").evaluate((v: HTMLVideoElement) => v.videoHeight);
+}
+
+/** The publisher's camera layers as the browser sends them: rid → frame height. */
+async function sentLayers(person: Person): Promise<Record<string, number>> {
+  return person.page.evaluate(async () => {
+    const out: Record<string, number> = {};
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === "outbound-rtp" && s.kind === "video" && s.rid) out[s.rid as string] = (s.frameHeight as number | undefined) ?? 0;
+      });
+    }
+    return out;
+  });
+}
+
+test.describe("simulcast", () => {
+  test("a camera is sent as three layers, and a small tile receives a lower layer than a large one", async ({ browser }) => {
+    const room = roomName("simulcast");
+    const ann = await join(browser, room, "Ann");
+    const bob = await join(browser, room, "Bob");
+    const cid = await join(browser, room, "Cid");
+    await expectRemoteVideosAdvancing(cid.page, 2);
+
+    // Ann's browser encodes 180p, 360p and 720p layers of its 1280×720 fake camera.
+    await expect.poll(() => sentLayers(ann), { timeout: 20_000 }).toEqual({ q: 180, h: 360, f: 720 });
+
+    // Cid: speaker view with Ann pinned large, Bob small in the filmstrip.
+    await cid.page.getByTestId("layout-toggle").click();
+    await tileOf(cid.page, "Ann").hover();
+    await tileOf(cid.page, "Ann").getByRole("button", { name: /^Pin/ }).click();
+    await expect(cid.page.locator(".stage__focus").getByText("Ann", { exact: true })).toBeVisible();
+    await expect(cid.page.locator(".filmstrip").getByText("Bob", { exact: true })).toBeVisible();
+
+    await expect.poll(() => videoHeight(cid, "Ann"), { timeout: 20_000 }).toBe(720);
+    await expect.poll(() => videoHeight(cid, "Bob"), { timeout: 20_000 }).toBe(180);
+
+    // Swap: pin Bob, and the layers follow the tiles.
+    await tileOf(cid.page, "Bob").hover();
+    await tileOf(cid.page, "Bob").getByRole("button", { name: /^Pin/ }).click();
+    await expect.poll(() => videoHeight(cid, "Bob"), { timeout: 20_000 }).toBe(720);
+    await expect.poll(() => videoHeight(cid, "Ann"), { timeout: 20_000 }).toBe(180);
+    // Frames keep coming across the switches (one continuous stream per tile).
+    await expectRemoteVideosAdvancing(cid.page, 2);
+    void bob;
+  });
+});

@@ -1,0 +1,85 @@
+import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from "werift";
+import { KeyframeThrottle } from "./KeyframeThrottle.js";
+import { forwardingStats } from "./stats.js";
+import { vp8KeyframeSize } from "./vp8.js";
+
+/** Bitrate is measured over windows of this length. */
+const RATE_WINDOW_MS = 1000;
+/** A layer that sent nothing for this long is not live (the publisher paused or dropped it). */
+const LIVE_TIMEOUT_MS = 1500;
+
+/**
+ * One simulcast layer (or the only stream) of a published track: its SSRC once known, the
+ * frame size seen in its last keyframe, its bitrate, and a throttled keyframe request.
+ */
+export class TrackLayer {
+  width = 0;
+  height = 0;
+  /** Bits per second over the last complete window. */
+  bitrate = 0;
+  /** The layer's SSRC, learnt from its packets (werift does not set it on rid-routed tracks). */
+  ssrc: number | undefined;
+  private windowStart = 0;
+  private windowBytes = 0;
+  private lastPacketAt = -Infinity;
+  private source?: { track: MediaStreamTrack; receiver: RTCRtpReceiver };
+  private readonly keyframes: KeyframeThrottle;
+
+  constructor(
+    readonly index: number,
+    readonly rid: string | undefined,
+    keyframeIntervalMs: number,
+  ) {
+    this.keyframes = new KeyframeThrottle(keyframeIntervalMs, () => this.sendKeyframeRequest());
+  }
+
+  attach(track: MediaStreamTrack, receiver: RTCRtpReceiver): void {
+    this.source = { track, receiver };
+  }
+
+  /** Whether packets arrived recently. */
+  get live(): boolean {
+    return performance.now() - this.lastPacketAt < LIVE_TIMEOUT_MS;
+  }
+
+  /** Accounts one incoming packet (size, rate, keyframe dimensions). */
+  onPacket(packet: RtpPacket, video: boolean): void {
+    const now = performance.now();
+    this.lastPacketAt = now;
+    this.ssrc = packet.header.ssrc;
+    this.windowBytes += packet.payload.length + 12;
+    const elapsed = now - this.windowStart;
+    if (elapsed >= RATE_WINDOW_MS) {
+      // A window far longer than one (the layer was paused) says little about its rate now.
+      if (elapsed < 3 * RATE_WINDOW_MS) this.bitrate = (this.windowBytes * 8000) / elapsed;
+      this.windowStart = now;
+      this.windowBytes = 0;
+    }
+    if (video && (packet.payload[0]! & 0x10) !== 0) {
+      const size = vp8KeyframeSize(packet.payload);
+      if (size) {
+        this.width = size.width;
+        this.height = size.height;
+      }
+    }
+  }
+
+  requestKeyframe(): void {
+    this.keyframes.request();
+  }
+
+  close(): void {
+    this.keyframes.close();
+    this.source = undefined;
+  }
+
+  private sendKeyframeRequest(): void {
+    const source = this.source;
+    const ssrc = this.ssrc ?? source?.track.ssrc;
+    if (!source || ssrc === undefined) return;
+    forwardingStats.keyframeRequests++;
+    source.receiver.sendRtcpPLI(ssrc).catch(() => {
+      // The transport may be closing; a lost PLI is retried by the receiver's next request.
+    });
+  }
+}

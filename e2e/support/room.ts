@@ -10,7 +10,7 @@ export function screenshotPath(name: string): string {
  * Test instrumentation: remembers every RTCPeerConnection the page creates, so a test can
  * read inbound-rtp statistics the way chrome://webrtc-internals would.
  */
-const recordPeerConnections = () => {
+export const recordPeerConnections = () => {
   const Native = window.RTCPeerConnection;
   const pcs: RTCPeerConnection[] = [];
   (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = pcs;

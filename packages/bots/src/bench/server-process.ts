@@ -19,11 +19,16 @@ export class ServerProcess {
     readonly url: string,
   ) {}
 
-  /** Starts `packages/server/dist/main.js` on loopback (a free port unless `env.PORT` says); resolves when it listens. */
-  static async start(env: Record<string, string> = {}): Promise<ServerProcess> {
+  /**
+   * Starts `packages/server/dist/main.js` on loopback (a free port unless `env.PORT` says);
+   * resolves when it listens. `prefix` runs it through a command that execs it (e.g.
+   * `ip netns exec <ns>`), so the process stays the server's.
+   */
+  static async start(env: Record<string, string> = {}, prefix: readonly string[] = []): Promise<ServerProcess> {
     // CONFAB_BENCH_PROFILE=<dir> writes a V8 CPU profile of the server (open in Chrome DevTools).
     const profile = process.env.CONFAB_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CONFAB_BENCH_PROFILE}`] : [];
-    const child = spawn(process.execPath, [...profile, SERVER_MAIN], {
+    const [command, ...args] = [...prefix, process.execPath, ...profile, SERVER_MAIN];
+    const child = spawn(command!, args, {
       env: { ...process.env, PORT: "0", HOST: "127.0.0.1", HTTPS_PORT: "0", RTC_ANNOUNCED_IPS: "127.0.0.1", LOG_LEVEL: "info", ...env },
       stdio: ["ignore", "pipe", "inherit"],
     });

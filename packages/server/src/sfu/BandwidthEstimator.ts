@@ -20,16 +20,20 @@ export const DEFAULT_ESTIMATOR: EstimatorOptions = {
   min: 100_000,
   max: 10_000_000,
   lossThreshold: 0.1,
-  queueDelay: 0.15,
-  increasePerSecond: 1.3,
-  holdMs: 2000,
-  maxHoldMs: 6000,
+  queueDelay: 0.1,
+  increasePerSecond: 1.5,
+  holdMs: 1500,
+  maxHoldMs: 8000,
 };
+
+/** Loss is judged over at least this many packets (reports come with every NACK, over few packets). */
+const MIN_PACKETS_FOR_LOSS = 20;
 
 /**
  * How many bits per second can be sent to one receiver, from what the receiver tells us:
- * loss and round-trip time in its RTCP receiver reports (RFC 3550), and its REMB when it
- * sends one. Loss above the threshold or a growing queue (RTT above its floor) cut the
+ * loss and round-trip time in its RTCP receiver reports (RFC 3550). (A browser's REMB is not
+ * used: after one congestion event it stays far below the path's capacity for tens of
+ * seconds, since it only grows with what it receives; docs/decisions/0003.) Loss above the threshold or a growing queue (RTT above its floor) cut the
  * estimate below the rate that caused them; a clean path lets it grow, which is how the SFU
  * finds out that a higher simulcast layer fits again. An increase that is followed at once by
  * congestion makes the next attempt wait longer (up to `maxHoldMs`).
@@ -38,8 +42,8 @@ export class BandwidthEstimator {
   private value: number;
   private minRtt = Infinity;
   private lastRtt: number | undefined;
-  private worstLoss = 0;
-  private remb: number | undefined;
+  private expected = 0;
+  private lost = 0;
   private lastDecreaseAt = -Infinity;
   private lastIncreaseAt = -Infinity;
   private lastUpdateAt: number | undefined;
@@ -55,18 +59,14 @@ export class BandwidthEstimator {
     return this.value;
   }
 
-  /** A receiver report about one of the streams sent to this receiver. */
-  onReport(fractionLost: number, rtt: number | undefined): void {
-    this.worstLoss = Math.max(this.worstLoss, fractionLost);
+  /** A receiver report about one of the streams sent to this receiver: packets expected and lost since its previous one. */
+  onReport(expected: number, lost: number, rtt: number | undefined): void {
+    this.expected += expected;
+    this.lost += lost;
     if (rtt !== undefined && Number.isFinite(rtt)) {
       this.lastRtt = rtt;
       this.minRtt = Math.min(this.minRtt, rtt);
     }
-  }
-
-  /** The receiver's own estimate (REMB), bit/s. */
-  onRemb(bitrate: number): void {
-    if (Number.isFinite(bitrate) && bitrate > 0) this.remb = bitrate;
   }
 
   /**
@@ -77,17 +77,20 @@ export class BandwidthEstimator {
     const o = this.options;
     const dt = this.lastUpdateAt === undefined ? 0 : Math.min(2, (now - this.lastUpdateAt) / 1000);
     this.lastUpdateAt = now;
-    const loss = this.worstLoss;
+    // Loss over all streams since the last update, once enough packets say something.
+    const measured = this.expected >= MIN_PACKETS_FOR_LOSS;
+    const loss = measured ? this.lost / this.expected : 0;
+    if (measured) {
+      this.expected = 0;
+      this.lost = 0;
+    }
     const queueing = this.lastRtt !== undefined && this.lastRtt - this.minRtt > o.queueDelay;
-    const rembLow = this.remb !== undefined && this.remb < Math.min(this.value, sendRate) * 0.85;
-    this.worstLoss = 0;
-    if (loss > o.lossThreshold || queueing || rembLow) {
+    if (loss > o.lossThreshold || queueing) {
       // At most one cut per second: the reports that follow a cut still describe the old rate.
       if (now - this.lastDecreaseAt >= 1000) {
         const base = Math.min(this.value, sendRate > 0 ? sendRate : this.value);
-        const factor = loss > o.lossThreshold ? Math.max(0.5, 1 - loss) : queueing ? 0.6 : 0.85;
-        let next = base * factor;
-        if (this.remb !== undefined && rembLow) next = Math.min(next, this.remb);
+        // Heavy loss: what got through, with headroom for the queue to drain.
+        const next = base * (loss > o.lossThreshold ? Math.max(0.3, 1 - loss) * 0.85 : 0.6);
         if (now - this.lastIncreaseAt < 3000) this.hold = Math.min(o.maxHoldMs, this.hold * 2);
         this.value = Math.max(o.min, next);
         this.lastDecreaseAt = now;

@@ -1,13 +1,11 @@
 import { RtcpPayloadSpecificFeedback, RtcpRrPacket, type RTCRtpTransceiver, type RtpPacket } from "werift";
 import type { ForwardedTrack, RtpSink } from "./ForwardedTrack.js";
-import { RtpWriter, type ReceiverReport } from "./RtpWriter.js";
+import { RtpWriter, type ReceiverReport, type RetransmitBudget } from "./RtpWriter.js";
 import { forwardingStats } from "./stats.js";
 import { getPictureId, isVp8KeyframeStart, readVp8Fields, setPictureId, type Vp8Fields } from "./vp8.js";
 
 /** Feedback message type of a Full Intra Request (RFC 5104 §4.3.1). */
 const FIR_FMT = 4;
-/** Feedback message type of REMB (draft-alvestrand-rmcat-remb §2.2: application layer FB). */
-const REMB_FMT = 15;
 /** RTP clock rate of video, Hz. */
 const VIDEO_CLOCK_RATE = 90_000;
 /** RTP clock rate of Opus, Hz (RFC 7587 §4.1). */
@@ -31,8 +29,6 @@ export class DownTrack implements RtpSink {
   viewSize: { width: number; height: number } | undefined;
   /** Receiver reports about this stream, for the subscriber's bandwidth estimate. */
   onReport: ((report: ReceiverReport) => void) | undefined;
-  /** The receiver's estimate of its bandwidth (REMB), bit/s. */
-  onRemb: ((bitrate: number) => void) | undefined;
   private readonly unsubscribers: (() => void)[] = [];
   private readonly writer: RtpWriter;
   private readonly vp8: Vp8Fields = { pictureIdOffset: -1, pictureIdBits: 0, tl0Offset: -1 };
@@ -40,21 +36,22 @@ export class DownTrack implements RtpSink {
   private tl0Delta = 0;
   private lastPictureId = -1;
   private lastTl0 = -1;
+  /** Timestamp (source) of the keyframe the stream last started or switched at. */
+  private keyframeTimestamp = -1;
 
   constructor(
     readonly track: ForwardedTrack,
     readonly participantId: string,
     readonly transceiver: RTCRtpTransceiver,
+    budget?: RetransmitBudget,
   ) {
     const sender = transceiver.sender;
-    this.writer = new RtpWriter(sender, track.kind === "video" ? VIDEO_CLOCK_RATE : AUDIO_CLOCK_RATE);
+    this.writer = new RtpWriter(sender, track.kind === "video" ? VIDEO_CLOCK_RATE : AUDIO_CLOCK_RATE, budget);
     this.unsubscribers.push(
       sender.onPictureLossIndication.subscribe(() => this.requestKeyframe()).unSubscribe,
       sender.onRtcp.subscribe((packet) => {
-        if (packet.type === RtcpPayloadSpecificFeedback.type) {
-          const feedback = (packet as RtcpPayloadSpecificFeedback).feedback;
-          if (feedback.count === FIR_FMT) this.requestKeyframe();
-          else if (feedback.count === REMB_FMT && "bitrate" in feedback) this.onRemb?.(Number(feedback.bitrate));
+        if (packet.type === RtcpPayloadSpecificFeedback.type && (packet as RtcpPayloadSpecificFeedback).feedback.count === FIR_FMT) {
+          this.requestKeyframe();
         } else if (packet.type === RtcpRrPacket.type) {
           const report = this.writer.receiverReport(packet as RtcpRrPacket);
           if (report) this.onReport?.(report);
@@ -107,10 +104,15 @@ export class DownTrack implements RtpSink {
     this.requestKeyframe();
   }
 
-  /** Chooses the layer to forward; the switch happens at that layer's next keyframe. */
-  setTargetLayer(layer: number): void {
+  /**
+   * Chooses the layer to forward; the switch happens at that layer's next keyframe. `congested`:
+   * the link cannot carry the current layer, so it stops at once (a short freeze until the
+   * keyframe) rather than keep filling the queue the keyframe has to get through.
+   */
+  setTargetLayer(layer: number, congested = false): void {
     const next = Math.max(0, Math.min(layer, this.track.layers.length - 1));
     if (this.closed || next === this.target) return;
+    if (congested && next < this.current) this.current = -1;
     this.target = next;
     this.track.updateDemand();
     if (next !== this.current && !this.paused) this.track.requestKeyframe(next);
@@ -123,9 +125,12 @@ export class DownTrack implements RtpSink {
       // the current layer keeps flowing.
       if (layer !== this.target || !isVp8KeyframeStart(packet.payload)) return;
       this.switchTo(layer, packet);
+    } else if (this.track.kind === "video" && isVp8KeyframeStart(packet.payload)) {
+      this.keyframeTimestamp = packet.header.timestamp;
     }
-    if (this.track.isSimulcast) this.writeRewritten(packet);
-    else this.writer.write(packet);
+    const keyframe = packet.header.timestamp === this.keyframeTimestamp;
+    if (this.track.isSimulcast) this.writeRewritten(packet, keyframe);
+    else this.writer.write(packet, keyframe);
   }
 
   /** Detaches from the track; idempotent. The transceiver is stopped by the subscriber. */
@@ -145,6 +150,7 @@ export class DownTrack implements RtpSink {
   private switchTo(layer: number, keyframe: RtpPacket): void {
     if (this.current >= 0 && this.current !== layer) forwardingStats.layerSwitches++;
     this.current = layer;
+    this.keyframeTimestamp = keyframe.header.timestamp;
     this.writer.rebase(keyframe);
     if (this.track.isSimulcast && readVp8Fields(keyframe.payload, this.vp8)) {
       const p = this.vp8;
@@ -159,11 +165,11 @@ export class DownTrack implements RtpSink {
    * Writes a simulcast packet with PictureID and TL0PICIDX continued across layer switches.
    * The payload is shared with other subscribers: the fields are restored after encryption.
    */
-  private writeRewritten(packet: RtpPacket): void {
+  private writeRewritten(packet: RtpPacket, keyframe: boolean): void {
     const payload = packet.payload;
     const p = this.vp8;
     if (this.track.kind !== "video" || !readVp8Fields(payload, p)) {
-      this.writer.write(packet);
+      this.writer.write(packet, keyframe);
       return;
     }
     const o = p.pictureIdOffset;
@@ -181,7 +187,7 @@ export class DownTrack implements RtpSink {
       payload[p.tl0Offset] = tl0;
       this.lastTl0 = tl0;
     }
-    this.writer.write(packet);
+    this.writer.write(packet, keyframe);
     if (o >= 0) {
       payload[o] = saved0;
       if (p.pictureIdBits === 15) payload[o + 1] = saved1;

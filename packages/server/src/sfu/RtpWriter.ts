@@ -2,10 +2,40 @@ import { RtcpSenderInfo, RtcpSrPacket, RtpHeader, ntpTime, type GenericNack, typ
 
 /** What a receiver report (RFC 3550 §6.4.2) says about one downstream stream. */
 export interface ReceiverReport {
-  /** Fraction of packets lost since the previous report, 0–1. */
-  fractionLost: number;
+  /** Packets expected since the previous report (from the extended highest sequence number). */
+  expected: number;
+  /** Of those, lost (from the cumulative loss count; retransmissions that arrived are not lost). */
+  lost: number;
   /** Round-trip time in seconds, when the report echoes one of our sender reports. */
   rtt: number | undefined;
+}
+
+/** A packet older than this is not resent: the receiver's jitter buffer has given up on it. */
+const MAX_RESEND_AGE_MS = 1000;
+/** Nor is one resent again sooner than this (a NACK repeated before our resend could arrive). */
+const MIN_RESEND_INTERVAL_MS = 100;
+/** Nor more often than this. */
+const MAX_RESENDS = 3;
+
+/**
+ * Bytes of retransmission a receiver may get, shared by all streams sent to it: on a congested
+ * link, answering every NACK would add to the congestion that caused the losses.
+ */
+export class RetransmitBudget {
+  private tokens = 0;
+  constructor(private bytesPerSecond = 64_000) {
+    this.tokens = bytesPerSecond;
+  }
+  /** Sets the allowance (bytes/s) and adds what accrued in `seconds`. */
+  refill(bytesPerSecond: number, seconds: number): void {
+    this.bytesPerSecond = bytesPerSecond;
+    this.tokens = Math.min(bytesPerSecond, this.tokens + bytesPerSecond * seconds);
+  }
+  take(bytes: number): boolean {
+    if (this.tokens < bytes) return false;
+    this.tokens -= bytes;
+    return true;
+  }
 }
 
 /** Sender reports remembered to compute RTT from the LSR/DLSR of receiver reports. */
@@ -28,6 +58,12 @@ export class RtpWriter {
   private readonly header = new RtpHeader({ extensions: [] });
   private readonly history: (Buffer | undefined)[] = new Array(HISTORY);
   private readonly historySeq = new Int32Array(HISTORY).fill(-1);
+  /** When each history packet was first sent and last resent (performance.now ms), and how often. */
+  private readonly historySentAt = new Float64Array(HISTORY);
+  private readonly historyResentAt = new Float64Array(HISTORY);
+  private readonly historyResends = new Uint8Array(HISTORY);
+  /** 1 for packets of a keyframe: resent even when the retransmission budget is spent. */
+  private readonly historyKey = new Uint8Array(HISTORY);
   private seqOffset = 0;
   private tsOffset = 0;
   private lastSeq: number | undefined;
@@ -40,6 +76,8 @@ export class RtpWriter {
   private closed = false;
   /** Packets sent again because the receiver reported them lost. */
   retransmitted = 0;
+  /** Resends skipped because the receiver's retransmission budget was spent. */
+  resendsRefused = 0;
   /** Bits per second sent over the last complete window of about a second. */
   bitrate = 0;
   private rateWindowStart = 0;
@@ -48,10 +86,13 @@ export class RtpWriter {
   private readonly srNtp = new Uint32Array(SR_MEMORY);
   private readonly srSentAt = new Float64Array(SR_MEMORY);
   private srIndex = 0;
+  private reportedHighest: number | undefined;
+  private reportedLost = 0;
 
   constructor(
     private readonly sender: RTCRtpSender,
     private readonly clockRate: number,
+    private readonly budget: RetransmitBudget = new RetransmitBudget(),
   ) {
     this.offNack = sender.onGenericNack.subscribe((nack) => this.onNack(nack)).unSubscribe;
     this.srTimer = setInterval(() => this.sendReport(), SR_INTERVAL_MS * (0.75 + Math.random() * 0.5));
@@ -69,8 +110,11 @@ export class RtpWriter {
     this.tsOffset = (this.lastTs + elapsed - next.header.timestamp) >>> 0;
   }
 
-  /** Sends one packet; drops it while the transport is not up. Never throws. */
-  write(packet: RtpPacket): void {
+  /**
+   * Sends one packet; drops it while the transport is not up. Never throws. `keyframe`: the
+   * packet belongs to a keyframe (without it the receiver cannot decode anything until the next).
+   */
+  write(packet: RtpPacket, keyframe = false): void {
     const dtls = this.sender.dtlsTransport;
     const codec = this.sender.codec;
     if (this.closed || !dtls || !dtls.srtpStarted || !codec) return;
@@ -91,6 +135,9 @@ export class RtpWriter {
     const slot = h.sequenceNumber % HISTORY;
     this.history[slot] = encrypted;
     this.historySeq[slot] = h.sequenceNumber;
+    this.historySentAt[slot] = performance.now();
+    this.historyResends[slot] = 0;
+    this.historyKey[slot] = keyframe ? 1 : 0;
     this.lastSeq = h.sequenceNumber;
     this.lastTs = h.timestamp;
     this.lastSentAt = performance.now();
@@ -116,7 +163,19 @@ export class RtpWriter {
         }
       }
     }
-    return { fractionLost: block.fractionLost / 256, rtt };
+    // Browsers send a receiver report with every NACK, so per-report fractions are over a handful
+    // of packets; deltas of the cumulative counters let the estimator weigh them.
+    let expected = 0;
+    let lost = 0;
+    if (this.reportedHighest !== undefined) {
+      expected = block.highestSequence - this.reportedHighest;
+      lost = block.packetsLost - this.reportedLost;
+      if (expected < 0 || expected > 0x8000) expected = 0;
+      lost = Math.max(0, Math.min(lost, expected));
+    }
+    this.reportedHighest = block.highestSequence;
+    this.reportedLost = block.packetsLost;
+    return { expected, lost, rtt };
   }
 
   /** Stops reports and retransmissions; idempotent. */
@@ -145,17 +204,26 @@ export class RtpWriter {
   }
 
   private onNack(nack: GenericNack): void {
+    const now = performance.now();
     for (const seq of nack.lost) {
       const slot = seq % HISTORY;
       const packet = this.history[slot];
-      // The same encrypted bytes: the receiver never got them, so its replay window accepts them.
-      if (packet && this.historySeq[slot] === seq) {
-        this.retransmitted++;
-        this.countRate(packet.length, performance.now());
-        this.send(packet);
+      if (!packet || this.historySeq[slot] !== seq) continue;
+      if (now - this.historySentAt[slot]! > MAX_RESEND_AGE_MS) continue;
+      if (this.historyResends[slot]! >= MAX_RESENDS || now - this.historyResentAt[slot]! < MIN_RESEND_INTERVAL_MS) continue;
+      if (!this.budget.take(packet.length) && this.historyKey[slot] === 0) {
+        this.resendsRefused++;
+        continue;
       }
+      this.historyResends[slot]!++;
+      this.historyResentAt[slot] = now;
+      this.retransmitted++;
+      // The same encrypted bytes: the receiver never got them, so its replay window accepts them.
+      this.countRate(packet.length, now);
+      this.send(packet);
     }
   }
+
 
   private sendReport(): void {
     const dtls = this.sender.dtlsTransport;

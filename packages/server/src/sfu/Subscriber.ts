@@ -5,7 +5,8 @@ import { UserError } from "../errors.js";
 import { SafeEmitter } from "@confab/protocol";
 import { BandwidthEstimator } from "./BandwidthEstimator.js";
 import { DownTrack } from "./DownTrack.js";
-import { allocateLayers, type AllocatedVideo } from "./LayerAllocator.js";
+import { RetransmitBudget } from "./RtpWriter.js";
+import { allocateLayers, preferredLayer, type AllocatedVideo } from "./LayerAllocator.js";
 import type { ForwardedTrack } from "./ForwardedTrack.js";
 import { sdpProblem } from "./sdp.js";
 import { SfuPeer } from "./SfuPeer.js";
@@ -32,6 +33,8 @@ export class Subscriber {
   /** The videos the client shows, once it has said (until then every video flows). */
   private view: Map<string, ViewedTrack> | undefined;
   private readonly estimator = new BandwidthEstimator();
+  /** Retransmissions may use up to 15 % of the estimate. */
+  private readonly retransmitBudget = new RetransmitBudget();
   private readonly allocationTimer: NodeJS.Timeout;
   private awaitingAnswer = false;
   private negotiationQueued = false;
@@ -74,9 +77,8 @@ export class Subscriber {
     if (this.closed || this.downTracks.has(track.id) || track.isClosed) return;
     const transceiver = this.pc.addTransceiver(track.kind, { direction: "sendonly" });
     transceiver.sender.setStreams?.([{ id: participantId } as never]);
-    const down = new DownTrack(track, participantId, transceiver);
-    down.onReport = (report) => this.estimator.onReport(report.fractionLost, report.rtt);
-    down.onRemb = (bitrate) => this.estimator.onRemb(bitrate);
+    const down = new DownTrack(track, participantId, transceiver, this.retransmitBudget);
+    down.onReport = (report) => this.estimator.onReport(report.expected, report.lost, report.rtt);
     this.downTracks.set(track.id, down);
     this.applyView(down);
     this.allocate(false);
@@ -156,12 +158,13 @@ export class Subscriber {
       else if (!down.isPaused) videos.push(down);
     }
     const estimate = advance ? this.estimator.update(performance.now(), sent) : this.estimator.estimate;
+    if (advance) this.retransmitBudget.refill((estimate / 8) * 0.15, ALLOCATION_INTERVAL_MS / 1000);
     const inputs: AllocatedVideo[] = videos.map((down) => ({
       viewHeight: down.viewSize?.height,
       layers: down.track.layers.map((l) => ({ height: l.height, bitrate: l.bitrate, live: l.live })),
     }));
     const chosen = allocateLayers(inputs, Math.max(0, estimate - audio));
-    videos.forEach((down, i) => down.setTargetLayer(chosen[i]!));
+    videos.forEach((down, i) => down.setTargetLayer(chosen[i]!, chosen[i]! < preferredLayer(inputs[i]!)));
   }
 
   private applyView(down: DownTrack): void {

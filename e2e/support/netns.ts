@@ -1,0 +1,140 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface, type Interface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { CHROMIUM_PATH } from "@confab/bots/chromium";
+
+const LINKEM = fileURLToPath(new URL("./linkem.py", import.meta.url));
+
+/** Impairment of the emulated link, both directions (rate 0: unlimited). */
+export interface LinkImpairment {
+  /** bit/s */
+  rate: number;
+  /** one-way, seconds */
+  delay: number;
+  /** 0–1 */
+  loss: number;
+  /** longest queue before tail drop, seconds */
+  queue?: number;
+}
+
+/** Why namespaces cannot be made here, or undefined when they can (root and iproute2). */
+export function netnsUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return "network namespaces need root";
+  try {
+    execFileSync("ip", ["-V"], { stdio: "ignore" });
+    execFileSync("python3", ["--version"], { stdio: "ignore" });
+  } catch {
+    return "needs iproute2 (ip) and python3";
+  }
+  return undefined;
+}
+
+function ip(...args: string[]): void {
+  execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/**
+ * Two network namespaces of our own — "server" and "client" — joined by one point-to-point
+ * link (a TUN device in each, bridged by e2e/support/linkem.py, which emulates rate, delay and
+ * loss because this kernel has no netem). Addresses exist only on those devices; there is no
+ * route anywhere else.
+ */
+export class EmulatedLink {
+  readonly serverAddress = "10.213.0.1";
+  readonly clientAddress = "10.213.0.2";
+  private readonly dir = mkdtempSync(join(tmpdir(), "confab-netns-"));
+  private emulator: ChildProcess | undefined;
+  private lines: Interface | undefined;
+  private readonly replies: string[] = [];
+  private waiters: ((line: string) => void)[] = [];
+
+  private constructor(
+    readonly serverNs: string,
+    readonly clientNs: string,
+  ) {}
+
+  static async create(): Promise<EmulatedLink> {
+    const tag = `${process.pid % 100000}`;
+    const link = new EmulatedLink(`confab-srv-${tag}`, `confab-cli-${tag}`);
+    try {
+      await link.setUp();
+    } catch (error) {
+      link.close();
+      throw error;
+    }
+    return link;
+  }
+
+  /** Command prefix that runs a program inside a namespace. */
+  prefix(ns: string): string[] {
+    return ["ip", "netns", "exec", ns];
+  }
+
+  /** A Chromium executable that starts inside `ns` (for Playwright's executablePath). */
+  chromiumIn(ns: string): string {
+    const path = join(this.dir, `chromium-${ns}.sh`);
+    writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${ns} ${CHROMIUM_PATH} "$@"\n`);
+    chmodSync(path, 0o755);
+    return path;
+  }
+
+  /** Applies impairment to the link (both directions). */
+  async impair(impairment: LinkImpairment): Promise<void> {
+    const reply = this.nextLine();
+    this.emulator?.stdin?.write(`${JSON.stringify(impairment)}\n`);
+    if ((await reply) !== "ok") throw new Error("link emulator did not accept the impairment");
+  }
+
+  /** Removes every namespace, device and the emulator; idempotent. */
+  close(): void {
+    this.emulator?.stdin?.end();
+    this.emulator?.kill();
+    this.emulator = undefined;
+    this.lines?.close();
+    for (const ns of [this.serverNs, this.clientNs]) {
+      try {
+        ip("netns", "del", ns);
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async setUp(): Promise<void> {
+    const sides = [
+      [this.serverNs, "cfs0", this.serverAddress, this.clientAddress],
+      [this.clientNs, "cfc0", this.clientAddress, this.serverAddress],
+    ] as const;
+    for (const [ns, dev, local, peer] of sides) {
+      try {
+        ip("netns", "del", ns); // left over by a run that was killed
+      } catch {
+        // none
+      }
+      ip("netns", "add", ns);
+      ip("-n", ns, "link", "set", "lo", "up");
+      ip("-n", ns, "tuntap", "add", "dev", dev, "mode", "tun");
+      ip("-n", ns, "addr", "add", local, "peer", peer, "dev", dev);
+      ip("-n", ns, "link", "set", dev, "up");
+    }
+    this.emulator = spawn("python3", [LINKEM, this.serverNs, "cfs0", this.clientNs, "cfc0"], { stdio: ["pipe", "pipe", "inherit"] });
+    this.lines = createInterface({ input: this.emulator.stdout! });
+    this.lines.on("line", (line) => {
+      const waiter = this.waiters.shift();
+      if (waiter) waiter(line);
+      else this.replies.push(line);
+    });
+    const ready = await Promise.race([this.nextLine(), new Promise<string>((r) => setTimeout(() => r("timeout"), 10_000))]);
+    if (ready !== "ready") throw new Error(`link emulator did not start (${ready})`);
+  }
+
+  private nextLine(): Promise<string> {
+    const queued = this.replies.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}

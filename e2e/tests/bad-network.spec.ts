@@ -1,0 +1,108 @@
+import { chromium, type Browser, type Page } from "@playwright/test";
+import { ServerProcess } from "@confab/bots";
+import { CHROMIUM_ARGS } from "@confab/bots/chromium";
+import { E2E_PORT } from "../playwright.config.js";
+import { EmulatedLink, netnsUnavailable } from "../support/netns.js";
+import { recordPeerConnections, roomName, tileOf } from "../support/room.js";
+import { expect, test } from "../support/test.js";
+
+/** The receiver's inbound video and audio as getStats reports them. */
+interface Inbound {
+  videoHeight: number;
+  framesDecoded: number;
+  freezeSeconds: number;
+  audioPackets: number;
+}
+
+async function inbound(page: Page): Promise<Inbound> {
+  return page.evaluate(async () => {
+    const out = { videoHeight: 0, framesDecoded: 0, freezeSeconds: 0, audioPackets: 0 };
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      if (pc.connectionState === "closed") continue;
+      (await pc.getStats()).forEach((s) => {
+        if (s.type !== "inbound-rtp") return;
+        if (s.kind === "video") {
+          out.videoHeight = (s.frameHeight as number | undefined) ?? 0;
+          out.framesDecoded += (s.framesDecoded as number | undefined) ?? 0;
+          out.freezeSeconds += (s.totalFreezesDuration as number | undefined) ?? 0;
+        } else {
+          out.audioPackets += (s.packetsReceived as number | undefined) ?? 0;
+        }
+      });
+    }
+    return out;
+  });
+}
+
+async function joinAt(browser: Browser, url: string, name: string, camera: boolean): Promise<Page> {
+  const context = await browser.newContext();
+  await context.addInitScript(recordPeerConnections);
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByTestId("display-name").fill(name);
+  if (!camera) await page.getByRole("button", { name: "Turn off camera" }).click();
+  await page.getByTestId("join").click();
+  await expect(page.locator("[data-testid=tile][data-local]")).toBeVisible();
+  return page;
+}
+
+const unavailable = netnsUnavailable();
+
+test.describe("a receiver on a bad network", () => {
+  test.skip(unavailable !== undefined, unavailable);
+
+  test("at 400 kbit/s, 50 ms and 3 % loss it drops to a lower layer and keeps decoding video and audio; when the limit lifts it returns to the top layer", async () => {
+    test.setTimeout(180_000);
+    const link = await EmulatedLink.create();
+    const port = E2E_PORT + 2;
+    const browsers: Browser[] = [];
+    let server: ServerProcess | undefined;
+    try {
+      // Server and publisher in one namespace; the receiver behind the emulated link.
+      server = await ServerProcess.start({ PORT: String(port), HOST: "0.0.0.0", RTC_ANNOUNCED_IPS: link.serverAddress }, link.prefix(link.serverNs));
+      const publisherBrowser = await chromium.launch({ executablePath: link.chromiumIn(link.serverNs), args: [...CHROMIUM_ARGS] });
+      browsers.push(publisherBrowser);
+      const origin = `http://${link.serverAddress}:${port}`;
+      const receiverBrowser = await chromium.launch({
+        executablePath: link.chromiumIn(link.clientNs),
+        // A LAN address over plain HTTP is not a secure context; this one is, for the test.
+        args: [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${origin}`],
+      });
+      browsers.push(receiverBrowser);
+
+      const room = roomName("badnet");
+      await joinAt(publisherBrowser, `http://127.0.0.1:${port}/${room}`, "Ann", true);
+      const rx = await joinAt(receiverBrowser, `${origin}/${room}`, "Rex", false);
+      // Ann large: speaker view, pinned, so the receiver wants her top (720p) layer.
+      await rx.getByTestId("layout-toggle").click();
+      await tileOf(rx, "Ann").hover();
+      await tileOf(rx, "Ann").getByRole("button", { name: /^Pin/ }).click();
+      await expect.poll(async () => (await inbound(rx)).videoHeight, { timeout: 30_000 }).toBe(720);
+
+      // The limit: within 5 s the receiver gets a lower layer.
+      await link.impair({ rate: 400_000, delay: 0.05, loss: 0.03, queue: 0.5 });
+      const limitedAt = Date.now();
+      await expect.poll(async () => (await inbound(rx)).videoHeight, { timeout: 5_000, intervals: [250] }).toBeLessThan(720);
+      const downAfter = Date.now() - limitedAt;
+
+      // Then 10 s on the limited link: video keeps decoding with freezes under 1 s in all, audio flows.
+      const before = await inbound(rx);
+      await rx.waitForTimeout(10_000);
+      const after = await inbound(rx);
+      expect(after.framesDecoded - before.framesDecoded, "frames decoded in 10 s on the limited link").toBeGreaterThan(100);
+      expect(after.freezeSeconds - before.freezeSeconds, "seconds frozen in 10 s on the limited link").toBeLessThan(1);
+      expect(after.audioPackets - before.audioPackets, "audio packets in 10 s (50/s sent)").toBeGreaterThan(350);
+      expect(after.videoHeight).toBeLessThan(720);
+
+      // The limit lifts: back on the top layer within 15 s.
+      await link.impair({ rate: 0, delay: 0, loss: 0 });
+      const liftedAt = Date.now();
+      await expect.poll(async () => (await inbound(rx)).videoHeight, { timeout: 15_000, intervals: [250] }).toBe(720);
+      console.log(`bad network: lower layer ${downAfter} ms after the limit, top layer ${Date.now() - liftedAt} ms after it lifted; frozen ${(after.freezeSeconds - before.freezeSeconds).toFixed(2)} s of 10 s`);
+    } finally {
+      await Promise.all(browsers.map((b) => b.close()));
+      await server?.stop();
+      link.close();
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { RtcpPayloadSpecificFeedback, RtcpRrPacket, type RTCRtpTransceiver, type
 import type { ForwardedTrack, RtpSink } from "./ForwardedTrack.js";
 import { RtpWriter, type ReceiverReport, type RetransmitBudget } from "./RtpWriter.js";
 import { forwardingStats } from "./stats.js";
-import { getPictureId, isVp8KeyframeStart, readVp8Fields, setPictureId, type Vp8Fields } from "./vp8.js";
+import { getPictureId, setPictureId } from "./vp8.js";
 
 /** Feedback message type of a Full Intra Request (RFC 5104 §4.3.1). */
 const FIR_FMT = 4;
@@ -31,7 +31,6 @@ export class DownTrack implements RtpSink {
   onReport: ((report: ReceiverReport) => void) | undefined;
   private readonly unsubscribers: (() => void)[] = [];
   private readonly writer: RtpWriter;
-  private readonly vp8: Vp8Fields = { pictureIdOffset: -1, pictureIdBits: 0, tl0Offset: -1 };
   private pictureIdDelta = 0;
   private tl0Delta = 0;
   private lastPictureId = -1;
@@ -123,9 +122,9 @@ export class DownTrack implements RtpSink {
     if (layer !== this.current) {
       // Only the target layer's keyframe starts (or switches) the stream; while waiting for it,
       // the current layer keeps flowing.
-      if (layer !== this.target || !isVp8KeyframeStart(packet.payload)) return;
+      if (layer !== this.target || !this.track.packetInfo.keyframe) return;
       this.switchTo(layer, packet);
-    } else if (this.track.kind === "video" && isVp8KeyframeStart(packet.payload)) {
+    } else if (this.track.packetInfo.keyframe) {
       this.keyframeTimestamp = packet.header.timestamp;
     }
     const keyframe = packet.header.timestamp === this.keyframeTimestamp;
@@ -152,8 +151,8 @@ export class DownTrack implements RtpSink {
     this.current = layer;
     this.keyframeTimestamp = keyframe.header.timestamp;
     this.writer.rebase(keyframe);
-    if (this.track.isSimulcast && readVp8Fields(keyframe.payload, this.vp8)) {
-      const p = this.vp8;
+    const p = this.track.packetInfo.vp8;
+    if (this.track.isSimulcast && p.valid) {
       if (p.pictureIdOffset >= 0 && this.lastPictureId >= 0) {
         this.pictureIdDelta = this.lastPictureId + 1 - getPictureId(keyframe.payload, p);
       }
@@ -167,8 +166,8 @@ export class DownTrack implements RtpSink {
    */
   private writeRewritten(packet: RtpPacket, keyframe: boolean): void {
     const payload = packet.payload;
-    const p = this.vp8;
-    if (this.track.kind !== "video" || !readVp8Fields(payload, p)) {
+    const p = this.track.packetInfo.vp8;
+    if (this.track.kind !== "video" || !p.valid) {
       this.writer.write(packet, keyframe);
       return;
     }

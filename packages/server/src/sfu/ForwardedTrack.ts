@@ -3,6 +3,15 @@ import type { TrackInfo, TrackKind, TrackSource } from "@confab/protocol";
 import { SafeEmitter } from "@confab/protocol";
 import { forwardingStats } from "./stats.js";
 import { TrackLayer } from "./TrackLayer.js";
+import { isVp8KeyframeStart, readVp8Fields, type Vp8Fields } from "./vp8.js";
+
+/** What the track parsed of the packet being fanned out, once for all its sinks. */
+export interface PacketInfo {
+  /** The packet starts a VP8 keyframe. */
+  keyframe: boolean;
+  /** Where PictureID/TL0PICIDX are (simulcast video only); `valid` false if unparsable. */
+  vp8: Vp8Fields & { valid: boolean };
+}
 
 /** Receives every RTP packet of a forwarded track. */
 export interface RtpSink {
@@ -46,6 +55,8 @@ export class ForwardedTrack {
   onAudioLevel: ((dbov: number) => void) | undefined;
   /** Simulcast layers, low to high; one layer for a track without simulcast. */
   readonly layers: TrackLayer[];
+  /** Valid during `forward` calls only. */
+  readonly packetInfo: PacketInfo = { keyframe: false, vp8: { pictureIdOffset: -1, pictureIdBits: 0, tl0Offset: -1, valid: false } };
   private readonly sinks = new Set<RtpSink>();
   private readonly unsubscribers: (() => void)[] = [];
   private demand: boolean[];
@@ -189,6 +200,11 @@ export class ForwardedTrack {
     }
     // Header extension ids are negotiated per leg; the downstream sender writes its own.
     packet.header.extensions = [];
+    if (this.kind === "video") {
+      const info = this.packetInfo;
+      info.keyframe = isVp8KeyframeStart(packet.payload);
+      if (this.isSimulcast) info.vp8.valid = readVp8Fields(packet.payload, info.vp8);
+    }
     const index = layer.index;
     for (const sink of this.sinks) {
       sink.forward(packet, index);

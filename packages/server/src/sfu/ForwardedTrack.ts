@@ -135,10 +135,7 @@ export class ForwardedTrack {
    */
   updateDemand(): void {
     if (this.closed || !this.isSimulcast) return;
-    const wanted = this.layers.map(() => false);
-    for (const sink of this.sinks) if (sink.wantedLayer >= 0) wanted[Math.min(sink.wantedLayer, wanted.length - 1)] = true;
-    // The lowest layer always flows: it is the fallback every switch down can land on.
-    wanted[0] = true;
+    const wanted = this.wantedLayers();
     const added = wanted.some((w, i) => w && !this.demand[i]);
     const dropped = wanted.some((w, i) => !w && this.demand[i]);
     if (added) {
@@ -148,18 +145,10 @@ export class ForwardedTrack {
     if (dropped && !this.demandTimer) {
       this.demandTimer = setTimeout(() => {
         this.demandTimer = undefined;
-        const now = this.layers.map(() => false);
-        for (const sink of this.sinks) if (sink.wantedLayer >= 0) now[Math.min(sink.wantedLayer, now.length - 1)] = true;
-        now[0] = true;
-        this.setDemand(now);
+        this.setDemand(this.wantedLayers());
       }, DEMAND_DROP_DELAY_MS);
       this.demandTimer.unref();
     }
-  }
-
-  /** Which layers the publisher is asked to send. */
-  get layerDemand(): readonly boolean[] {
-    return this.demand;
   }
 
   /** Stops forwarding and tells listeners; idempotent. */
@@ -172,6 +161,13 @@ export class ForwardedTrack {
     this.sinks.clear();
     this.events.emit("close");
     this.events.removeAllListeners();
+  }
+
+  /** The layers some sink wants, plus the lowest: the fallback every switch down can land on. */
+  private wantedLayers(): boolean[] {
+    const wanted = this.layers.map((_, i) => i === 0);
+    for (const sink of this.sinks) if (sink.wantedLayer >= 0) wanted[Math.min(sink.wantedLayer, wanted.length - 1)] = true;
+    return wanted;
   }
 
   private setDemand(next: boolean[]): void {

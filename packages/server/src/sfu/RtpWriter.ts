@@ -76,8 +76,6 @@ export class RtpWriter {
   private closed = false;
   /** Packets sent again because the receiver reported them lost. */
   retransmitted = 0;
-  /** Resends skipped because the receiver's retransmission budget was spent. */
-  resendsRefused = 0;
   /** Bits per second sent over the last complete window of about a second. */
   bitrate = 0;
   private rateWindowStart = 0;
@@ -211,10 +209,7 @@ export class RtpWriter {
       if (!packet || this.historySeq[slot] !== seq) continue;
       if (now - this.historySentAt[slot]! > MAX_RESEND_AGE_MS) continue;
       if (this.historyResends[slot]! >= MAX_RESENDS || now - this.historyResentAt[slot]! < MIN_RESEND_INTERVAL_MS) continue;
-      if (!this.budget.take(packet.length) && this.historyKey[slot] === 0) {
-        this.resendsRefused++;
-        continue;
-      }
+      if (!this.budget.take(packet.length) && this.historyKey[slot] === 0) continue;
       this.historyResends[slot]!++;
       this.historyResentAt[slot] = now;
       this.retransmitted++;

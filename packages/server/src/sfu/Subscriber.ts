@@ -61,17 +61,6 @@ export class Subscriber {
     this.allocationTimer.unref();
   }
 
-  /** The current estimate of what can be sent to this subscriber, bit/s. */
-  get bandwidthEstimate(): number {
-    return this.estimator.estimate;
-  }
-
-  /** The simulcast layer forwarded (current) and chosen (target) for a track, for tests and stats. */
-  layerOf(trackId: string): { current: number; target: number } | undefined {
-    const down = this.downTracks.get(trackId);
-    return down ? { current: down.currentLayer, target: down.targetLayer } : undefined;
-  }
-
   /** Starts sending `track` (published by `participantId`) to this subscriber. */
   addTrack(track: ForwardedTrack, participantId: string): void {
     if (this.closed || this.downTracks.has(track.id) || track.isClosed) return;

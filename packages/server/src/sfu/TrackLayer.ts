@@ -13,7 +13,7 @@ const LIVE_TIMEOUT_MS = 1500;
  * frame size seen in its last keyframe, its bitrate, and a throttled keyframe request.
  */
 export class TrackLayer {
-  width = 0;
+  /** Frame height seen in the layer's last keyframe (0: none yet). */
   height = 0;
   /** Bits per second over the last complete window. */
   bitrate = 0;
@@ -58,7 +58,6 @@ export class TrackLayer {
     if (video && (packet.payload[0]! & 0x10) !== 0) {
       const size = vp8KeyframeSize(packet.payload);
       if (size) {
-        this.width = size.width;
         this.height = size.height;
       }
     }

@@ -58,9 +58,27 @@ describe("ConfabRoom reconnection", () => {
     await expect.poll(() => statuses.includes("reconnecting")).toBe(true);
     await expect.poll(() => room.status, { timeout: 10_000 }).toBe("joined");
     expect(room.self?.id).not.toBe(firstId);
-    await expect.poll(() => server.rooms.get("flaky")?.size).toBe(1);
+    await expect.poll(() => server.rooms.roomSize("flaky")).toBe(1);
     await room.leave();
     expect(room.status).toBe("closed");
+  });
+
+  it("rejoins by itself when the SFU worker hosting its room dies", async () => {
+    const ws = recordingWebSocket();
+    const room = new ConfabRoom({
+      serverUrl: server.httpUrl,
+      room: "worker-crash",
+      name: "Ann",
+      WebSocket: ws.factory,
+      RTCPeerConnection: IdlePeerConnection as unknown as typeof RTCPeerConnection,
+    });
+    await room.join();
+    const firstId = room.self?.id;
+    const pool = server.rooms as unknown as { workerOf(room: string): number; terminate(i: number): Promise<void> };
+    await pool.terminate(pool.workerOf("worker-crash"));
+    await expect.poll(() => room.self?.id !== firstId && room.status === "joined", { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => server.rooms.roomSize("worker-crash")).toBe(1);
+    await room.leave();
   });
 
   it("gives up with the error once the reconnect timeout passes", async () => {

@@ -40,5 +40,7 @@ export const CloseCode = {
   TIMEOUT: 4003,
   /** The server is shutting down. */
   SERVER_SHUTDOWN: 4004,
+  /** The room's SFU worker failed; the client should reconnect (the room is placed again). */
+  ROOM_LOST: 4005,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

@@ -8,8 +8,10 @@ import { createApp } from "./http/app.js";
 import { createMetrics } from "./http/metrics.js";
 import { loadTls } from "./http/tls.js";
 import { MemoryChatStore } from "./room/ChatStore.js";
-import { RoomManager } from "./room/RoomManager.js";
+import { LocalRoomHost } from "./room/LocalRoomHost.js";
+import type { RoomHost } from "./room/RoomHost.js";
 import { SignalingServer } from "./signaling/SignalingServer.js";
+import { WorkerPool } from "./worker/WorkerPool.js";
 
 /** A running Confab server. */
 export interface RunningServer {
@@ -18,7 +20,8 @@ export interface RunningServer {
   readonly httpUrl: string;
   /** The HTTPS URL, when HTTPS is enabled. */
   readonly httpsUrl: string | undefined;
-  readonly rooms: RoomManager;
+  /** Where the rooms run: SFU worker threads, or this thread with `workers: 0`. */
+  readonly rooms: RoomHost;
   readonly log: Logger;
   /** Stops accepting, closes every room and socket; idempotent. */
   close(): Promise<void>;
@@ -43,9 +46,12 @@ function urlOf(scheme: string, app: FastifyInstance): string {
 /** Starts HTTP (and HTTPS) with the web app, signaling and the SFU. */
 export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? pino({ level: config.logLevel });
-  const rooms = new RoomManager(config, log, new MemoryChatStore(config.rooms.chatHistorySize));
+  const rooms: RoomHost =
+    config.workers > 0
+      ? new WorkerPool(config, log, config.workers)
+      : new LocalRoomHost(config, log, new MemoryChatStore(config.rooms.chatHistorySize));
   const signaling = new SignalingServer(config, rooms, SERVER_VERSION, log);
-  const metrics = createMetrics(rooms, () => signaling.connectionCount);
+  const metrics = createMetrics(() => rooms.stats(), () => signaling.connectionCount);
 
   const apps: FastifyInstance[] = [];
   const http = await createApp({ webRoot: config.webRoot, logger: log, metrics });
@@ -74,8 +80,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     close() {
       closing ??= (async () => {
         signaling.close();
-        rooms.close();
-        await Promise.all(apps.map((a) => a.close()));
+        await Promise.all([rooms.close(), ...apps.map((a) => a.close())]);
       })();
       return closing;
     },

@@ -1,3 +1,4 @@
+import os from "node:os";
 import { CHAT_HISTORY_LIMIT, MAX_SIGNAL_FRAME_BYTES } from "@confab/protocol";
 
 /**
@@ -26,6 +27,11 @@ export interface ServerConfig {
   logLevel: string;
   /** Allowed `Origin`s for the WebSocket upgrade (`ALLOWED_ORIGINS`, comma separated). Empty: same host only. */
   allowedOrigins: string[];
+  /**
+   * SFU worker threads (`WORKERS`, default one per core). Each room runs on one worker, placed
+   * on the least loaded one. 0 runs rooms in the main thread (one core, no message relay).
+   */
+  workers: number;
   signaling: {
     /** Largest accepted frame, bytes. Larger frames close the socket with 1009. */
     maxFrameBytes: number;
@@ -78,6 +84,7 @@ export const defaultConfig: ServerConfig = {
   webRoot: "",
   logLevel: "info",
   allowedOrigins: [],
+  workers: os.availableParallelism(),
   signaling: {
     maxFrameBytes: MAX_SIGNAL_FRAME_BYTES,
     handshakeTimeoutMs: 10_000,

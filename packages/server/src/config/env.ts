@@ -57,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     webRoot: env.WEB_ROOT || defaultWebRoot(),
     logLevel: env.LOG_LEVEL || d.logLevel,
     allowedOrigins: list(env, "ALLOWED_ORIGINS"),
+    workers: int(env, "WORKERS", d.workers, 0, 256),
     signaling: {
       heartbeatIntervalMs: int(env, "HEARTBEAT_INTERVAL_MS", d.signaling.heartbeatIntervalMs, 100, 60_000),
       heartbeatTimeoutMs: int(env, "HEARTBEAT_TIMEOUT_MS", d.signaling.heartbeatTimeoutMs, 200, 300_000),

@@ -1,9 +1,8 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import type { RoomManager } from "../room/RoomManager.js";
-import { forwardingStats } from "../sfu/stats.js";
+import type { HostStats } from "../room/RoomHost.js";
 
 /** Prometheus metrics of this process, read lazily at scrape time (nothing on the hot path). */
-export function createMetrics(rooms: RoomManager, connections: () => number): Registry {
+export function createMetrics(stats: () => HostStats, connections: () => number): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "confab_" });
   new Gauge({
@@ -11,7 +10,7 @@ export function createMetrics(rooms: RoomManager, connections: () => number): Re
     help: "Rooms with at least one participant",
     registers: [registry],
     collect() {
-      this.set(rooms.roomCount);
+      this.set(stats().rooms);
     },
   });
   new Gauge({
@@ -19,7 +18,7 @@ export function createMetrics(rooms: RoomManager, connections: () => number): Re
     help: "Participants in all rooms",
     registers: [registry],
     collect() {
-      this.set(rooms.participantCount);
+      this.set(stats().participants);
     },
   });
   new Gauge({
@@ -43,9 +42,9 @@ export function createMetrics(rooms: RoomManager, connections: () => number): Re
       },
     });
   };
-  counter("confab_rtp_packets_received_total", "RTP packets received from publishers", () => forwardingStats.packetsIn);
-  counter("confab_rtp_packets_forwarded_total", "RTP packets handed to subscribers", () => forwardingStats.packetsOut);
-  counter("confab_keyframe_requests_total", "Keyframe requests sent to publishers", () => forwardingStats.keyframeRequests);
-  counter("confab_simulcast_layer_switches_total", "Simulcast layer switches made for subscribers", () => forwardingStats.layerSwitches);
+  counter("confab_rtp_packets_received_total", "RTP packets received from publishers", () => stats().packetsIn);
+  counter("confab_rtp_packets_forwarded_total", "RTP packets handed to subscribers", () => stats().packetsOut);
+  counter("confab_keyframe_requests_total", "Keyframe requests sent to publishers", () => stats().keyframeRequests);
+  counter("confab_simulcast_layer_switches_total", "Simulcast layer switches made for subscribers", () => stats().layerSwitches);
   return registry;
 }

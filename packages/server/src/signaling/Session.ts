@@ -10,9 +10,7 @@ import {
 } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { ConfabError, ProtocolError, UserError } from "../errors.js";
-import type { Participant } from "../room/Participant.js";
-import type { Room } from "../room/Room.js";
-import type { RoomManager } from "../room/RoomManager.js";
+import { type Membership, type RoomHost, type RoomMessage } from "../room/RoomHost.js";
 import { ProbePeer } from "../sfu/ProbePeer.js";
 import { RateLimiter } from "./RateLimiter.js";
 
@@ -32,8 +30,9 @@ type State = "awaiting-hello" | "ready" | "joining" | "joined" | "closed";
 export class Session {
   private state: State = "awaiting-hello";
   private invalidCount = 0;
-  private room?: Room;
-  private participant?: Participant;
+  private membership: Membership | undefined;
+  /** Settles when a join in progress does; room messages arriving meanwhile wait for it. */
+  private joining: Promise<unknown> | undefined;
   private readonly limiter: RateLimiter;
   private readonly chatLimiter: RateLimiter;
   private readonly reactionLimiter: RateLimiter;
@@ -43,7 +42,7 @@ export class Session {
 
   constructor(
     private readonly socket: SessionSocket,
-    private readonly rooms: RoomManager,
+    private readonly rooms: RoomHost,
     private readonly config: ServerConfig,
     private readonly serverVersion: string,
     private log: Logger,
@@ -84,9 +83,8 @@ export class Session {
     this.state = "closed";
     clearTimeout(this.handshakeTimer);
     this.probe?.close();
-    if (wasJoined && this.room && this.participant) this.room.leave(this.participant, "disconnected");
-    this.room = undefined;
-    this.participant = undefined;
+    if (wasJoined) this.membership?.leave("disconnected");
+    this.membership = undefined;
   }
 
   private send(message: ServerMessage): void {
@@ -131,11 +129,9 @@ export class Session {
     this.send({ type: "error", code: ErrorCode.INTERNAL, message: "internal error", fatal: false, inReplyTo: type });
   }
 
-  private requireJoined(): { room: Room; participant: Participant } {
-    if (this.state !== "joined" || !this.room || !this.participant) {
-      throw new UserError(ErrorCode.NOT_JOINED, "join a room first");
-    }
-    return { room: this.room, participant: this.participant };
+  private requireJoined(): Membership {
+    if (this.state !== "joined" || !this.membership) throw new UserError(ErrorCode.NOT_JOINED, "join a room first");
+    return this.membership;
   }
 
   private async dispatch(message: ClientMessage): Promise<void> {
@@ -149,36 +145,18 @@ export class Session {
         return this.onJoin(message);
       case "leave":
         return this.onLeave();
-      case "sdp":
-        return this.onSdp(message);
-      case "ice":
-        return this.onIce(message);
-      case "mute": {
-        const { room, participant } = this.requireJoined();
-        room.setMuted(participant, message.source, message.muted);
-        return;
-      }
-      case "chat": {
-        const { room, participant } = this.requireJoined();
+      case "chat":
         if (!this.chatLimiter.take()) throw new UserError(ErrorCode.RATE_LIMITED, "too many chat messages; slow down");
-        return room.sendChat(participant, message.text);
-      }
-      case "hand": {
-        const { room, participant } = this.requireJoined();
-        room.setHand(participant, message.raised);
-        return;
-      }
-      case "reaction": {
-        const { room, participant } = this.requireJoined();
+        return this.toRoom(message);
+      case "reaction":
         if (!this.reactionLimiter.take()) throw new UserError(ErrorCode.RATE_LIMITED, "too many reactions; slow down");
-        room.react(participant, message.emoji);
-        return;
-      }
-      case "view": {
-        const { room, participant } = this.requireJoined();
-        room.setView(participant, message.tracks);
-        return;
-      }
+        return this.toRoom(message);
+      case "sdp":
+      case "ice":
+      case "mute":
+      case "hand":
+      case "view":
+        return this.toRoom(message);
       case "probe":
         return this.onProbe(message.sdp);
       default: {
@@ -186,6 +164,12 @@ export class Session {
         throw new UserError(ErrorCode.UNKNOWN_TYPE, `unhandled ${(unreachable as { type: string }).type}`);
       }
     }
+  }
+
+  /** Hands a message to the room, after a join still in progress. */
+  private async toRoom(message: RoomMessage): Promise<void> {
+    if (this.state === "joining") await this.joining;
+    await this.requireJoined().handle(message);
   }
 
   private async onProbe(offer: string): Promise<void> {
@@ -215,54 +199,35 @@ export class Session {
       throw new UserError(ErrorCode.ALREADY_JOINED, "this connection is already in a room");
     }
     this.state = "joining";
-    let joined;
+    const joining = this.rooms.join(message.room, message.name, {
+      send: (m) => this.send(m),
+      lost: (reason) => this.fail(new ProtocolError(ErrorCode.INTERNAL, reason, CloseCode.ROOM_LOST)),
+    });
+    this.joining = joining.catch(() => undefined);
+    let membership: Membership;
     try {
-      joined = await this.rooms.join(message.room, message.name, { send: (m) => this.send(m) });
+      membership = await joining;
     } catch (error) {
       if (this.state === "joining") this.state = "ready";
       throw error;
     }
     if (this.state !== "joining") {
       // The socket closed while joining: leave at once.
-      joined.room.leave(joined.participant, "disconnected");
+      membership.leave("disconnected");
       return;
     }
-    this.room = joined.room;
-    this.participant = joined.participant;
+    this.membership = membership;
     this.state = "joined";
-    this.log = this.log.child({ room: joined.room.name, participant: joined.participant.id });
+    this.log = this.log.child({ room: membership.room, participant: membership.participantId });
   }
 
   private onLeave(): void {
-    const { room, participant } = this.requireJoined();
+    const membership = this.requireJoined();
     this.state = "ready";
-    this.room = undefined;
-    this.participant = undefined;
-    room.leave(participant, "left");
+    this.membership = undefined;
+    membership.leave("left");
     this.send({ type: "left" });
     this.socket.close(CloseCode.NORMAL, "left");
     this.onClose();
-  }
-
-  private async onSdp(message: Extract<ClientMessage, { type: "sdp" }>): Promise<void> {
-    const { participant } = this.requireJoined();
-    const { pc, description } = message;
-    if (pc === "publisher") {
-      if (description.type !== "offer") throw new UserError(ErrorCode.BAD_MESSAGE, "the publisher connection takes offers");
-      await participant.publisher.handleOffer(description.sdp, message.tracks ?? []);
-    } else {
-      if (description.type !== "answer") throw new UserError(ErrorCode.BAD_MESSAGE, "the subscriber connection takes answers");
-      await participant.subscriber.handleAnswer(description.sdp);
-    }
-  }
-
-  private async onIce(message: Extract<ClientMessage, { type: "ice" }>): Promise<void> {
-    const { participant } = this.requireJoined();
-    const target = message.pc === "publisher" ? participant.publisher : participant.subscriber;
-    try {
-      await target.addIceCandidate(message.candidate);
-    } catch (error) {
-      throw new UserError(ErrorCode.BAD_MESSAGE, `candidate rejected: ${(error as Error).message}`);
-    }
   }
 }

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { WebSocketServer, type WebSocket } from "ws";
 import { CloseCode, SIGNALING_PATH } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
-import type { RoomManager } from "../room/RoomManager.js";
+import type { RoomHost } from "../room/RoomHost.js";
 import { Session } from "./Session.js";
 
 /**
@@ -19,7 +19,7 @@ export class SignalingServer {
 
   constructor(
     private readonly config: ServerConfig,
-    private readonly rooms: RoomManager,
+    private readonly rooms: RoomHost,
     private readonly serverVersion: string,
     private readonly log: Logger,
   ) {

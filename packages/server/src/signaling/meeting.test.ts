@@ -59,7 +59,7 @@ describe("chat", () => {
     ann.sendJson({ type: "chat", text: "secret" });
     await ann.next("chat");
     ann.close();
-    await expect.poll(() => server.rooms.get(room)).toBeUndefined();
+    await expect.poll(() => server.rooms.roomSize(room)).toBeUndefined();
     const c = await WireClient.connect(url);
     c.sendJson({ type: "hello", protocolVersion: 1 });
     await c.next("welcome");

@@ -115,7 +115,7 @@ describe("rooms", () => {
     expect((await a.next("error")).code).toBe(ErrorCode.ALREADY_JOINED);
     const b = await WireClient.joined(url, "double", "Bob");
     expect((await a.next("participant.joined")).participant.name).toBe("Bob");
-    expect(server.rooms.get("elsewhere")).toBeUndefined();
+    expect(await server.rooms.roomSize("elsewhere")).toBeUndefined();
     a.close();
     b.close();
   });
@@ -134,7 +134,7 @@ describe("rooms", () => {
     expect((await a.next("participant.joined")).participant.name).toBe("Cat");
     expect((await b.next("participant.joined")).participant.name).toBe("Cat");
     expect(a.messages.filter((m) => m.type === "participant.left")).toHaveLength(0);
-    expect(server.rooms.get("sturdy")?.size).toBe(3);
+    expect(await server.rooms.roomSize("sturdy")).toBe(3);
     for (const x of [a, b, c]) x.close();
   });
 
@@ -164,9 +164,9 @@ describe("rooms", () => {
 
   it("deletes a room when its last participant leaves", async () => {
     const a = await WireClient.joined(url, "ephemeral", "Ann");
-    expect(server.rooms.get("ephemeral")?.size).toBe(1);
+    expect(await server.rooms.roomSize("ephemeral")).toBe(1);
     a.close();
-    await expect.poll(() => server.rooms.get("ephemeral")).toBeUndefined();
+    await expect.poll(() => server.rooms.roomSize("ephemeral")).toBeUndefined();
   });
 
   it("lists people already in the room to a late joiner", async () => {

@@ -3,7 +3,8 @@ import { resolveConfig, type ConfigOverrides } from "../config/config.js";
 import { startServer, type RunningServer } from "../server.js";
 
 /**
- * A real server for tests: loopback only, a free port, no HTTPS, no web app, silent logs.
+ * A real server for tests: loopback only, a free port, no HTTPS, no web app, silent logs, one
+ * SFU worker thread (the production path; tests that need more ask for `workers`).
  * `overrides` are merged over those (one level deep, like {@link resolveConfig}).
  */
 export function startTestServer(overrides: ConfigOverrides = {}): Promise<RunningServer> {
@@ -13,6 +14,8 @@ export function startTestServer(overrides: ConfigOverrides = {}): Promise<Runnin
       host: "127.0.0.1",
       httpsPort: 0,
       webRoot: "/nonexistent",
+      workers: 1,
+      logLevel: "silent",
       ...overrides,
       rtc: { announcedIps: ["127.0.0.1"], ...overrides.rtc },
     }),

@@ -1,0 +1,98 @@
+import type { Logger } from "pino";
+import { ErrorCode } from "@confab/protocol";
+import type { ServerConfig } from "../config/config.js";
+import { UserError } from "../errors.js";
+import { forwardingStats } from "../sfu/stats.js";
+import type { ChatStore } from "./ChatStore.js";
+import type { Participant } from "./Participant.js";
+import type { Room } from "./Room.js";
+import type { HostStats, Membership, RoomHost, RoomMessage, RoomSink } from "./RoomHost.js";
+import { RoomManager } from "./RoomManager.js";
+
+/** Applies one joined participant's message to its room. */
+export async function applyRoomMessage(room: Room, participant: Participant, message: RoomMessage): Promise<void> {
+  switch (message.type) {
+    case "sdp": {
+      const { pc, description } = message;
+      if (pc === "publisher") {
+        if (description.type !== "offer") throw new UserError(ErrorCode.BAD_MESSAGE, "the publisher connection takes offers");
+        return participant.publisher.handleOffer(description.sdp, message.tracks ?? []);
+      }
+      if (description.type !== "answer") throw new UserError(ErrorCode.BAD_MESSAGE, "the subscriber connection takes answers");
+      return participant.subscriber.handleAnswer(description.sdp);
+    }
+    case "ice": {
+      const target = message.pc === "publisher" ? participant.publisher : participant.subscriber;
+      try {
+        await target.addIceCandidate(message.candidate);
+      } catch (error) {
+        throw new UserError(ErrorCode.BAD_MESSAGE, `candidate rejected: ${(error as Error).message}`);
+      }
+      return;
+    }
+    case "mute":
+      return room.setMuted(participant, message.source, message.muted);
+    case "chat":
+      return room.sendChat(participant, message.text);
+    case "hand":
+      return room.setHand(participant, message.raised);
+    case "reaction":
+      return room.react(participant, message.emoji);
+    case "view":
+      return room.setView(participant, message.tracks);
+    default: {
+      const unreachable: never = message;
+      throw new UserError(ErrorCode.UNKNOWN_TYPE, `unhandled ${(unreachable as { type: string }).type}`);
+    }
+  }
+}
+
+/** A participant of a room in this thread. */
+export class LocalMembership implements Membership {
+  constructor(
+    private readonly roomRef: Room,
+    private readonly participant: Participant,
+  ) {}
+
+  get room(): string {
+    return this.roomRef.name;
+  }
+
+  get participantId(): string {
+    return this.participant.id;
+  }
+
+  handle(message: RoomMessage): Promise<void> {
+    return applyRoomMessage(this.roomRef, this.participant, message);
+  }
+
+  leave(reason: "left" | "disconnected"): void {
+    this.roomRef.leave(this.participant, reason);
+  }
+}
+
+/** Rooms in this thread: used inside each SFU worker, and as the whole server with `WORKERS=0`. */
+export class LocalRoomHost implements RoomHost {
+  readonly manager: RoomManager;
+
+  constructor(config: ServerConfig, log: Logger, chat: ChatStore) {
+    this.manager = new RoomManager(config, log, chat);
+  }
+
+  async join(room: string, name: string, sink: RoomSink): Promise<Membership> {
+    const joined = await this.manager.join(room, name, sink);
+    return new LocalMembership(joined.room, joined.participant);
+  }
+
+  async roomSize(room: string): Promise<number | undefined> {
+    return this.manager.get(room)?.size;
+  }
+
+  stats(): HostStats {
+    return { rooms: this.manager.roomCount, participants: this.manager.participantCount, ...forwardingStats };
+  }
+
+  async close(): Promise<void> {
+    this.manager.close();
+  }
+}

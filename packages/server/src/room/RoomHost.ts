@@ -1,0 +1,58 @@
+import type { ClientMessage } from "@confab/protocol";
+import type { SignalSink } from "./Participant.js";
+
+/** The client messages a joined participant sends to its room (everything but the session's own). */
+export type RoomMessage = Extract<ClientMessage, { type: "sdp" | "ice" | "mute" | "chat" | "hand" | "reaction" | "view" }>;
+
+/** The types of {@link RoomMessage}, for routing in the session. */
+export const ROOM_MESSAGE_TYPES: ReadonlySet<string> = new Set<RoomMessage["type"]>([
+  "sdp",
+  "ice",
+  "mute",
+  "chat",
+  "hand",
+  "reaction",
+  "view",
+]);
+
+/** A session's place in a room, wherever the room runs (this thread or an SFU worker). */
+export interface Membership {
+  readonly room: string;
+  readonly participantId: string;
+  /** Applies one message; rejects with a {@link ConfabError} the session turns into a reply. */
+  handle(message: RoomMessage): Promise<void>;
+  /** Leaves the room; idempotent. */
+  leave(reason: "left" | "disconnected"): void;
+}
+
+/** Counters of one host (all its rooms), read by the metrics endpoint. */
+export interface HostStats {
+  rooms: number;
+  participants: number;
+  packetsIn: number;
+  packetsOut: number;
+  keyframeRequests: number;
+  layerSwitches: number;
+}
+
+/**
+ * Where rooms live. {@link LocalRoomHost} keeps them in this thread; the worker pool places
+ * each room on one of several SFU worker threads. The session only sees this interface.
+ */
+export interface RoomHost {
+  /**
+   * Joins `room` as `name`; `sink` receives the room's messages for this participant from
+   * the first one (`joined`) on, possibly before the returned promise settles.
+   */
+  join(room: string, name: string, sink: RoomSink): Promise<Membership>;
+  /** Participants in `room`, or undefined if there is no such room. */
+  roomSize(room: string): Promise<number | undefined>;
+  stats(): HostStats;
+  /** Closes every room; idempotent. */
+  close(): Promise<void>;
+}
+
+/** A participant's signaling sink, plus what to do if its room is lost (an SFU worker died). */
+export interface RoomSink extends SignalSink {
+  lost?(reason: string): void;
+}

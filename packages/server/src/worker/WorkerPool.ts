@@ -1,0 +1,160 @@
+import type { Logger } from "pino";
+import { ErrorCode } from "@confab/protocol";
+import type { ServerConfig } from "../config/config.js";
+import { UserError } from "../errors.js";
+import type { HostStats, Membership, RoomHost, RoomMessage, RoomSink } from "../room/RoomHost.js";
+import { leastLoaded } from "./placement.js";
+import { SfuWorker } from "./SfuWorker.js";
+
+/** Where a room runs, and how many of its participants the main thread has sent there. */
+interface Placement {
+  worker: SfuWorker;
+  members: number;
+}
+
+/** A participant hosted by an SFU worker. */
+class RemoteMembership implements Membership {
+  private left = false;
+
+  constructor(
+    readonly room: string,
+    readonly participantId: string,
+    private readonly session: number,
+    private readonly worker: SfuWorker,
+    private readonly onLeft: () => void,
+  ) {}
+
+  handle(message: RoomMessage): Promise<void> {
+    if (this.left) return Promise.reject(new UserError(ErrorCode.NOT_JOINED, "join a room first"));
+    return this.worker.call<void>({ t: "message", session: this.session, message });
+  }
+
+  leave(reason: "left" | "disconnected"): void {
+    if (this.left) return;
+    this.left = true;
+    this.worker.notify({ t: "leave", session: this.session, reason });
+    this.worker.removeSink(this.session);
+    this.onLeft();
+  }
+}
+
+/**
+ * Rooms on SFU worker threads (one per core by default): each room lives on one worker, chosen
+ * least loaded when the room is created, so forwarding spreads over the cores while a room's
+ * packets never cross threads. The main thread keeps HTTP and signaling and relays messages.
+ * A worker that dies is replaced; its sessions are closed with ROOM_LOST and rejoin.
+ */
+export class WorkerPool implements RoomHost {
+  private readonly workers: SfuWorker[] = [];
+  private readonly placements = new Map<string, Placement>();
+  /** Counters of workers that died, so totals stay monotonic. */
+  private readonly retired: HostStats = { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0 };
+  private nextSession = 1;
+  private closed = false;
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly log: Logger,
+    count: number,
+  ) {
+    for (let i = 0; i < count; i++) this.workers.push(this.spawn(i));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** The index of the worker hosting `room`, if it exists. */
+  workerOf(room: string): number | undefined {
+    return this.placements.get(room)?.worker.index;
+  }
+
+  /**
+   * Ends worker `index` abruptly, as a crash would (its sessions get ROOM_LOST and it is
+   * replaced). For tests and for an operator's last resort.
+   */
+  async terminate(index: number): Promise<void> {
+    await this.workers[index]?.terminate();
+  }
+
+  async join(room: string, name: string, sink: RoomSink): Promise<Membership> {
+    if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "server is shutting down");
+    const placement = this.place(room);
+    const { worker } = placement;
+    const session = this.nextSession++;
+    placement.members++;
+    worker.participants++;
+    worker.addSink(session, sink);
+    const release = () => {
+      worker.participants--;
+      if (--placement.members === 0 && this.placements.get(room) === placement) this.placements.delete(room);
+    };
+    try {
+      const participantId = await worker.call<string>({ t: "join", session, room, name });
+      return new RemoteMembership(room, participantId, session, worker, release);
+    } catch (error) {
+      worker.removeSink(session);
+      release();
+      throw error;
+    }
+  }
+
+  async roomSize(room: string): Promise<number | undefined> {
+    const placement = this.placements.get(room);
+    if (!placement?.worker.alive) return undefined;
+    return placement.worker.call<number | undefined>({ t: "size", room });
+  }
+
+  /** Totals over the workers, as of their last reports (at most a second old). */
+  stats(): HostStats {
+    const total = { ...this.retired, rooms: 0, participants: 0 };
+    for (const w of this.workers) {
+      total.rooms += w.stats.rooms;
+      total.participants += w.stats.participants;
+      total.packetsIn += w.stats.packetsIn;
+      total.packetsOut += w.stats.packetsOut;
+      total.keyframeRequests += w.stats.keyframeRequests;
+      total.layerSwitches += w.stats.layerSwitches;
+    }
+    return total;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.placements.clear();
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+
+  /** The placement of `room`: the existing one, or a new one on the least loaded worker. */
+  private place(room: string): Placement {
+    const existing = this.placements.get(room);
+    if (existing?.worker.alive) return existing;
+    if (this.placements.size >= this.config.rooms.maxRooms) {
+      throw new UserError(ErrorCode.ROOM_FULL, "this server has no room for another meeting");
+    }
+    const index = leastLoaded(
+      this.workers.map((w) => ({ alive: w.alive, participants: w.participants, packetsOutPerSecond: w.packetsOutPerSecond })),
+    );
+    if (index < 0) throw new Error("no SFU worker is running");
+    const placement = { worker: this.workers[index]!, members: 0 };
+    this.placements.set(room, placement);
+    return placement;
+  }
+
+  private spawn(index: number): SfuWorker {
+    const worker = new SfuWorker(index, this.config, this.log);
+    worker.events.on("died", () => {
+      for (const [room, p] of this.placements) if (p.worker === worker) this.placements.delete(room);
+      for (const k of ["packetsIn", "packetsOut", "keyframeRequests", "layerSwitches"] as const) this.retired[k] += worker.stats[k];
+      if (this.closed || this.workers[index] !== worker) return;
+      if (!worker.everStarted) {
+        this.log.fatal({ worker: index }, "an SFU worker could not start; not replacing it");
+        return;
+      }
+      this.log.warn({ worker: index }, "starting a replacement SFU worker");
+      this.workers[index] = this.spawn(index);
+    });
+    return worker;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * An SFU worker thread: runs the rooms the main thread places on it (their peer connections,
+ * UDP sockets and forwarding) and exchanges {@link ToWorker}/{@link FromWorker} messages with
+ * the main thread, which keeps HTTP and the signaling sockets.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { pino } from "pino";
+import { MemoryChatStore } from "../room/ChatStore.js";
+import { LocalRoomHost } from "../room/LocalRoomHost.js";
+import type { Membership } from "../room/RoomHost.js";
+import { toWireError, type FromWorker, type ToWorker, type WorkerInit } from "./messages.js";
+
+const STATS_INTERVAL_MS = 1000;
+
+const port = parentPort;
+if (!port) throw new Error("worker/entry.js runs as a worker thread");
+const { config, index } = workerData as WorkerInit;
+const log = pino({ level: config.logLevel }).child({ worker: index });
+const host = new LocalRoomHost(config, log, new MemoryChatStore(config.rooms.chatHistorySize));
+const members = new Map<number, Membership>();
+
+function post(message: FromWorker): void {
+  port!.postMessage(message);
+}
+
+function reply(call: number, work: () => Promise<unknown>): void {
+  work().then(
+    (value) => post({ t: "reply", call, value }),
+    (error: unknown) => {
+      const wire = toWireError(error);
+      if (wire.kind === "internal") log.error({ err: error }, "room request failed");
+      post({ t: "reply", call, error: wire });
+    },
+  );
+}
+
+port.on("message", (m: ToWorker) => {
+  switch (m.t) {
+    case "join":
+      return reply(m.call, async () => {
+        const membership = await host.join(m.room, m.name, {
+          send: (message) => post({ t: "signal", session: m.session, message }),
+        });
+        members.set(m.session, membership);
+        return membership.participantId;
+      });
+    case "message":
+      return reply(m.call, async () => {
+        const membership = members.get(m.session);
+        if (!membership) throw new Error(`no participant for session ${m.session}`);
+        await membership.handle(m.message);
+      });
+    case "leave":
+      members.get(m.session)?.leave(m.reason);
+      members.delete(m.session);
+      return;
+    case "size":
+      return reply(m.call, () => host.roomSize(m.room));
+    case "close":
+      return reply(m.call, async () => {
+        await host.close();
+        members.clear();
+        clearInterval(statsTimer);
+      });
+    default: {
+      const unreachable: never = m;
+      log.error({ message: unreachable }, "unknown message from the main thread");
+    }
+  }
+});
+
+const statsTimer = setInterval(() => post({ t: "stats", stats: host.stats() }), STATS_INTERVAL_MS);
+statsTimer.unref();
+log.debug("SFU worker ready");

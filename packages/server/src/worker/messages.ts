@@ -1,0 +1,57 @@
+import type { ServerMessage } from "@confab/protocol";
+import type { ServerConfig } from "../config/config.js";
+import { ConfabError, ProtocolError, UserError } from "../errors.js";
+import type { HostStats, RoomMessage } from "../room/RoomHost.js";
+import { ErrorCode, type CloseCode } from "@confab/protocol";
+
+/** What an SFU worker is started with (`workerData`). */
+export interface WorkerInit {
+  config: ServerConfig;
+  index: number;
+}
+
+/** Main thread → SFU worker. `call` numbers the requests that get a {@link Reply}. */
+export type ToWorker =
+  | { t: "join"; call: number; session: number; room: string; name: string }
+  | { t: "message"; call: number; session: number; message: RoomMessage }
+  | { t: "leave"; session: number; reason: "left" | "disconnected" }
+  | { t: "size"; call: number; room: string }
+  | { t: "close"; call: number };
+
+/** The answer to one request: a value, or an error in wire form. */
+export interface Reply {
+  t: "reply";
+  call: number;
+  value?: unknown;
+  error?: WireError;
+}
+
+/** SFU worker → main thread. */
+export type FromWorker =
+  | Reply
+  /** A signaling message for one session's participant. */
+  | { t: "signal"; session: number; message: ServerMessage }
+  /** Totals of the worker, sent every second. */
+  | { t: "stats"; stats: HostStats };
+
+/** A {@link ConfabError} (or anything thrown) made structured-cloneable. */
+export interface WireError {
+  kind: "protocol" | "user" | "internal";
+  code: ErrorCode;
+  message: string;
+  closeCode?: CloseCode;
+}
+
+export function toWireError(error: unknown): WireError {
+  if (error instanceof ProtocolError) return { kind: "protocol", code: error.code, message: error.message, closeCode: error.closeCode };
+  if (error instanceof ConfabError) return { kind: "user", code: error.code, message: error.message };
+  return { kind: "internal", code: ErrorCode.INTERNAL, message: error instanceof Error ? error.message : String(error) };
+}
+
+/** The error to throw in the main thread for a worker's {@link WireError}. */
+export function fromWireError(e: WireError): Error {
+  if (e.kind === "protocol") return new ProtocolError(e.code, e.message, e.closeCode);
+  if (e.kind === "user") return new UserError(e.code, e.message);
+  // Not a ConfabError: the session logs it and answers INTERNAL without details.
+  return new Error(`SFU worker: ${e.message}`);
+}

@@ -1,12 +1,13 @@
 import { writeFileSync } from "node:fs";
 import { WebSocket } from "ws";
-import { MediaStreamTrack, RTCPeerConnection, type RTCRtpTransceiver, type RtpPacket } from "werift";
+import { MediaStreamTrack, RTCPeerConnection, SrtpAuthenticationError, type RTCRtpTransceiver, type RtpPacket } from "werift";
 import { SignalingClient, signalingUrl, type WebSocketFactory } from "@confab/client";
 import { SafeEmitter, type ServerMessage, type SubscribedTrack } from "@confab/protocol";
 import { filterSdpCandidates, onAllowedCandidates, peerConfig } from "@confab/server";
 import { writeIvf } from "./media/ivf.js";
 import { AudioPacketSource, VideoPacketSource, loadMedia } from "./MediaSource.js";
 import { ReceivedTrack } from "./ReceivedTrack.js";
+import { BOT_LAYERS, SimulcastSender, offerSimulcast } from "./SimulcastSender.js";
 
 /** What a bot publishes. */
 export interface BotPublishOptions {
@@ -17,6 +18,11 @@ export interface BotPublishOptions {
    * size packets, still valid VP8) to load the SFU at a known packet rate.
    */
   packetsPerSecond?: number;
+  /**
+   * Send the video as three simulcast layers (180p/360p/720p at 150k/500k/1.5M, real time
+   * 30 fps) as a browser sends a camera, instead of one stream.
+   */
+  simulcast?: boolean;
 }
 
 export interface BotOptions {
@@ -29,6 +35,12 @@ export interface BotOptions {
   subscribe?: boolean;
   /** Drop this share of received packets (0–1) before decryption, as a lossy network would. */
   receiveLoss?: number;
+  /**
+   * Count received packets by their clear RTP header without decrypting them (no NACKs, no
+   * receiver reports, no frames): a cheap receiver for load tests that need many of them on
+   * one machine, next to full subscribers that check the media.
+   */
+  countOnly?: boolean;
 }
 
 export type BotEvents = {
@@ -65,6 +77,8 @@ export class Bot {
   private timer: NodeJS.Timeout | undefined;
   private video: VideoPacketSource | undefined;
   private audio: AudioPacketSource | undefined;
+  /** The camera's layers, when publishing simulcast. */
+  simulcast: SimulcastSender | undefined;
   private closed = false;
 
   constructor(private readonly options: BotOptions) {
@@ -112,30 +126,69 @@ export class Bot {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.simulcast?.close();
     this.signaling.close();
     await Promise.all([this.publisher?.close(), this.subscriber?.close()].map((p) => p?.catch(() => undefined)));
     this.events.emit("closed");
     this.events.removeAllListeners();
   }
 
-  private createPeer(role: "publisher" | "subscriber"): RTCPeerConnection {
+  /**
+   * Tells the SFU every remote video received so far is shown at `width`×`height` device pixels (a grid of
+   * tiles that size), so it picks the simulcast layer for it; as the web app's `view`.
+   */
+  viewAll(width: number, height: number): void {
+    const tracks = this.tracks("video").map((t) => ({ trackId: t.trackId, width, height }));
+    this.signaling.send({ type: "view", tracks });
+  }
+
+  private createPeer(role: "publisher" | "subscriber", simulcast = false): RTCPeerConnection {
     const loss = role === "subscriber" ? (this.options.receiveLoss ?? 0) : 0;
     // werift keeps a packet when `inboundPacketLoss / 100 < Math.random()`, so it takes the kept share.
     const debug = loss > 0 ? { debug: { inboundPacketLoss: Math.round((1 - loss) * 100) } } : {};
-    // Bots send one stream per section (no rids), like the SFU's subscriber leg.
-    const pc = new RTCPeerConnection({ ...peerConfig(rtc, "subscriber"), iceAdditionalHostAddresses: ["127.0.0.1"], ...debug });
+    // Bots send one stream per section (no rids), like the SFU's subscriber leg, unless they
+    // send simulcast: then they need the publisher leg's MID/RID header extensions.
+    const pc = new RTCPeerConnection({
+      ...peerConfig(rtc, simulcast ? "publisher" : "subscriber"),
+      iceAdditionalHostAddresses: ["127.0.0.1"],
+      ...debug,
+    });
     onAllowedCandidates(pc, LOOPBACK, (candidate) => {
       if (!this.closed) this.signaling.send({ type: "ice", pc: role, candidate });
     });
     if (role === "subscriber") {
       pc.ontrack = ({ track, transceiver }) => this.onRemoteTrack(track, transceiver);
+      if (this.options.countOnly) {
+        const off = pc.connectionStateChange.subscribe((state) => {
+          if (state !== "connected") return;
+          off.unSubscribe();
+          this.countWithoutDecrypting(pc);
+        });
+      }
     }
     return pc;
   }
 
+  /**
+   * Replaces SRTP decryption on `pc` with counting by the clear header (RFC 3711 leaves the
+   * RTP header unencrypted): the packet then stops there, as an unauthenticated one would.
+   */
+  private countWithoutDecrypting(pc: RTCPeerConnection): void {
+    const stop = new SrtpAuthenticationError("counted, not decrypted");
+    for (const transport of pc.dtlsTransports) {
+      const dtls = transport as unknown as { srtp?: { decrypt(data: Buffer): Buffer } };
+      if (!dtls.srtp) continue;
+      dtls.srtp.decrypt = (data: Buffer) => {
+        const kind = (data[1]! & 0x7f) === 111 ? "audio" : "video";
+        this.tracks(kind)[0]?.onHeader(data.readUInt16BE(2), data.length - 12);
+        throw stop;
+      };
+    }
+  }
+
   private async publish(options: BotPublishOptions): Promise<void> {
     const media = loadMedia();
-    const pc = (this.publisher = this.createPeer("publisher"));
+    const pc = (this.publisher = this.createPeer("publisher", options.simulcast && options.video));
     const declared: { kind: "audio" | "video"; source: "camera" | "microphone"; transceiver: RTCRtpTransceiver }[] = [];
     let videoTrack: MediaStreamTrack | undefined;
     let audioTrack: MediaStreamTrack | undefined;
@@ -156,10 +209,17 @@ export class Bot {
     }
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
+    let sdp = filterSdpCandidates(pc.localDescription!.sdp, LOOPBACK);
+    const camera = declared.find((d) => d.kind === "video");
+    if (options.simulcast && camera) {
+      sdp = offerSimulcast(sdp, BOT_LAYERS.map((l) => l.rid));
+      this.simulcast = new SimulcastSender(camera.transceiver, sdp);
+      this.video = undefined;
+    }
     this.signaling.send({
       type: "sdp",
       pc: "publisher",
-      description: { type: "offer", sdp: filterSdpCandidates(pc.localDescription!.sdp, LOOPBACK) },
+      description: { type: "offer", sdp },
       tracks: declared.map((d) => ({ mid: d.transceiver.mid!, kind: d.kind, source: d.source, muted: false })),
     });
     this.startPacing(videoTrack, audioTrack, options.packetsPerSecond);
@@ -174,7 +234,9 @@ export class Bot {
     this.timer = setInterval(() => {
       if (this.publisher?.connectionState !== "connected") return;
       const elapsed = performance.now() - start;
-      if (video && this.video) {
+      if (this.simulcast) {
+        for (; framesDue < Math.floor(elapsed / (1000 / 30)); framesDue++) this.simulcast.sendFrame();
+      } else if (video && this.video) {
         if (pps) {
           const target = Math.floor((elapsed / 1000) * pps);
           while (this.videoPacketsSent < target) {
@@ -217,7 +279,9 @@ export class Bot {
     // first offer can arrive in the same read as `joined`.
     if (message.type === "joined" && this.options.subscribe !== false) this.subscriber ??= this.createPeer("subscriber");
     this.events.emit("message", message);
-    if (message.type === "sdp") {
+    if (message.type === "layers" && this.simulcast) {
+      this.simulcast.active = BOT_LAYERS.map((_, i) => message.active[i] ?? false);
+    } else if (message.type === "sdp") {
       const pc = message.pc === "publisher" ? this.publisher : this.subscriber;
       if (!pc) return;
       if (message.pc === "subscriber") {

@@ -16,9 +16,9 @@ export class DeliveryWindow {
     track: ReceivedTrack,
   ) {
     const previous = track.observer;
-    track.observer = (packet, at) => {
-      previous?.(packet, at);
-      this.seen[packet.header.sequenceNumber] = 1;
+    track.observer = (seq, at) => {
+      previous?.(seq, at);
+      this.seen[seq] = 1;
     };
   }
 

@@ -27,6 +27,29 @@ export class ReceivedTrack {
     return this.sequences.size;
   }
 
+  /**
+   * Counts a packet known only by its clear RTP header (a bot that does not decrypt, for load
+   * tests where another subscriber checks the media).
+   */
+  onHeader(sequenceNumber: number, payloadBytes: number): void {
+    this.count(sequenceNumber, payloadBytes);
+  }
+
+  private count(seq: number, payloadBytes: number): void {
+    this.observer?.(seq, performance.now());
+    this.packets++;
+    this.bytes += payloadBytes;
+    // Extend to 32 bits across wraps (RFC 3550 A.1, simplified: in-order-ish arrival).
+    if (this.lastSeq !== undefined && seq < 0x1000 && this.lastSeq > 0xf000) this.cycles++;
+    this.lastSeq = seq;
+    this.sequences.add(this.cycles * 0x10000 + seq);
+  }
+
+  /** The highest sequence number received, extended to 32 bits (-1 before the first packet). */
+  get highestSequence(): number {
+    return this.lastSeq === undefined ? -1 : this.cycles * 0x10000 + this.lastSeq;
+  }
+
   /** Frames dropped because packets were missing. */
   get droppedFrames(): number {
     return this.assembler?.dropped ?? 0;
@@ -43,17 +66,11 @@ export class ReceivedTrack {
   }
 
   /** Called with every packet on arrival (benchmarks measure delay with it). */
-  observer: ((packet: RtpPacket, arrivedAt: number) => void) | undefined;
+  observer: ((sequenceNumber: number, arrivedAt: number) => void) | undefined;
 
   onPacket(packet: RtpPacket): void {
-    this.observer?.(packet, performance.now());
-    this.packets++;
-    this.bytes += packet.payload.length;
     const seq = packet.header.sequenceNumber;
-    // Extend to 32 bits across wraps (RFC 3550 A.1, simplified: in-order-ish arrival).
-    if (this.lastSeq !== undefined && seq < 0x1000 && this.lastSeq > 0xf000) this.cycles++;
-    this.lastSeq = seq;
-    this.sequences.add(this.cycles * 0x10000 + seq);
+    this.count(seq, packet.payload.length);
     if (!this.assembler) return;
     const frame = this.assembler.push(seq, packet.header.timestamp, packet.header.marker, packet.payload);
     if (!frame) return;

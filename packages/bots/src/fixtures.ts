@@ -9,6 +9,6 @@ export function fixturesDir(): string {
 }
 
 /** The path of one fixture file. */
-export function fixturePath(name: "video.ivf" | "audio.ogg"): string {
+export function fixturePath(name: "video.ivf" | "audio.ogg" | "video-q.ivf" | "video-h.ivf" | "video-f.ivf"): string {
   return join(fixturesDir(), name);
 }

@@ -29,6 +29,6 @@ describe("npm run bench", () => {
     } catch (error) {
       message = String((error as { stderr: string }).stderr);
     }
-    expect(message).toMatch(/no scenario nope; known: fanout-10, fanout-30, join-latency/);
+    expect(message).toMatch(/no scenario nope; known: fanout-10, fanout-30, rooms-2x10, workers-1, workers-2, join-latency/);
   });
 });

@@ -5,29 +5,58 @@ import { ServerProcess } from "./server-process.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What {@link fanout} runs. */
+export interface FanoutOptions {
+  /** Name in the results. */
+  scenario: string;
+  /** Rooms, each with its own publisher and subscribers (default 1). */
+  rooms?: number;
+  subscribers: number;
+  pps: number;
+  measureSeconds?: number;
+  /** The server's SFU worker threads (`WORKERS`); unset: the server's default, one per core. */
+  workers?: number;
+  /**
+   * All subscribers but the first of each room count packets by their clear RTP header instead
+   * of decrypting them, so the load generator stays cheaper than the server it measures.
+   */
+  countOnly?: boolean;
+}
+
 /**
- * 1 publisher bot → N subscriber bots at a fixed video packet rate. Server CPU is read from
- * /proc for the server process alone; delivery counts distinct sequence numbers per
- * subscriber, so a duplicate or retransmission is never counted twice.
+ * Per room, 1 publisher bot → N subscriber bots at a fixed video packet rate. Server CPU is
+ * read from /proc for the server process alone (all its threads); delivery counts distinct
+ * sequence numbers per subscriber, so a duplicate or retransmission is never counted twice.
  */
-export async function fanout(subscribers: number, pps: number, measureSeconds = 10): Promise<ScenarioResult> {
-  const server = await ServerProcess.start();
+export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
+  const { subscribers, pps, measureSeconds = 10 } = options;
+  const roomCount = options.rooms ?? 1;
+  const server = await ServerProcess.start(options.workers === undefined ? {} : { WORKERS: String(options.workers) });
   const bots: Bot[] = [];
   try {
-    const room = `bench-${Date.now().toString(36)}`;
-    const publisher = new Bot({ url: server.url, room, name: "publisher", publish: { video: true, packetsPerSecond: pps }, subscribe: false });
-    bots.push(publisher);
-    for (let i = 0; i < subscribers; i++) {
-      const b = new Bot({ url: server.url, room, name: `sub-${i}` });
-      bots.push(b);
-      await b.join();
+    const rooms: { publisher: Bot; subs: Bot[] }[] = [];
+    for (let r = 0; r < roomCount; r++) {
+      const room = `bench-${Date.now().toString(36)}-${r}`;
+      const publisher = new Bot({ url: server.url, room, name: "publisher", publish: { video: true, packetsPerSecond: pps }, subscribe: false });
+      const subs: Bot[] = [];
+      for (let i = 0; i < subscribers; i++) {
+        const b = new Bot({ url: server.url, room, name: `sub-${i}`, countOnly: options.countOnly === true && i > 0 });
+        subs.push(b);
+        bots.push(b);
+        await b.join();
+      }
+      bots.push(publisher);
+      await publisher.join();
+      rooms.push({ publisher, subs });
     }
-    await publisher.join();
-    const subs = bots.slice(1);
+    const subs = rooms.flatMap((r) => r.subs);
     // Wait until every subscriber receives, then warm up.
     const deadline = Date.now() + 20_000;
     while (subs.some((b) => (b.tracks("video")[0]?.packets ?? 0) === 0)) {
-      if (Date.now() > deadline) throw new Error("subscribers did not start receiving within 20 s");
+      if (Date.now() > deadline) {
+        const waiting = rooms.map((r) => r.subs.filter((b) => (b.tracks("video")[0]?.packets ?? 0) === 0).length);
+        throw new Error(`subscribers did not start receiving within 20 s (still waiting, per room: ${waiting.join(", ")})`);
+      }
       await sleep(100);
     }
     await sleep(3000);
@@ -36,43 +65,53 @@ export async function fanout(subscribers: number, pps: number, measureSeconds = 
     // sequence number (the SFU keeps the publisher's numbering unless a stream is paused).
     const delays: number[] = [];
     let measuring = false;
-    for (const b of subs) {
-      const track = b.tracks("video")[0];
-      if (!track) continue;
-      track.observer = (packet, arrivedAt) => {
-        if (!measuring) return;
-        const sentAt = publisher.videoSentAt[packet.header.sequenceNumber]!;
-        const d = arrivedAt - sentAt;
-        if (sentAt > 0 && d >= 0 && d < 5000) delays.push(d);
-      };
+    for (const { publisher, subs: roomSubs } of rooms) {
+      for (const b of roomSubs) {
+        const track = b.tracks("video")[0];
+        if (!track) continue;
+        track.observer = (seq, arrivedAt) => {
+          if (!measuring) return;
+          const sentAt = publisher.videoSentAt[seq]!;
+          const d = arrivedAt - sentAt;
+          if (sentAt > 0 && d >= 0 && d < 5000) delays.push(d);
+        };
+      }
     }
-    const windows = subs.map((b) => new DeliveryWindow(publisher, b.tracks("video")[0]!));
-    for (const w of windows) w.open();
+    const windows = rooms.map(({ publisher, subs: roomSubs }) => roomSubs.map((b) => new DeliveryWindow(publisher, b.tracks("video")[0]!)));
+    for (const w of windows.flat()) w.open();
     const cpu0 = server.cpuMicros();
+    const bots0 = process.cpuUsage();
     const t0 = performance.now();
     measuring = true;
     await sleep(measureSeconds * 1000);
     measuring = false;
     const cpu1 = server.cpuMicros();
+    const botsUsage = process.cpuUsage(bots0);
     const t1 = performance.now();
-    const sent = windows.map((w) => w.close())[0] ?? 0;
+    const sentPerRoom = windows.map((roomWindows) => roomWindows.map((w) => w.close())[0] ?? 0);
     // Packets in flight (and retransmissions) at the end of the window get time to arrive;
     // only packets sent inside the window count.
     await sleep(500);
-    const delivered = windows.reduce((n, w) => n + w.delivered(), 0);
+    const delivered = windows.flat().reduce((n, w) => n + w.delivered(), 0);
+    const sent = sentPerRoom.reduce((a, b) => a + b, 0);
     const forwarded = sent * subscribers;
     const seconds = (t1 - t0) / 1000;
     const cpuMicros = cpu1 - cpu0;
     return {
-      scenario: `fanout-${subscribers}`,
+      scenario: options.scenario,
       usPerFwdPkt: round(cpuMicros / Math.max(1, delivered)),
       deliveredPct: round((100 * delivered) / Math.max(1, forwarded), 2),
       outPps: Math.round(delivered / seconds),
       cpuPct: round((100 * cpuMicros) / 1e6 / seconds),
+      // The bots share one process: near 100 % it is the receiving side that limits.
+      botsCpuPct: round((100 * (botsUsage.user + botsUsage.system)) / 1e6 / seconds),
       inPps: Math.round(sent / seconds),
       delayP50Ms: round(percentile(delays, 0.5), 2),
       delayP99Ms: round(percentile(delays, 0.99), 2),
+      rooms: roomCount,
       subscribers,
+      workers: options.workers ?? "default",
+      countOnlySubscribers: options.countOnly ? roomCount * (subscribers - 1) : 0,
       seconds: round(seconds),
     };
   } finally {
@@ -81,13 +120,13 @@ export async function fanout(subscribers: number, pps: number, measureSeconds = 
   }
 }
 
-function percentile(values: number[], q: number): number {
+export function percentile(values: number[], q: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-function round(n: number, digits = 1): number {
+export function round(n: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }

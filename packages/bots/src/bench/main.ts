@@ -3,8 +3,11 @@
  * `npm run bench`: runs the media benchmarks and prints a table; `--scenario <name>` runs
  * one, `--json` makes the last line of output one JSON object (tools parse it).
  */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { fanout } from "./fanout.js";
 import { joinLatency } from "./join-latency.js";
+import { roomsScenario } from "./rooms.js";
 import type { Scenario, ScenarioResult } from "./scenario.js";
 
 /** Measurement window, s (`CONFAB_BENCH_SECONDS`; tests shorten it). */
@@ -13,13 +16,30 @@ const seconds = Number(process.env.CONFAB_BENCH_SECONDS ?? 10);
 const scenarios: Scenario[] = [
   {
     name: "fanout-10",
-    description: "1 publisher bot → 10 subscriber bots, 1000 video packets/s; server CPU per forwarded packet",
-    run: () => fanout(10, 1000, seconds),
+    description: "1 publisher bot → 10 subscriber bots (all decrypt), 1000 video packets/s, one SFU worker; server CPU per forwarded packet",
+    run: () => fanout({ scenario: "fanout-10", subscribers: 10, pps: 1000, measureSeconds: seconds, workers: 1 }),
   },
   {
     name: "fanout-30",
-    description: "1 publisher bot → 30 subscriber bots, 1000 video packets/s (the 30 receivers share the bench process)",
-    run: () => fanout(30, 1000, seconds),
+    description:
+      "1 publisher bot → 30 subscriber bots, 1000 video packets/s, one SFU worker; the first subscriber decrypts and checks, 29 count headers (30 decrypting bots saturate the bench process first)",
+    run: () => fanout({ scenario: "fanout-30", subscribers: 30, pps: 1000, measureSeconds: seconds, workers: 1, countOnly: true }),
+  },
+  {
+    name: "rooms-2x10",
+    description: "2 rooms × 10 bots, each publishing simulcast 180p/360p/720p + Opus and viewing the others as 360p tiles",
+    run: () => roomsScenario({ scenario: "rooms-2x10", rooms: 2, perRoom: 10, measureSeconds: seconds }),
+  },
+  {
+    name: "workers-1",
+    description:
+      "2 rooms × (1 publisher → 25 subscribers, 1000 video packets/s) on 1 SFU worker thread; one subscriber per room decrypts, the rest count headers",
+    run: () => fanout({ scenario: "workers-1", rooms: 2, subscribers: 25, pps: 1000, measureSeconds: seconds, workers: 1, countOnly: true }),
+  },
+  {
+    name: "workers-2",
+    description: "the same load as workers-1 on 2 SFU worker threads (one room each)",
+    run: () => fanout({ scenario: "workers-2", rooms: 2, subscribers: 25, pps: 1000, measureSeconds: seconds, workers: 2, countOnly: true }),
   },
   {
     name: "join-latency",
@@ -52,8 +72,15 @@ function table(results: ScenarioResult[]): string {
   return lines.join("\n");
 }
 
+/** Makes the bots' media files if they are missing (Debian's ffmpeg). */
+function ensureFixtures(): void {
+  const script = fileURLToPath(new URL("../../../../scripts/media-fixtures.mjs", import.meta.url));
+  execFileSync(process.execPath, [script], { stdio: ["ignore", "ignore", "inherit"] });
+}
+
 async function main(): Promise<void> {
   const { scenario, json } = parseArgs(process.argv.slice(2));
+  ensureFixtures();
   const chosen = scenario ? scenarios.filter((s) => s.name === scenario) : scenarios;
   if (chosen.length === 0) throw new Error(`no scenario ${scenario}; known: ${scenarios.map((s) => s.name).join(", ")}`);
   const results: ScenarioResult[] = [];

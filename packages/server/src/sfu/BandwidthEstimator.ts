@@ -42,6 +42,8 @@ export class BandwidthEstimator {
   private value: number;
   private minRtt = Infinity;
   private lastRtt: number | undefined;
+  /** The RTT sample before {@link lastRtt}: queueing needs both high (one late report is noise). */
+  private previousRtt: number | undefined;
   private expected = 0;
   private lost = 0;
   private lastDecreaseAt = -Infinity;
@@ -64,6 +66,7 @@ export class BandwidthEstimator {
     this.expected += expected;
     this.lost += lost;
     if (rtt !== undefined && Number.isFinite(rtt)) {
+      this.previousRtt = this.lastRtt;
       this.lastRtt = rtt;
       this.minRtt = Math.min(this.minRtt, rtt);
     }
@@ -84,7 +87,10 @@ export class BandwidthEstimator {
       this.expected = 0;
       this.lost = 0;
     }
-    const queueing = this.lastRtt !== undefined && this.lastRtt - this.minRtt > o.queueDelay;
+    const queueing =
+      this.lastRtt !== undefined &&
+      this.previousRtt !== undefined &&
+      Math.min(this.lastRtt, this.previousRtt) - this.minRtt > o.queueDelay;
     if (loss > o.lossThreshold || queueing) {
       // At most one cut per second: the reports that follow a cut still describe the old rate.
       if (now - this.lastDecreaseAt >= 1000) {

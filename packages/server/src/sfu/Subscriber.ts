@@ -150,7 +150,8 @@ export class Subscriber {
     if (advance) this.retransmitBudget.refill((estimate / 8) * 0.15, ALLOCATION_INTERVAL_MS / 1000);
     const inputs: AllocatedVideo[] = videos.map((down) => ({
       viewHeight: down.viewSize?.height,
-      layers: down.track.layers.map((l) => ({ height: l.height, bitrate: l.bitrate, live: l.live })),
+      // A layer's rate counts once settled; until then the nominal rate is the safer guess.
+      layers: down.track.layers.map((l) => ({ height: l.height, bitrate: l.bitrateSettled ? l.bitrate : 0, live: l.live })),
     }));
     const chosen = allocateLayers(inputs, Math.max(0, estimate - audio));
     videos.forEach((down, i) => down.setTargetLayer(chosen[i]!, chosen[i]! < preferredLayer(inputs[i]!)));

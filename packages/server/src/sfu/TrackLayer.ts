@@ -17,6 +17,11 @@ export class TrackLayer {
   height = 0;
   /** Bits per second over the last complete window. */
   bitrate = 0;
+  /**
+   * Complete windows measured since the layer (re)started: the first ones catch an encoder
+   * still ramping up (a few kbit/s), which would make the layer look cheap to every receiver.
+   */
+  private windows = 0;
   /** The layer's SSRC, learnt from its packets (werift does not set it on rid-routed tracks). */
   ssrc: number | undefined;
   private windowStart = 0;
@@ -42,6 +47,11 @@ export class TrackLayer {
     return performance.now() - this.lastPacketAt < LIVE_TIMEOUT_MS;
   }
 
+  /** Whether {@link bitrate} describes the layer's steady rate (two windows since it started). */
+  get bitrateSettled(): boolean {
+    return this.windows >= 2 && this.live;
+  }
+
   /** Accounts one incoming packet (size, rate, keyframe dimensions). */
   onPacket(packet: RtpPacket, video: boolean): void {
     const now = performance.now();
@@ -51,7 +61,12 @@ export class TrackLayer {
     const elapsed = now - this.windowStart;
     if (elapsed >= RATE_WINDOW_MS) {
       // A window far longer than one (the layer was paused) says little about its rate now.
-      if (elapsed < 3 * RATE_WINDOW_MS) this.bitrate = (this.windowBytes * 8000) / elapsed;
+      if (elapsed < 3 * RATE_WINDOW_MS) {
+        this.bitrate = (this.windowBytes * 8000) / elapsed;
+        this.windows++;
+      } else {
+        this.windows = 0;
+      }
       this.windowStart = now;
       this.windowBytes = 0;
     }

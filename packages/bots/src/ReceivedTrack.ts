@@ -8,6 +8,8 @@ export class ReceivedTrack {
   bytes = 0;
   frames = 0;
   keyframes = 0;
+  /** The frame size in the last complete keyframe (which simulcast layer arrives). */
+  keyframeSize: { width: number; height: number } | undefined;
   private readonly sequences = new Set<number>();
   private cycles = 0;
   private lastSeq: number | undefined;
@@ -75,7 +77,13 @@ export class ReceivedTrack {
     const frame = this.assembler.push(seq, packet.header.timestamp, packet.header.marker, packet.payload);
     if (!frame) return;
     this.frames++;
-    if (frame.keyframe) this.keyframes++;
+    if (frame.keyframe) {
+      this.keyframes++;
+      // VP8 keyframe header (RFC 6386 §9.1): 3-byte tag, start code, 14-bit width and height.
+      if (frame.data.length >= 10) {
+        this.keyframeSize = { width: frame.data.readUInt16LE(6) & 0x3fff, height: frame.data.readUInt16LE(8) & 0x3fff };
+      }
+    }
     if (this.recording && (this.recording.length > 0 || frame.keyframe)) {
       this.recording.push({ timestamp: this.recording.length, data: frame.data });
     }

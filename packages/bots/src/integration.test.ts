@@ -55,6 +55,21 @@ describe("bots through the SFU", () => {
     await expect.poll(() => bob.tracks("audio")[0]?.packets ?? 0, { timeout: 10_000 }).toBeGreaterThan(50);
   });
 
+  it("a simulcast bot's camera reaches a small tile as 180p and a large tile as 720p, switched at keyframes", async () => {
+    const ann = new Bot({ url: server.httpUrl, room: "simulcast", name: "Ann", publish: { video: true, simulcast: true } });
+    bots.push(ann);
+    await ann.join();
+    const bob = await bot("simulcast", "Bob", false);
+    await expect.poll(() => bob.tracks("video")[0]?.frames ?? 0, { timeout: 15_000 }).toBeGreaterThan(0);
+    const video = bob.tracks("video")[0]!;
+    bob.viewAll(320, 180);
+    await expect.poll(() => video.keyframeSize?.height, { timeout: 15_000 }).toBe(180);
+    bob.viewAll(1280, 720);
+    await expect.poll(() => video.keyframeSize?.height, { timeout: 20_000 }).toBe(720);
+    expect(video.droppedFrames).toBe(0);
+    expect(ann.simulcast!.keyframeRequests).toBeGreaterThan(0);
+  });
+
   it("in a room of three, every bot receives both others' audio and video", async () => {
     const all = [await bot("three", "A"), await bot("three", "B"), await bot("three", "C")];
     for (const b of all) {

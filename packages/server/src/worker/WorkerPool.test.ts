@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloseCode } from "@confab/protocol";
 import type { RunningServer } from "../server.js";
 import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
-import { WorkerPool } from "./WorkerPool.js";
+import { WorkerPool, workerPortRange } from "./WorkerPool.js";
 import { leastLoaded } from "./placement.js";
 
 describe("room placement", () => {
@@ -13,6 +13,15 @@ describe("room placement", () => {
     expect(leastLoaded([{ ...idle, packetsOutPerSecond: 9000 }, { ...idle, participants: 4 }])).toBe(1);
     expect(leastLoaded([{ ...idle, alive: false }, { ...idle, participants: 50 }])).toBe(1);
     expect(leastLoaded([{ ...idle, alive: false }])).toBe(-1);
+  });
+});
+
+describe("media port ranges", () => {
+  it("gives each worker its own slice of RTC_PORT_MIN..MAX, the last one taking the rest", () => {
+    expect(workerPortRange([40000, 40099], 0, 2)).toEqual([40000, 40049]);
+    expect(workerPortRange([40000, 40100], 1, 2)).toEqual([40050, 40100]);
+    expect(workerPortRange([40000, 40002], 2, 3)).toEqual([40000, 40002]);
+    expect(workerPortRange(undefined, 0, 2)).toBeUndefined();
   });
 });
 

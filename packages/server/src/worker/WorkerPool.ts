@@ -6,6 +6,19 @@ import type { HostStats, Membership, RoomHost, RoomMessage, RoomSink } from "../
 import { leastLoaded } from "./placement.js";
 import { SfuWorker } from "./SfuWorker.js";
 
+/**
+ * Worker `index`'s share of the configured UDP port range, so that two threads never probe
+ * and bind the same port (werift tests a port, closes it, then binds it). A range too small
+ * to split is shared.
+ */
+export function workerPortRange(range: [number, number] | undefined, index: number, count: number): [number, number] | undefined {
+  if (!range) return undefined;
+  const span = Math.floor((range[1] - range[0] + 1) / count);
+  if (span < 2) return range;
+  const min = range[0] + index * span;
+  return [min, index === count - 1 ? range[1] : min + span - 1];
+}
+
 /** Where a room runs, and how many of its participants the main thread has sent there. */
 interface Placement {
   worker: SfuWorker;
@@ -50,6 +63,7 @@ export class WorkerPool implements RoomHost {
   /** Counters of workers that died, so totals stay monotonic. */
   private readonly retired: HostStats = { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0 };
   private nextSession = 1;
+  private readonly count: number;
   private closed = false;
 
   constructor(
@@ -57,11 +71,12 @@ export class WorkerPool implements RoomHost {
     private readonly log: Logger,
     count: number,
   ) {
+    this.count = count;
     for (let i = 0; i < count; i++) this.workers.push(this.spawn(i));
   }
 
   get size(): number {
-    return this.workers.length;
+    return this.count;
   }
 
   /** The index of the worker hosting `room`, if it exists. */
@@ -143,7 +158,8 @@ export class WorkerPool implements RoomHost {
   }
 
   private spawn(index: number): SfuWorker {
-    const worker = new SfuWorker(index, this.config, this.log);
+    const config = { ...this.config, rtc: { ...this.config.rtc, portRange: workerPortRange(this.config.rtc.portRange, index, this.size || 1) } };
+    const worker = new SfuWorker(index, config, this.log);
     worker.events.on("died", () => {
       for (const [room, p] of this.placements) if (p.worker === worker) this.placements.delete(room);
       for (const k of ["packetsIn", "packetsOut", "keyframeRequests", "layerSwitches"] as const) this.retired[k] += worker.stats[k];

@@ -22,6 +22,12 @@ describe("layer choice", () => {
     expect(allocateLayers([video(700), video(700)], 1_400_000)).toEqual([1, 1]);
   });
 
+  it("needs headroom to raise a video above the layer it has, but not to keep it", () => {
+    const budget = 540_000; // the middle layer (500k) fits, but not with 25 % headroom on the step
+    expect(allocateLayers([{ ...video(700), current: 0 }], budget)).toEqual([0]);
+    expect(allocateLayers([{ ...video(700), current: 1 }], budget)).toEqual([1]);
+  });
+
   it("keeps every video on its lowest layer when even that does not fit", () => {
     expect(allocateLayers([video(700), video(700), video(700)], 100_000)).toEqual([0, 0, 0]);
   });

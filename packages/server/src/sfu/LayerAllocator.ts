@@ -4,7 +4,15 @@ export interface AllocatedVideo {
   viewHeight: number | undefined;
   /** Per layer, low to high: frame height (0 unknown), bitrate (bit/s, 0 unknown), live. */
   layers: readonly { height: number; bitrate: number; live: boolean }[];
+  /** The layer the receiver gets now (-1 or undefined: none). */
+  current?: number;
 }
+
+/**
+ * Going above the layer a receiver has needs this much headroom in the estimate (keeping it
+ * does not): an estimate hovering near a layer's cost must not switch it up and down.
+ */
+const UPGRADE_HEADROOM = 1.25;
 
 /** Bitrates assumed for layers not measured yet (3-layer VP8 180p/360p/720p, or one layer). */
 const NOMINAL_3 = [150_000, 500_000, 1_500_000];
@@ -52,7 +60,8 @@ export function allocateLayers(videos: readonly AllocatedVideo[], budget: number
       const next = chosen[i]! + 1;
       if (next > want) continue;
       const extra = layerCost(video, next) - layerCost(video, chosen[i]!);
-      if (spent + extra > budget) continue;
+      const headroom = next > (video.current ?? -1) ? extra * (UPGRADE_HEADROOM - 1) : 0;
+      if (spent + extra + headroom > budget) continue;
       spent += extra;
       chosen[i] = next;
       raised = true;

@@ -150,6 +150,7 @@ export class Subscriber {
     if (advance) this.retransmitBudget.refill((estimate / 8) * 0.15, ALLOCATION_INTERVAL_MS / 1000);
     const inputs: AllocatedVideo[] = videos.map((down) => ({
       viewHeight: down.viewSize?.height,
+      current: down.currentLayer,
       // A layer's rate counts once settled; until then the nominal rate is the safer guess.
       layers: down.track.layers.map((l) => ({ height: l.height, bitrate: l.bitrateSettled ? l.bitrate : 0, live: l.live })),
     }));

@@ -38,16 +38,21 @@ class IdlePeerConnection {
   close(): void {}
 }
 
+/** A room of this test's server with a recorded WebSocket and no media. */
+function idleRoom(name: string, ws = recordingWebSocket()): ConfabRoom {
+  return new ConfabRoom({
+    serverUrl: server.httpUrl,
+    room: name,
+    name: "Ann",
+    WebSocket: ws.factory,
+    RTCPeerConnection: IdlePeerConnection as unknown as typeof RTCPeerConnection,
+  });
+}
+
 describe("ConfabRoom reconnection", () => {
   it("rejoins the room by itself after the connection drops", async () => {
     const ws = recordingWebSocket();
-    const room = new ConfabRoom({
-      serverUrl: server.httpUrl,
-      room: "flaky",
-      name: "Ann",
-      WebSocket: ws.factory,
-      RTCPeerConnection: IdlePeerConnection as unknown as typeof RTCPeerConnection,
-    });
+    const room = idleRoom("flaky", ws);
     const statuses: string[] = [];
     room.events.on("change", () => statuses.push(room.status));
     await room.join();
@@ -64,14 +69,7 @@ describe("ConfabRoom reconnection", () => {
   });
 
   it("rejoins by itself when the SFU worker hosting its room dies", async () => {
-    const ws = recordingWebSocket();
-    const room = new ConfabRoom({
-      serverUrl: server.httpUrl,
-      room: "worker-crash",
-      name: "Ann",
-      WebSocket: ws.factory,
-      RTCPeerConnection: IdlePeerConnection as unknown as typeof RTCPeerConnection,
-    });
+    const room = idleRoom("worker-crash");
     await room.join();
     const firstId = room.self?.id;
     const pool = server.rooms as unknown as { workerOf(room: string): number; terminate(i: number): Promise<void> };

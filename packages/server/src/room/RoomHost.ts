@@ -4,17 +4,6 @@ import type { SignalSink } from "./Participant.js";
 /** The client messages a joined participant sends to its room (everything but the session's own). */
 export type RoomMessage = Extract<ClientMessage, { type: "sdp" | "ice" | "mute" | "chat" | "hand" | "reaction" | "view" }>;
 
-/** The types of {@link RoomMessage}, for routing in the session. */
-export const ROOM_MESSAGE_TYPES: ReadonlySet<string> = new Set<RoomMessage["type"]>([
-  "sdp",
-  "ice",
-  "mute",
-  "chat",
-  "hand",
-  "reaction",
-  "view",
-]);
-
 /** A session's place in a room, wherever the room runs (this thread or an SFU worker). */
 export interface Membership {
   readonly room: string;

@@ -175,12 +175,15 @@ export class Bot {
    */
   private countWithoutDecrypting(pc: RTCPeerConnection): void {
     const stop = new SrtpAuthenticationError("counted, not decrypted");
+    // The first received track of each kind, looked up once (not per packet).
+    const first: Partial<Record<"audio" | "video", ReceivedTrack>> = {};
     for (const transport of pc.dtlsTransports) {
       const dtls = transport as unknown as { srtp?: { decrypt(data: Buffer): Buffer } };
       if (!dtls.srtp) continue;
       dtls.srtp.decrypt = (data: Buffer) => {
         const kind = (data[1]! & 0x7f) === 111 ? "audio" : "video";
-        this.tracks(kind)[0]?.onHeader(data.readUInt16BE(2), data.length - 12);
+        const track = (first[kind] ??= this.tracks(kind)[0]);
+        track?.onHeader(data.readUInt16BE(2), data.length - 12);
         throw stop;
       };
     }

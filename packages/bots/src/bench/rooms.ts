@@ -91,7 +91,7 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
       expected += Math.max(got, span);
       lossPct.push(span > 0 ? (100 * Math.max(0, span - got)) / span : 100);
       bytes += s.track.bytes - s.bytes;
-      const kbps = ((s.track.bytes - s.bytes) * 8) / 1000 / ((performance.now() - t0) / 1000);
+      const kbps = ((s.track.bytes - s.bytes) * 8) / 1000 / seconds;
       byLayer[kbps < 300 ? 0 : kbps < 1000 ? 1 : 2]!++;
       frames += s.track.frames - s.frames;
       dropped += s.track.droppedFrames - s.dropped;

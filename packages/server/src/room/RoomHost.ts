@@ -24,6 +24,20 @@ export interface HostStats {
   layerSwitches: number;
 }
 
+/** Stats of a host with nothing in it. */
+export function emptyStats(): HostStats {
+  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0 };
+}
+
+/** Adds `b`'s counters (not its room and participant gauges) to `a`. */
+export function addCounters(a: HostStats, b: HostStats): HostStats {
+  a.packetsIn += b.packetsIn;
+  a.packetsOut += b.packetsOut;
+  a.keyframeRequests += b.keyframeRequests;
+  a.layerSwitches += b.layerSwitches;
+  return a;
+}
+
 /**
  * Where rooms live. {@link LocalRoomHost} keeps them in this thread; the worker pool places
  * each room on one of several SFU worker threads. The session only sees this interface.

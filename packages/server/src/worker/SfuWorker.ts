@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
 import { SafeEmitter } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
-import type { HostStats, RoomSink } from "../room/RoomHost.js";
+import { emptyStats, type HostStats, type RoomSink } from "../room/RoomHost.js";
 import { fromWireError, type FromWorker, type ToWorker, type WorkerInit } from "./messages.js";
 
 /** The compiled worker script (under Vitest this module runs from src/, the script from dist/). */
@@ -19,7 +19,6 @@ interface SfuWorkerEvents {
   died: [error: Error];
 }
 
-const EMPTY_STATS: HostStats = { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0 };
 
 /**
  * One SFU worker thread seen from the main thread: request/reply calls, the sinks of the
@@ -30,7 +29,7 @@ export class SfuWorker {
   /** Participants placed here by the main thread (its own count: immediate, unlike stats). */
   participants = 0;
   /** The worker's last reported totals. */
-  stats: HostStats = EMPTY_STATS;
+  stats: HostStats = emptyStats();
   /** RTP packets forwarded per second between its last two reports. */
   packetsOutPerSecond = 0;
   private statsAt = Date.now();

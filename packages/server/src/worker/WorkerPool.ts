@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { ErrorCode } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
-import type { HostStats, Membership, RoomHost, RoomMessage, RoomSink } from "../room/RoomHost.js";
+import { addCounters, emptyStats, type HostStats, type Membership, type RoomHost, type RoomMessage, type RoomSink } from "../room/RoomHost.js";
 import { leastLoaded } from "./placement.js";
 import { SfuWorker } from "./SfuWorker.js";
 
@@ -61,7 +61,7 @@ export class WorkerPool implements RoomHost {
   private readonly workers: SfuWorker[] = [];
   private readonly placements = new Map<string, Placement>();
   /** Counters of workers that died, so totals stay monotonic. */
-  private readonly retired: HostStats = { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0 };
+  private readonly retired: HostStats = emptyStats();
   private nextSession = 1;
   private readonly count: number;
   private closed = false;
@@ -122,14 +122,11 @@ export class WorkerPool implements RoomHost {
 
   /** Totals over the workers, as of their last reports (at most a second old). */
   stats(): HostStats {
-    const total = { ...this.retired, rooms: 0, participants: 0 };
+    const total = addCounters(emptyStats(), this.retired);
     for (const w of this.workers) {
       total.rooms += w.stats.rooms;
       total.participants += w.stats.participants;
-      total.packetsIn += w.stats.packetsIn;
-      total.packetsOut += w.stats.packetsOut;
-      total.keyframeRequests += w.stats.keyframeRequests;
-      total.layerSwitches += w.stats.layerSwitches;
+      addCounters(total, w.stats);
     }
     return total;
   }
@@ -162,7 +159,7 @@ export class WorkerPool implements RoomHost {
     const worker = new SfuWorker(index, config, this.log);
     worker.events.on("died", () => {
       for (const [room, p] of this.placements) if (p.worker === worker) this.placements.delete(room);
-      for (const k of ["packetsIn", "packetsOut", "keyframeRequests", "layerSwitches"] as const) this.retired[k] += worker.stats[k];
+      addCounters(this.retired, worker.stats);
       if (this.closed || this.workers[index] !== worker) return;
       if (!worker.everStarted) {
         this.log.fatal({ worker: index }, "an SFU worker could not start; not replacing it");

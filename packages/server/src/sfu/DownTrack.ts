@@ -1,7 +1,8 @@
-import { RtcpPayloadSpecificFeedback, RtcpRrPacket, type RTCRtpTransceiver, type RtpPacket } from "werift";
+import { RtcpPayloadSpecificFeedback, RtcpRrPacket, RtcpTransportLayerFeedback, TransportWideCC, type RTCRtpTransceiver, type RtpPacket } from "werift";
 import type { ForwardedTrack, RtpSink } from "./ForwardedTrack.js";
 import { RtpWriter, type ReceiverReport, type RetransmitBudget } from "./RtpWriter.js";
 import { forwardingStats } from "./stats.js";
+import type { TransportCc } from "./TransportCc.js";
 import { getPictureId, setPictureId } from "./vp8.js";
 
 /** Feedback message type of a Full Intra Request (RFC 5104 §4.3.1). */
@@ -29,6 +30,8 @@ export class DownTrack implements RtpSink {
   viewSize: { width: number; height: number } | undefined;
   /** Receiver reports about this stream, for the subscriber's bandwidth estimate. */
   onReport: ((report: ReceiverReport) => void) | undefined;
+  /** Transport-wide feedback the receiver addressed to this stream (it covers all of them). */
+  onTransportFeedback: ((feedback: TransportWideCC) => void) | undefined;
   private readonly unsubscribers: (() => void)[] = [];
   private readonly writer: RtpWriter;
   private pictureIdDelta = 0;
@@ -43,14 +46,18 @@ export class DownTrack implements RtpSink {
     readonly participantId: string,
     readonly transceiver: RTCRtpTransceiver,
     budget?: RetransmitBudget,
+    cc?: TransportCc,
   ) {
     const sender = transceiver.sender;
-    this.writer = new RtpWriter(sender, track.kind === "video" ? VIDEO_CLOCK_RATE : AUDIO_CLOCK_RATE, budget);
+    this.writer = new RtpWriter(sender, track.kind === "video" ? VIDEO_CLOCK_RATE : AUDIO_CLOCK_RATE, budget, cc);
     this.unsubscribers.push(
       sender.onPictureLossIndication.subscribe(() => this.requestKeyframe()).unSubscribe,
       sender.onRtcp.subscribe((packet) => {
         if (packet.type === RtcpPayloadSpecificFeedback.type && (packet as RtcpPayloadSpecificFeedback).feedback.count === FIR_FMT) {
           this.requestKeyframe();
+        } else if (packet.type === RtcpTransportLayerFeedback.type) {
+          const feedback = (packet as RtcpTransportLayerFeedback).feedback;
+          if (feedback instanceof TransportWideCC) this.onTransportFeedback?.(feedback);
         } else if (packet.type === RtcpRrPacket.type) {
           const report = this.writer.receiverReport(packet as RtcpRrPacket);
           if (report) this.onReport?.(report);
@@ -82,6 +89,16 @@ export class DownTrack implements RtpSink {
 
   get wantedLayer(): number {
     return this.paused ? -1 : this.target;
+  }
+
+  /** Whether a padding packet can go out on this stream now (flowing, between frames). */
+  get canPad(): boolean {
+    return !this.closed && !this.paused && this.current >= 0 && this.writer.canPad;
+  }
+
+  /** Sends one padding packet for a bandwidth probe; false when it cannot now. */
+  sendPadding(bytes: number): boolean {
+    return !this.closed && !this.paused && this.current >= 0 && this.writer.sendPadding(bytes);
   }
 
   /** Bits per second sent to the receiver recently. */

@@ -69,3 +69,13 @@ export function allocateLayers(videos: readonly AllocatedVideo[], budget: number
   }
   return chosen;
 }
+
+/** What the videos would use at the layers their tiles want (with the headroom an upgrade needs). */
+export function wantedBitrate(videos: readonly AllocatedVideo[]): number {
+  let sum = 0;
+  for (const video of videos) {
+    const want = preferredLayer(video);
+    sum += layerCost(video, want) * (want > (video.current ?? -1) ? UPGRADE_HEADROOM : 1);
+  }
+  return sum;
+}

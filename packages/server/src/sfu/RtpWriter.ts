@@ -1,4 +1,16 @@
-import { RtcpSenderInfo, RtcpSrPacket, RtpHeader, ntpTime, type GenericNack, type RtcpRrPacket, type RTCRtpSender, type RtpPacket } from "werift";
+import {
+  RTP_EXTENSION_URI,
+  RtcpSenderInfo,
+  RtcpSrPacket,
+  RtpHeader,
+  ntpTime,
+  type Extension,
+  type GenericNack,
+  type RtcpRrPacket,
+  type RTCRtpSender,
+  type RtpPacket,
+} from "werift";
+import type { TransportCc } from "./TransportCc.js";
 
 /** What a receiver report (RFC 3550 §6.4.2) says about one downstream stream. */
 export interface ReceiverReport {
@@ -43,12 +55,17 @@ const SR_MEMORY = 8;
 
 /** Packets kept for retransmission (NACK, RFC 4585 §6.2.1), per downstream track. */
 const HISTORY = 1024;
+/** Most padding one RTP packet can carry (its last byte counts the padding, RFC 3550 §5.1). */
+export const MAX_PADDING = 255;
+const NO_EXTENSIONS: Extension[] = [];
+
 /** RTCP sender reports (RFC 3550 §6.4.1) every 1 s on average. */
 const SR_INTERVAL_MS = 1000;
 
 /**
  * The forwarding hot path to one receiver: rewrites the header into one reused RtpHeader
- * (SSRC, payload type, sequence, timestamp; no extensions), encrypts with the transport's SRTP
+ * (SSRC, payload type, sequence, timestamp; the transport-wide sequence number when the
+ * receiver gives transport-cc feedback, no other extensions), encrypts with the transport's SRTP
  * session and sends on the nominated ICE pair. It skips werift's RTCRtpSender.sendRtp, which
  * clones every packet, rebuilds header extensions and stamps NTP time per packet; so this
  * class also keeps what the sender would have kept: a retransmission history answering NACKs
@@ -69,6 +86,11 @@ export class RtpWriter {
   private lastSeq: number | undefined;
   private lastTs = 0;
   private lastSentAt = 0;
+  /** Whether the last packet sent ended a frame (padding goes only between frames). */
+  private atFrameEnd = false;
+  /** The negotiated transport-cc extension, looked up again when negotiation changes it. */
+  private extensionsSeen: unknown;
+  private readonly ccExtensions: Extension[] = [];
   private packetCount = 0;
   private octetCount = 0;
   private readonly srTimer: NodeJS.Timeout;
@@ -91,6 +113,7 @@ export class RtpWriter {
     private readonly sender: RTCRtpSender,
     private readonly clockRate: number,
     private readonly budget: RetransmitBudget = new RetransmitBudget(),
+    private readonly cc?: TransportCc,
   ) {
     this.offNack = sender.onGenericNack.subscribe((nack) => this.onNack(nack)).unSubscribe;
     this.srTimer = setInterval(() => this.sendReport(), SR_INTERVAL_MS * (0.75 + Math.random() * 0.5));
@@ -124,25 +147,90 @@ export class RtpWriter {
     h.padding = false;
     h.sequenceNumber = (src.sequenceNumber + this.seqOffset) & 0xffff;
     h.timestamp = (src.timestamp + this.tsOffset) >>> 0;
+    const now = performance.now();
+    const wide = this.stampTransportCc(now);
     let encrypted: Buffer;
     try {
       encrypted = dtls.srtp.encrypt(packet.payload, h);
     } catch {
       return;
     }
+    if (wide >= 0) this.cc!.sized(wide, encrypted.length);
     const slot = h.sequenceNumber % HISTORY;
     this.history[slot] = encrypted;
     this.historySeq[slot] = h.sequenceNumber;
-    this.historySentAt[slot] = performance.now();
+    this.historySentAt[slot] = now;
     this.historyResends[slot] = 0;
     this.historyKey[slot] = keyframe ? 1 : 0;
     this.lastSeq = h.sequenceNumber;
     this.lastTs = h.timestamp;
-    this.lastSentAt = performance.now();
+    this.lastSentAt = now;
+    this.atFrameEnd = src.marker;
     this.packetCount++;
     this.octetCount += packet.payload.length;
-    this.countRate(encrypted.length, this.lastSentAt);
+    this.countRate(encrypted.length, now);
     this.send(encrypted);
+  }
+
+  /**
+   * Sends one padding-only packet of `bytes` padding (at most {@link MAX_PADDING}) between two
+   * frames of this stream, for a bandwidth probe: it takes the next sequence number (the
+   * stream's numbering moves on by one) and the last timestamp, and the receiver drops it
+   * after accounting for it. Returns false when it cannot now (mid-frame, nothing sent yet).
+   */
+  sendPadding(bytes: number): boolean {
+    const dtls = this.sender.dtlsTransport;
+    const codec = this.sender.codec;
+    if (this.closed || !dtls || !dtls.srtpStarted || !codec || this.lastSeq === undefined || !this.atFrameEnd) return false;
+    const size = Math.max(1, Math.min(MAX_PADDING, Math.floor(bytes)));
+    const padding = Buffer.alloc(size);
+    padding[size - 1] = size;
+    const h = this.header;
+    h.ssrc = this.sender.ssrc;
+    h.payloadType = codec.payloadType;
+    h.marker = false;
+    h.padding = true;
+    h.sequenceNumber = (this.lastSeq + 1) & 0xffff;
+    h.timestamp = this.lastTs;
+    const wide = this.stampTransportCc(performance.now());
+    let encrypted: Buffer;
+    try {
+      encrypted = dtls.srtp.encrypt(padding, h);
+    } catch {
+      return false;
+    } finally {
+      h.padding = false;
+    }
+    if (wide >= 0) this.cc!.sized(wide, encrypted.length);
+    this.seqOffset = (this.seqOffset + 1) & 0xffff;
+    this.lastSeq = h.sequenceNumber;
+    this.packetCount++;
+    this.send(encrypted);
+    return true;
+  }
+
+  /** Whether padding can go out now (the stream is flowing and between frames). */
+  get canPad(): boolean {
+    return !this.closed && this.lastSeq !== undefined && this.atFrameEnd && performance.now() - this.lastSentAt < 1000;
+  }
+
+  /** Puts the transport-wide sequence number on the reused header; returns it (-1: not negotiated). */
+  private stampTransportCc(now: number): number {
+    const cc = this.cc;
+    // Set by werift from the negotiated parameters (not part of its typed API).
+    const negotiated = (this.sender as unknown as { headerExtensions?: { uri: string; id: number }[] }).headerExtensions;
+    if (negotiated !== this.extensionsSeen) {
+      this.extensionsSeen = negotiated;
+      this.ccExtensions.length = 0;
+      const id = negotiated?.find((e) => e.uri === RTP_EXTENSION_URI.transportWideCC)?.id;
+      if (cc && id !== undefined) this.ccExtensions.push({ id, payload: cc.extension });
+    }
+    if (!cc || this.ccExtensions.length === 0) {
+      this.header.extensions = NO_EXTENSIONS;
+      return -1;
+    }
+    this.header.extensions = this.ccExtensions;
+    return cc.stamp(now);
   }
 
   /**

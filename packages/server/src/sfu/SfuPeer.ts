@@ -1,7 +1,7 @@
 import { RTCPeerConnection } from "werift";
 import type { IceCandidate } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
-import { filterSdpCandidates, hostAddresses, onAllowedCandidates, peerConfig, type PeerRole } from "./peer-config.js";
+import { filterSdpCandidates, hostAddresses, onAllowedCandidates, peerConfig, unifyExtensionIds, type PeerRole } from "./peer-config.js";
 
 /**
  * What the SFU's two kinds of peer connection share: a werift connection offering only the
@@ -22,6 +22,7 @@ export class SfuPeer {
   ) {
     this.allowed = new Set(hostAddresses(rtc));
     this.pc = new RTCPeerConnection(peerConfig(rtc, role));
+    unifyExtensionIds(this.pc);
     onAllowedCandidates(this.pc, this.allowed, (candidate) => {
       if (this.closed) return;
       if (this.pending) this.pending.push(candidate);

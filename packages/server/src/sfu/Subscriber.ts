@@ -5,14 +5,22 @@ import { UserError } from "../errors.js";
 import { SafeEmitter } from "@confab/protocol";
 import { BandwidthEstimator } from "./BandwidthEstimator.js";
 import { DownTrack } from "./DownTrack.js";
-import { RetransmitBudget } from "./RtpWriter.js";
-import { allocateLayers, preferredLayer, type AllocatedVideo } from "./LayerAllocator.js";
+import { MAX_PADDING, RetransmitBudget } from "./RtpWriter.js";
+import { allocateLayers, preferredLayer, wantedBitrate, type AllocatedVideo } from "./LayerAllocator.js";
 import type { ForwardedTrack } from "./ForwardedTrack.js";
 import { sdpProblem } from "./sdp.js";
 import { SfuPeer } from "./SfuPeer.js";
+import { TransportCc } from "./TransportCc.js";
+import { TwccEstimator } from "./TwccEstimator.js";
+import type { TransportWideCC } from "werift";
 
 /** How often layers are re-chosen (and the bandwidth estimate advanced), ms. */
 const ALLOCATION_INTERVAL_MS = 500;
+/** A bandwidth probe: padding in this many bursts this far apart, on top of the media. */
+const PROBE_BURSTS = 5;
+const PROBE_BURST_MS = 10;
+/** A probe whose feedback has not all come back after this long is judged on what did. */
+const PROBE_TIMEOUT_MS = 1500;
 
 export type SubscriberEvents = {
   /** An offer to send to the client, with the map of its active sections. */
@@ -32,7 +40,15 @@ export class Subscriber {
   private readonly downTracks = new Map<string, DownTrack>();
   /** The videos the client shows, once it has said (until then every video flows). */
   private view: Map<string, ViewedTrack> | undefined;
+  /** Estimate from receiver reports: used until (unless) the receiver sends transport-wide feedback. */
   private readonly estimator = new BandwidthEstimator();
+  /** Transport-wide sequence numbers and feedback (transport-cc), and the estimate from them. */
+  private readonly cc = new TransportCc();
+  private readonly twcc = new TwccEstimator();
+  private twccActive = false;
+  /** The probe being sent or awaiting feedback: its transport-wide sequence numbers. */
+  private probe: { first: number; last: number; endedAt: number } | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
   /** Retransmissions may use up to 15 % of the estimate. */
   private readonly retransmitBudget = new RetransmitBudget();
   private readonly allocationTimer: NodeJS.Timeout;
@@ -66,8 +82,9 @@ export class Subscriber {
     if (this.closed || this.downTracks.has(track.id) || track.isClosed) return;
     const transceiver = this.pc.addTransceiver(track.kind, { direction: "sendonly" });
     transceiver.sender.setStreams?.([{ id: participantId } as never]);
-    const down = new DownTrack(track, participantId, transceiver, this.retransmitBudget);
+    const down = new DownTrack(track, participantId, transceiver, this.retransmitBudget, this.cc);
     down.onReport = (report) => this.estimator.onReport(report.expected, report.lost, report.rtt);
+    down.onTransportFeedback = (feedback) => this.onTransportFeedback(feedback);
     this.downTracks.set(track.id, down);
     this.applyView(down);
     this.allocate(false);
@@ -126,6 +143,7 @@ export class Subscriber {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.allocationTimer);
+    clearTimeout(this.probeTimer);
     for (const down of this.downTracks.values()) down.close();
     this.downTracks.clear();
     this.events.removeAllListeners();
@@ -146,7 +164,10 @@ export class Subscriber {
       if (down.track.kind === "audio") audio += down.sendBitrate;
       else if (!down.isPaused) videos.push(down);
     }
-    const estimate = advance ? this.estimator.update(performance.now(), sent) : this.estimator.estimate;
+    const now = performance.now();
+    let estimate: number;
+    if (this.twccActive) estimate = advance ? this.twcc.update(now) : this.twcc.estimate;
+    else estimate = advance ? this.estimator.update(now, sent) : this.estimator.estimate;
     if (advance) this.retransmitBudget.refill((estimate / 8) * 0.15, ALLOCATION_INTERVAL_MS / 1000);
     const inputs: AllocatedVideo[] = videos.map((down) => ({
       viewHeight: down.viewSize?.height,
@@ -156,6 +177,62 @@ export class Subscriber {
     }));
     const chosen = allocateLayers(inputs, Math.max(0, estimate - audio));
     videos.forEach((down, i) => down.setTargetLayer(chosen[i]!, chosen[i]! < preferredLayer(inputs[i]!)));
+    if (this.twccActive && advance) {
+      if (this.probe && now - this.probe.endedAt > PROBE_TIMEOUT_MS) this.finishProbe(now);
+      const target = this.twcc.probeTarget(wantedBitrate(inputs) + audio, now);
+      if (target > 0) this.startProbe(target, wantedBitrate(inputs) + audio, sent, videos);
+    }
+  }
+
+  private onTransportFeedback(feedback: TransportWideCC): void {
+    if (this.closed) return;
+    this.cc.onFeedback(feedback, (result) => this.twcc.onPacket(result));
+    const now = performance.now();
+    this.twcc.endFeedback(now);
+    // From the first feedback on, the estimate comes from it (the receiver supports transport-cc).
+    this.twccActive = true;
+    if (this.probe && this.cc.highestReported >= this.probe.last) this.finishProbe(now);
+  }
+
+  /**
+   * Sends padding at `target` bit/s (minus what media already sends) in short bursts on the
+   * videos being forwarded, between their frames; the feedback about those packets says
+   * whether the path carries that rate (TwccEstimator.probeFinished).
+   */
+  private startProbe(target: number, wanted: number, sending: number, videos: DownTrack[]): void {
+    const burstBytes = (Math.max(0, target - sending) * PROBE_BURST_MS) / 8000;
+    if (burstBytes < MAX_PADDING || !videos.some((v) => v.currentLayer >= 0)) return;
+    this.twcc.probeStarted(wanted);
+    const first = this.cc.lastStamped + 1;
+    let bursts = 0;
+    let owed = 0;
+    const burst = (): void => {
+      this.probeTimer = undefined;
+      if (this.closed) return;
+      owed += burstBytes;
+      for (const video of videos) {
+        while (owed >= MAX_PADDING / 4) {
+          const size = Math.min(MAX_PADDING, owed);
+          if (!video.sendPadding(size)) break;
+          owed -= size;
+        }
+      }
+      if (++bursts < PROBE_BURSTS) {
+        this.probeTimer = setTimeout(burst, PROBE_BURST_MS);
+        this.probeTimer.unref();
+      } else {
+        this.probe = { first, last: this.cc.lastStamped, endedAt: performance.now() };
+      }
+    };
+    burst();
+  }
+
+  private finishProbe(now: number): void {
+    const probe = this.probe;
+    if (!probe) return;
+    this.probe = undefined;
+    this.twcc.probeFinished(this.cc.clusterRates(probe.first, probe.last), now);
+    this.allocate(false);
   }
 
   private applyView(down: DownTrack): void {

@@ -10,6 +10,8 @@ import {
   useRepairedRtpStreamId,
   useSdesRTPStreamId,
   useSdesMid,
+  useTransportWideCC,
+  useTWCC,
   type PeerConfig,
   type RTCPeerConnection,
 } from "werift";
@@ -24,19 +26,22 @@ export const OPUS_PAYLOAD_TYPE = 111;
  * Codecs the SFU negotiates on both legs: VP8 video, Opus audio (in-band FEC against loss, DTX so
  * silence costs almost nothing).
  *
- * Transport-wide congestion control (transport-cc) is deliberately not negotiated yet:
- * werift's receiver-side TWCC feedback made Chrome's estimate collapse to ~100 kbit/s
- * (measured: 320x180 at 30–90 kbit/s target), while with loss-based estimation from RTCP
- * receiver reports Chrome ramps to >1 Mbit/s at 640x360. See docs/decisions/0002.
+ * Transport-wide congestion control (transport-cc) is negotiated on subscriber connections
+ * only, where the SFU sends and reads the receiver's feedback (TwccEstimator). On publisher
+ * connections werift would generate the feedback, and its feedback made Chrome's estimate
+ * collapse to ~100 kbit/s (measured: 320x180 at 30–90 kbit/s target), while with loss-based
+ * estimation from RTCP receiver reports Chrome ramps to >1 Mbit/s at 640x360. See
+ * docs/decisions/0002.
  */
-export function sfuCodecs(): PeerConfig["codecs"] {
+export function sfuCodecs(role: PeerRole): PeerConfig["codecs"] {
+  const twcc = role === "subscriber" ? [useTWCC()] : [];
   return {
     video: [
       new RTCRtpCodecParameters({
         mimeType: "video/VP8",
         clockRate: 90000,
         payloadType: VP8_PAYLOAD_TYPE,
-        rtcpFeedback: [useNACK(), usePLI(), useFIR(), useREMB()],
+        rtcpFeedback: [useNACK(), usePLI(), useFIR(), useREMB(), ...twcc],
       }),
     ],
     audio: [
@@ -46,7 +51,7 @@ export function sfuCodecs(): PeerConfig["codecs"] {
         channels: 2,
         payloadType: OPUS_PAYLOAD_TYPE,
         parameters: "minptime=10;useinbandfec=1;usedtx=1",
-        rtcpFeedback: [],
+        rtcpFeedback: twcc,
       }),
     ],
   };
@@ -102,20 +107,50 @@ export function filterSdpCandidates(sdp: string, allowed: ReadonlySet<string>): 
 /** Which way media flows on an SFU connection, seen from the client. */
 export type PeerRole = "publisher" | "subscriber";
 
+/** Header extensions per kind (ids: see {@link unifyExtensionIds}). */
+function headerExtensions(role: PeerRole): PeerConfig["headerExtensions"] {
+  const mid = useSdesMid();
+  const absSendTime = useAbsSendTime();
+  if (role === "publisher") {
+    return {
+      // rid extensions route a publisher's simulcast streams (RFC 8852).
+      video: [mid, absSendTime, useSdesRTPStreamId(), useRepairedRtpStreamId()],
+      // RFC 6464 audio levels feed the active-speaker detector without decrypting payloads.
+      audio: [mid, absSendTime, useAudioLevelIndication()],
+    };
+  }
+  // A subscriber gets one stream per section (no rids), and gives transport-wide feedback.
+  const transportCc = useTransportWideCC();
+  return {
+    video: [mid, absSendTime, transportCc],
+    audio: [mid, absSendTime, useAudioLevelIndication(), transportCc],
+  };
+}
+
+/**
+ * Gives each header extension one id across the bundle. werift numbers the audio and the video
+ * list one after the other, so an extension of both kinds got two ids; Chrome reads
+ * transport-wide sequence numbers with one id per transport, and its feedback then reported
+ * every audio packet as lost. Call right after creating the connection.
+ */
+export function unifyExtensionIds(pc: RTCPeerConnection): void {
+  const lists = (pc as unknown as { config: { headerExtensions: Record<string, { uri: string; id: number }[] | undefined> } }).config
+    .headerExtensions;
+  const ids = new Map<string, number>();
+  for (const kind of ["audio", "video"]) {
+    for (const extension of lists[kind] ?? []) {
+      let id = ids.get(extension.uri);
+      if (id === undefined) ids.set(extension.uri, (id = ids.size + 1));
+      extension.id = id;
+    }
+  }
+}
+
 /** werift configuration for one SFU peer connection. */
 export function peerConfig(config: ServerConfig["rtc"], role: PeerRole): Partial<PeerConfig> {
   return {
-    codecs: sfuCodecs(),
-    headerExtensions: {
-      // rid extensions route a publisher's simulcast streams (RFC 8852); a subscriber gets one
-      // stream per section and must not be told to expect rids.
-      video:
-        role === "publisher"
-          ? [useSdesMid(), useAbsSendTime(), useSdesRTPStreamId(), useRepairedRtpStreamId()]
-          : [useSdesMid(), useAbsSendTime()],
-      // RFC 6464 audio levels feed the active-speaker detector without decrypting payloads.
-      audio: [useSdesMid(), useAbsSendTime(), useAudioLevelIndication()],
-    },
+    codecs: sfuCodecs(role),
+    headerExtensions: headerExtensions(role),
     // werift's default STUN server is on the internet; the SFU needs none (it has host
     // candidates the clients can reach, or sits behind a configured TURN).
     iceServers: [],

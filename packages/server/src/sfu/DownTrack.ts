@@ -67,7 +67,9 @@ export class DownTrack implements RtpSink {
     if (track.kind === "video") this.target = track.layers.length - 1;
     else this.current = 0; // audio needs no keyframe to start
     track.addSink(this);
-    this.requestKeyframe();
+    // A keyframe before the receiver's transport is up would be dropped, and would hold back
+    // (KeyframeThrottle) the one the subscriber asks for when it connects.
+    if (sender.dtlsTransport?.srtpStarted) this.requestKeyframe();
   }
 
   get mid(): string | undefined {

@@ -41,6 +41,8 @@ export interface BotOptions {
    * one machine, next to full subscribers that check the media.
    */
   countOnly?: boolean;
+  /** The sending clock, ms (default 10): a shorter one spreads packets as a browser's pacer does. */
+  tickMs?: number;
 }
 
 export type BotEvents = {
@@ -257,7 +259,7 @@ export class Bot {
       if (audio && this.audio) {
         for (; audioDue < Math.floor(elapsed / 20); audioDue++) audio.writeRtp(this.audio.next());
       }
-    }, TICK_MS);
+    }, this.options.tickMs ?? TICK_MS);
   }
 
   private sendVideo(track: MediaStreamTrack, packet: RtpPacket): void {

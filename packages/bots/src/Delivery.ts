@@ -1,5 +1,10 @@
-import type { Bot } from "./Bot.js";
 import type { ReceivedTrack } from "./ReceivedTrack.js";
+
+/** What a window needs of the publisher: its next video sequence number and packets sent. */
+export interface VideoSource {
+  readonly nextVideoSequence: number;
+  readonly videoPacketsSent: number;
+}
 
 /**
  * Counts, for one receiver, which of the publisher's video packets sent inside a window
@@ -12,7 +17,7 @@ export class DeliveryWindow {
   private sent = 0;
 
   constructor(
-    private readonly publisher: Bot,
+    private readonly publisher: VideoSource,
     track: ReceivedTrack,
   ) {
     const previous = track.observer;
@@ -24,7 +29,16 @@ export class DeliveryWindow {
 
   /** Opens the window at the publisher's next packet. */
   open(): void {
+    this.clear();
+    this.start();
+  }
+
+  /** Forgets what arrived so far; {@link start} then opens the window (open() does both). */
+  clear(): void {
     this.seen.fill(0);
+  }
+
+  start(): void {
     this.first = this.publisher.nextVideoSequence;
     this.sent = this.publisher.videoPacketsSent;
   }

@@ -1,5 +1,6 @@
 import { Bot } from "../Bot.js";
 import { DeliveryWindow } from "../Delivery.js";
+import { DelayProbe } from "./delay-probe.js";
 import type { ScenarioResult } from "./scenario.js";
 import { ServerProcess } from "./server-process.js";
 
@@ -27,30 +28,40 @@ export interface FanoutOptions {
  * Per room, 1 publisher bot → N subscriber bots at a fixed video packet rate. Server CPU is
  * read from /proc for the server process alone (all its threads); delivery counts distinct
  * sequence numbers per subscriber, so a duplicate or retransmission is never counted twice.
+ * The first subscriber of the first room is a {@link DelayProbe} (a process of its own): the
+ * forwarding delay is measured there.
  */
 export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
   const { subscribers, pps, measureSeconds = 10 } = options;
   const roomCount = options.rooms ?? 1;
   const server = await ServerProcess.start(options.workers === undefined ? {} : { WORKERS: String(options.workers) });
   const bots: Bot[] = [];
+  let probe: DelayProbe | undefined;
   try {
-    const rooms: { publisher: Bot; subs: Bot[] }[] = [];
+    const rooms: { publisher: Bot | DelayProbe; subs: Bot[] }[] = [];
     for (let r = 0; r < roomCount; r++) {
       const room = `bench-${Date.now().toString(36)}-${r}`;
-      const publisher = new Bot({ url: server.url, room, name: "publisher", publish: { video: true, packetsPerSecond: pps }, subscribe: false });
       const subs: Bot[] = [];
-      for (let i = 0; i < subscribers; i++) {
+      // Room 0's publisher and first subscriber: the delay probe, in a process of their own.
+      if (r === 0) probe = DelayProbe.spawn(server.url, room, pps);
+      for (let i = r === 0 ? 1 : 0; i < subscribers; i++) {
         const b = new Bot({ url: server.url, room, name: `sub-${i}`, countOnly: options.countOnly === true && i > 0 });
         subs.push(b);
         bots.push(b);
         await b.join();
       }
-      bots.push(publisher);
-      await publisher.join();
+      let publisher: Bot | DelayProbe;
+      if (r === 0) publisher = probe!;
+      else {
+        publisher = new Bot({ url: server.url, room, name: "publisher", publish: { video: true, packetsPerSecond: pps }, subscribe: false });
+        bots.push(publisher);
+        await publisher.join();
+      }
       rooms.push({ publisher, subs });
     }
     const subs = rooms.flatMap((r) => r.subs);
     // Wait until every subscriber receives, then warm up.
+    await probe!.ready();
     const deadline = Date.now() + 20_000;
     while (subs.some((b) => (b.tracks("video")[0]?.packets ?? 0) === 0)) {
       if (Date.now() > deadline) {
@@ -61,39 +72,31 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     }
     await sleep(3000);
 
-    // Forwarding delay: publisher send → subscriber arrival, same process clock, matched by
-    // sequence number (the SFU keeps the publisher's numbering unless a stream is paused).
-    const delays: number[] = [];
-    let measuring = false;
-    for (const { publisher, subs: roomSubs } of rooms) {
-      for (const b of roomSubs) {
-        const track = b.tracks("video")[0];
-        if (!track) continue;
-        track.observer = (seq, arrivedAt) => {
-          if (!measuring) return;
-          const sentAt = publisher.videoSentAt[seq]!;
-          const d = arrivedAt - sentAt;
-          if (sentAt > 0 && d >= 0 && d < 5000) delays.push(d);
-        };
-      }
-    }
     const windows = rooms.map(({ publisher, subs: roomSubs }) => roomSubs.map((b) => new DeliveryWindow(publisher, b.tracks("video")[0]!)));
-    for (const w of windows.flat()) w.open();
+    // Forget earlier arrivals before the probe's window opens (its numbering comes back by IPC).
+    for (const w of windows.flat()) w.clear();
+    await probe!.open();
+    for (const w of windows.flat()) w.start();
     const cpu0 = server.cpuMicros();
     const bots0 = process.cpuUsage();
     const t0 = performance.now();
-    measuring = true;
     await sleep(measureSeconds * 1000);
-    measuring = false;
     const cpu1 = server.cpuMicros();
     const botsUsage = process.cpuUsage(bots0);
     const t1 = performance.now();
-    const sentPerRoom = windows.map((roomWindows) => roomWindows.map((w) => w.close())[0] ?? 0);
+    let sent = await probe!.closeWindow();
+    for (const [r, roomWindows] of windows.entries()) {
+      const counts = roomWindows.map((w) => w.close());
+      if (r > 0) sent += counts[0] ?? 0;
+    }
     // Packets in flight (and retransmissions) at the end of the window get time to arrive;
     // only packets sent inside the window count.
     await sleep(500);
-    const delivered = windows.flat().reduce((n, w) => n + w.delivered(), 0);
-    const sent = sentPerRoom.reduce((a, b) => a + b, 0);
+    const probed = await probe!.collect();
+    const delivered = windows.flat().reduce((n, w) => n + w.delivered(), probed.delivered);
+    // Forwarding delay: publisher send → probe arrival, matched by sequence number (the SFU
+    // keeps the publisher's numbering unless a stream is paused).
+    const delays = probed.delays;
     const forwarded = sent * subscribers;
     const seconds = (t1 - t0) / 1000;
     const cpuMicros = cpu1 - cpu0;
@@ -108,6 +111,7 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
       inPps: Math.round(sent / seconds),
       delayP50Ms: round(percentile(delays, 0.5), 2),
       delayP99Ms: round(percentile(delays, 0.99), 2),
+      delayMeasuredBy: "a subscriber in its own process",
       rooms: roomCount,
       subscribers,
       workers: options.workers ?? "default",
@@ -115,6 +119,7 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
       seconds: round(seconds),
     };
   } finally {
+    probe?.close();
     await Promise.all(bots.map((b) => b.close()));
     await server.stop();
   }

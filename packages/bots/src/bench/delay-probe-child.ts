@@ -1,0 +1,68 @@
+/**
+ * The delay probe's process (see delay-probe.ts): a room's publisher and one decrypting
+ * subscriber, with nothing else on their event loop. Arguments: <server url> <room> <pps>.
+ */
+import { Bot } from "../Bot.js";
+import type { ProbeMessage, ProbeReply } from "./delay-probe.js";
+
+const [url, room, ppsArg] = process.argv.slice(2);
+const pps = Number(ppsArg);
+if (!url || !room || !(pps > 0) || !process.send) {
+  console.error("usage (forked by the bench): delay-probe-child <url> <room> <packets per second>");
+  process.exit(2);
+}
+const send = (reply: ProbeReply): void => void process.send!(reply);
+const subscriber = new Bot({ url, room, name: "delay-probe" });
+const publisher = new Bot({ url, room, name: "publisher", publish: { video: true, packetsPerSecond: pps }, subscribe: false, tickMs: 2 });
+const seen = new Uint8Array(0x10000);
+const arrivals = new Float64Array(0x10000);
+let first = 0;
+let sent = 0;
+let measuring = false;
+
+const close = (): void => void Promise.all([subscriber.close(), publisher.close()]).finally(() => process.exit(0));
+process.on("disconnect", close);
+process.on("message", (message: ProbeMessage) => {
+  if (message.type === "open") {
+    seen.fill(0);
+    measuring = true;
+    first = publisher.nextVideoSequence;
+    sent = publisher.videoPacketsSent;
+    send({ type: "opened", first, sent });
+  } else if (message.type === "close-window") {
+    send({ type: "window-closed", sent: publisher.videoPacketsSent });
+  } else if (message.type === "collect") {
+    measuring = false;
+    const count = Math.min(message.sent - sent, 0x10000);
+    const delays: number[] = [];
+    let delivered = 0;
+    for (let i = 0; i < count; i++) {
+      const seq = (first + i) & 0xffff;
+      if (!seen[seq]) continue;
+      delivered++;
+      const d = arrivals[seq]! - publisher.videoSentAt[seq]!;
+      if (d >= 0 && d < 5000) delays.push(d);
+    }
+    send({ type: "result", delivered, delays });
+  } else if (message.type === "close") {
+    close();
+  }
+});
+
+try {
+  await subscriber.join();
+  await publisher.join();
+  const deadline = Date.now() + 20_000;
+  while ((subscriber.tracks("video")[0]?.packets ?? 0) === 0) {
+    if (Date.now() > deadline) throw new Error("no video within 20 s");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  subscriber.tracks("video")[0]!.observer = (seq, at) => {
+    if (!measuring || seen[seq]) return;
+    seen[seq] = 1;
+    arrivals[seq] = at;
+  };
+  send({ type: "receiving" });
+} catch (error) {
+  send({ type: "failed", message: (error as Error).message });
+}

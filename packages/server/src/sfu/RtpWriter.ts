@@ -10,6 +10,7 @@ import {
   type RTCRtpSender,
   type RtpPacket,
 } from "werift";
+import { SrtpGcm } from "./SrtpGcm.js";
 import type { TransportCc } from "./TransportCc.js";
 
 /** What a receiver report (RFC 3550 §6.4.2) says about one downstream stream. */
@@ -66,7 +67,8 @@ const SR_INTERVAL_MS = 1000;
  * The forwarding hot path to one receiver: rewrites the header into one reused RtpHeader
  * (SSRC, payload type, sequence, timestamp; the transport-wide sequence number when the
  * receiver gives transport-cc feedback, no other extensions), encrypts with the transport's SRTP
- * session and sends on the nominated ICE pair. It skips werift's RTCRtpSender.sendRtp, which
+ * session (AES-GCM assembled directly by SrtpGcm, other profiles by werift) and sends on the
+ * nominated ICE pair. It skips werift's RTCRtpSender.sendRtp, which
  * clones every packet, rebuilds header extensions and stamps NTP time per packet; so this
  * class also keeps what the sender would have kept: a retransmission history answering NACKs
  * and periodic sender reports.
@@ -91,6 +93,7 @@ export class RtpWriter {
   /** The negotiated transport-cc extension, looked up again when negotiation changes it. */
   private extensionsSeen: unknown;
   private readonly ccExtensions: Extension[] = [];
+  private readonly gcm = new SrtpGcm();
   private packetCount = 0;
   private octetCount = 0;
   private readonly srTimer: NodeJS.Timeout;
@@ -151,7 +154,7 @@ export class RtpWriter {
     const wide = this.stampTransportCc(now);
     let encrypted: Buffer;
     try {
-      encrypted = dtls.srtp.encrypt(packet.payload, h);
+      encrypted = this.gcm.encrypt(dtls.srtp, h, packet.payload, wide >= 0 ? this.ccExtensions[0] : undefined);
     } catch {
       return;
     }
@@ -195,7 +198,7 @@ export class RtpWriter {
     const wide = this.stampTransportCc(performance.now());
     let encrypted: Buffer;
     try {
-      encrypted = dtls.srtp.encrypt(padding, h);
+      encrypted = this.gcm.encrypt(dtls.srtp, h, padding, wide >= 0 ? this.ccExtensions[0] : undefined);
     } catch {
       return false;
     } finally {

@@ -1,0 +1,80 @@
+import { createCipheriv } from "node:crypto";
+import type { RtpHeader } from "werift";
+
+/** The parts of werift's SRTP session this fast path uses (not in werift's typed API). */
+interface WeriftSrtpSession {
+  localContext: {
+    cipher: { srtpSessionKey?: Buffer; srtpSessionSalt?: Buffer; aeadAuthTagLen?: number };
+    getSrtpSsrcState(ssrc: number): { rolloverCounter: number };
+    updateRolloverCount(sequenceNumber: number, state: { rolloverCounter: number }): void;
+  };
+  encrypt(payload: Buffer, header: RtpHeader): Buffer;
+}
+
+/** The header this path writes: 12 bytes, plus one 1-byte-header extension block of up to 4 bytes. */
+const MAX_HEADER = 20;
+const GCM_TAG = 16;
+
+/**
+ * SRTP AEAD_AES_128_GCM encryption of one RTP packet (RFC 7714) without werift's per-packet
+ * objects: the header is written straight into a reused buffer (no RtpHeader.serialize, no
+ * bit writers), the IV into another, and the packet is assembled in one pooled allocation
+ * (werift allocates the header, the IV and a concatenation per packet). The rollover counter
+ * stays werift's (the same per-SSRC state), so both paths can be used on one session. Any
+ * other profile (AES-CM + HMAC-SHA1) goes through werift.
+ */
+export class SrtpGcm {
+  private readonly header = Buffer.alloc(MAX_HEADER);
+  private readonly iv = Buffer.alloc(12);
+
+  /** Encrypts with `session`; the header is given field by field. Throws as werift would. */
+  encrypt(
+    session: unknown,
+    h: RtpHeader,
+    payload: Buffer,
+    extension: { id: number; payload: Buffer } | undefined,
+  ): Buffer {
+    const s = session as WeriftSrtpSession;
+    const cipherState = s.localContext.cipher;
+    const key = cipherState.srtpSessionKey;
+    const salt = cipherState.srtpSessionSalt;
+    if (cipherState.aeadAuthTagLen !== GCM_TAG || !key || !salt || (extension && extension.payload.length > 3)) {
+      return s.encrypt(payload, h);
+    }
+    const state = s.localContext.getSrtpSsrcState(h.ssrc);
+    s.localContext.updateRolloverCount(h.sequenceNumber, state);
+    const hdr = this.header;
+    hdr[0] = 0x80 | (h.padding ? 0x20 : 0) | (extension ? 0x10 : 0);
+    hdr[1] = (h.marker ? 0x80 : 0) | (h.payloadType & 0x7f);
+    hdr.writeUInt16BE(h.sequenceNumber, 2);
+    hdr.writeUInt32BE(h.timestamp >>> 0, 4);
+    hdr.writeUInt32BE(h.ssrc >>> 0, 8);
+    let length = 12;
+    if (extension) {
+      // RFC 8285 one-byte form: 0xBEDE, length 1 word, then id/len, data, zero padding.
+      hdr.writeUInt32BE(0xbede0001, 12);
+      hdr.writeUInt32BE(0, 16);
+      hdr[16] = (extension.id << 4) | (extension.payload.length - 1);
+      extension.payload.copy(hdr, 17);
+      length = 20;
+    }
+    // RFC 7714 §8.1: IV = (0x0000 ‖ SSRC ‖ ROC ‖ SEQ) XOR salt.
+    const iv = this.iv;
+    iv.writeUInt16BE(0, 0);
+    iv.writeUInt32BE(h.ssrc >>> 0, 2);
+    iv.writeUInt32BE(state.rolloverCounter >>> 0, 6);
+    iv.writeUInt16BE(h.sequenceNumber, 10);
+    for (let i = 0; i < 12; i++) iv[i]! ^= salt[i]!;
+    const header = hdr.subarray(0, length);
+    const cipher = createCipheriv("aes-128-gcm", key, iv);
+    cipher.setAAD(header);
+    const encrypted = cipher.update(payload);
+    cipher.final();
+    const tag = cipher.getAuthTag();
+    const out = Buffer.allocUnsafe(length + encrypted.length + GCM_TAG);
+    header.copy(out, 0);
+    encrypted.copy(out, length);
+    tag.copy(out, length + encrypted.length);
+    return out;
+  }
+}

@@ -42,8 +42,9 @@ export class DelayProbe {
   }
 
   /** Resolves once the probe's subscriber receives its publisher's video. */
-  async ready(): Promise<void> {
-    const reply = await this.next();
+  async ready(timeoutMs = 20_000): Promise<void> {
+    const reply = await this.next(timeoutMs);
+    if (!reply) throw new Error(`delay probe: no video within ${timeoutMs / 1000} s`);
     if (reply.type !== "receiving") throw new Error(`delay probe: ${reply.type === "failed" ? reply.message : reply.type}`);
   }
 
@@ -82,8 +83,12 @@ export class DelayProbe {
     return reply as Extract<ProbeReply, { type: T }>;
   }
 
-  private async next(): Promise<ProbeReply> {
+  private async next(timeoutMs: number): Promise<ProbeReply | undefined>;
+  private async next(): Promise<ProbeReply>;
+  private async next(timeoutMs = Infinity): Promise<ProbeReply | undefined> {
+    const deadline = performance.now() + timeoutMs;
     while (this.replies.length === 0) {
+      if (performance.now() > deadline) return undefined;
       if (this.child.exitCode !== null) throw new Error(`delay probe exited with ${this.child.exitCode}`);
       await new Promise<void>((resolve) => {
         this.waiter = resolve;

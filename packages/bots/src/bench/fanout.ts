@@ -28,8 +28,8 @@ export interface FanoutOptions {
  * Per room, 1 publisher bot → N subscriber bots at a fixed video packet rate. Server CPU is
  * read from /proc for the server process alone (all its threads); delivery counts distinct
  * sequence numbers per subscriber, so a duplicate or retransmission is never counted twice.
- * The first subscriber of the first room is a {@link DelayProbe} (a process of its own): the
- * forwarding delay is measured there.
+ * With one room, its publisher and first subscriber are a {@link DelayProbe} (a process of their
+ * own) and the forwarding delay is measured there.
  */
 export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
   const { subscribers, pps, measureSeconds = 10 } = options;
@@ -42,16 +42,16 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     for (let r = 0; r < roomCount; r++) {
       const room = `bench-${Date.now().toString(36)}-${r}`;
       const subs: Bot[] = [];
-      // Room 0's publisher and first subscriber: the delay probe, in a process of their own.
-      if (r === 0) probe = DelayProbe.spawn(server.url, room, pps);
-      for (let i = r === 0 ? 1 : 0; i < subscribers; i++) {
+      // One room: its publisher and first subscriber are the delay probe, in a process of their own.
+      if (roomCount === 1) probe = DelayProbe.spawn(server.url, room, pps);
+      for (let i = probe ? 1 : 0; i < subscribers; i++) {
         const b = new Bot({ url: server.url, room, name: `sub-${i}`, countOnly: options.countOnly === true && i > 0 });
         subs.push(b);
         bots.push(b);
         await b.join();
       }
       let publisher: Bot | DelayProbe;
-      if (r === 0) publisher = probe!;
+      if (probe) publisher = probe;
       else {
         publisher = new Bot({ url: server.url, room, name: "publisher", publish: { video: true, packetsPerSecond: pps }, subscribe: false });
         bots.push(publisher);
@@ -61,7 +61,7 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     }
     const subs = rooms.flatMap((r) => r.subs);
     // Wait until every subscriber receives, then warm up.
-    await probe!.ready();
+    await probe?.ready();
     const deadline = Date.now() + 20_000;
     while (subs.some((b) => (b.tracks("video")[0]?.packets ?? 0) === 0)) {
       if (Date.now() > deadline) {
@@ -72,30 +72,46 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     }
     await sleep(3000);
 
+    // With several rooms, delay is measured in this process (its lag included).
+    const inProcessDelays: number[] = [];
+    let measuring = false;
+    for (const { publisher, subs: roomSubs } of rooms) {
+      if (publisher instanceof DelayProbe) continue;
+      for (const b of roomSubs) {
+        const track = b.tracks("video")[0];
+        if (!track) continue;
+        track.observer = (seq, arrivedAt) => {
+          const d = arrivedAt - publisher.videoSentAt[seq]!;
+          if (measuring && d >= 0 && d < 5000) inProcessDelays.push(d);
+        };
+      }
+    }
     const windows = rooms.map(({ publisher, subs: roomSubs }) => roomSubs.map((b) => new DeliveryWindow(publisher, b.tracks("video")[0]!)));
     // Forget earlier arrivals before the probe's window opens (its numbering comes back by IPC).
     for (const w of windows.flat()) w.clear();
-    await probe!.open();
+    await probe?.open();
     for (const w of windows.flat()) w.start();
     const cpu0 = server.cpuMicros();
     const bots0 = process.cpuUsage();
     const t0 = performance.now();
+    measuring = true;
     await sleep(measureSeconds * 1000);
+    measuring = false;
     const cpu1 = server.cpuMicros();
     const botsUsage = process.cpuUsage(bots0);
     const t1 = performance.now();
-    let sent = await probe!.closeWindow();
+    let sent = probe ? await probe.closeWindow() : 0;
     for (const [r, roomWindows] of windows.entries()) {
       const counts = roomWindows.map((w) => w.close());
-      if (r > 0) sent += counts[0] ?? 0;
+      if (rooms[r]!.publisher !== probe) sent += counts[0] ?? 0;
     }
     // Packets in flight (and retransmissions) at the end of the window get time to arrive;
     // only packets sent inside the window count.
     await sleep(500);
-    const probed = await probe!.collect();
+    const probed = probe ? await probe.collect() : { delivered: 0, delays: inProcessDelays };
     const delivered = windows.flat().reduce((n, w) => n + w.delivered(), probed.delivered);
-    // Forwarding delay: publisher send → probe arrival, matched by sequence number (the SFU
-    // keeps the publisher's numbering unless a stream is paused).
+    // Forwarding delay: publisher send → arrival, matched by sequence number (the SFU keeps the
+    // publisher's numbering unless a stream is paused).
     const delays = probed.delays;
     const forwarded = sent * subscribers;
     const seconds = (t1 - t0) / 1000;
@@ -111,7 +127,7 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
       inPps: Math.round(sent / seconds),
       delayP50Ms: round(percentile(delays, 0.5), 2),
       delayP99Ms: round(percentile(delays, 0.99), 2),
-      delayMeasuredBy: "a subscriber in its own process",
+      delayMeasuredBy: probe ? "a subscriber in its own process" : "the bench process (shared with every bot)",
       rooms: roomCount,
       subscribers,
       workers: options.workers ?? "default",

@@ -67,8 +67,6 @@ export class TwccEstimator {
   private previousDelay = NaN;
   private growingStreak = 0;
   private standingStreak = 0;
-  /** Loss seen at the last update (for diagnostics). */
-  lastLoss = 0;
   private readonly ackArrivals: number[] = [];
   private readonly ackSizes: number[] = [];
   private ackHead = 0;
@@ -180,7 +178,6 @@ export class TwccEstimator {
     let loss = 0;
     if (total >= LOSS_MIN_PACKETS) {
       loss = this.lost / total;
-      this.lastLoss = loss;
       this.received = 0;
       this.lost = 0;
     }

@@ -200,21 +200,25 @@ export class Subscriber {
    * whether the path carries that rate (TwccEstimator.probeFinished).
    */
   private startProbe(target: number, wanted: number, sending: number, videos: DownTrack[]): void {
-    const burstBytes = (Math.max(0, target - sending) * PROBE_BURST_MS) / 8000;
-    if (burstBytes < MAX_PADDING || !videos.some((v) => v.currentLayer >= 0)) return;
+    const rate = Math.max(0, target - sending); // bit/s of padding on top of the media
+    if ((rate * PROBE_BURST_MS) / 8000 < MAX_PADDING || !videos.some((v) => v.currentLayer >= 0)) return;
     this.twcc.probeStarted(wanted);
     const first = this.cc.lastStamped + 1;
+    const start = performance.now();
     let bursts = 0;
-    let owed = 0;
+    let padded = 0;
     const burst = (): void => {
       this.probeTimer = undefined;
       if (this.closed) return;
-      owed += burstBytes;
+      // What is owed by now: a late timer (a busy event loop) is caught up, so the cluster's
+      // rate is the target's and not the timer's.
+      let owed = (rate * (performance.now() - start + PROBE_BURST_MS)) / 8000 - padded;
       for (const video of videos) {
         while (owed >= MAX_PADDING / 4) {
           const size = Math.min(MAX_PADDING, owed);
           if (!video.sendPadding(size)) break;
           owed -= size;
+          padded += size;
         }
       }
       if (++bursts < PROBE_BURSTS) {

@@ -222,7 +222,7 @@ export class TwccEstimator {
       if (carried > this.value) this.value = Math.min(this.options.max, carried);
     }
     // Progress (or enough) probes again soon; a probe that changed nothing waits longer.
-    const progressed = this.value >= this.probeWanted || this.value >= before * 1.5;
+    const progressed = this.value >= this.probeWanted || this.value >= before * 1.2;
     this.probeInterval = progressed ? PROBE_INTERVAL_MS : Math.min(PROBE_MAX_INTERVAL_MS, this.probeInterval * 2);
     this.nextProbeAt = now + this.probeInterval;
   }

@@ -176,11 +176,18 @@ export class Subscriber {
       layers: down.track.layers.map((l) => ({ height: l.height, bitrate: l.bitrateSettled ? l.bitrate : 0, live: l.live })),
     }));
     const chosen = allocateLayers(inputs, Math.max(0, estimate - audio));
-    videos.forEach((down, i) => down.setTargetLayer(chosen[i]!, chosen[i]! < preferredLayer(inputs[i]!)));
+    let limited = false;
+    videos.forEach((down, i) => {
+      const below = chosen[i]! < preferredLayer(inputs[i]!);
+      limited ||= below;
+      down.setTargetLayer(chosen[i]!, below);
+    });
+    // Probe only when more bandwidth would raise a video's layer (one-layer videos never need it).
     if (this.twccActive && advance) {
       if (this.probe && now - this.probe.endedAt > PROBE_TIMEOUT_MS) this.finishProbe(now);
-      const target = this.twcc.probeTarget(wantedBitrate(inputs) + audio, now);
-      if (target > 0) this.startProbe(target, wantedBitrate(inputs) + audio, sent, videos);
+      const wanted = wantedBitrate(inputs) + audio;
+      const target = limited ? this.twcc.probeTarget(wanted, now) : 0;
+      if (target > 0) this.startProbe(target, wanted, sent, videos);
     }
   }
 

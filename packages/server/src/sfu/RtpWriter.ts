@@ -10,6 +10,7 @@ import {
   type RTCRtpSender,
   type RtpPacket,
 } from "werift";
+import { PacketRing } from "./PacketRing.js";
 import { SrtpGcm } from "./SrtpGcm.js";
 import type { TransportCc } from "./TransportCc.js";
 
@@ -56,6 +57,12 @@ const SR_MEMORY = 8;
 
 /** Packets kept for retransmission (NACK, RFC 4585 §6.2.1), per downstream track. */
 const HISTORY = 1024;
+/**
+ * Bytes of them kept: ~1.7 s of a 1.2 Mbit/s video, ~4 s of Opus (older packets are not resent
+ * anyway once the receiver has given up on them, MAX_RESEND_AGE_MS).
+ */
+const VIDEO_HISTORY_BYTES = 256 * 1024;
+const AUDIO_HISTORY_BYTES = 32 * 1024;
 /** Most padding one RTP packet can carry (its last byte counts the padding, RFC 3550 §5.1). */
 export const MAX_PADDING = 255;
 const NO_EXTENSIONS: Extension[] = [];
@@ -75,7 +82,7 @@ const SR_INTERVAL_MS = 1000;
  */
 export class RtpWriter {
   private readonly header = new RtpHeader({ extensions: [] });
-  private readonly history: (Buffer | undefined)[] = new Array(HISTORY);
+  private readonly history: PacketRing;
   private readonly historySeq = new Int32Array(HISTORY).fill(-1);
   /** When each history packet was first sent and last resent (performance.now ms), and how often. */
   private readonly historySentAt = new Float64Array(HISTORY);
@@ -118,6 +125,7 @@ export class RtpWriter {
     private readonly budget: RetransmitBudget = new RetransmitBudget(),
     private readonly cc?: TransportCc,
   ) {
+    this.history = new PacketRing(HISTORY, clockRate === 90_000 ? VIDEO_HISTORY_BYTES : AUDIO_HISTORY_BYTES);
     this.offNack = sender.onGenericNack.subscribe((nack) => this.onNack(nack)).unSubscribe;
     this.srTimer = setInterval(() => this.sendReport(), SR_INTERVAL_MS * (0.75 + Math.random() * 0.5));
     this.srTimer.unref();
@@ -160,7 +168,7 @@ export class RtpWriter {
     }
     if (wide >= 0) this.cc!.sized(wide, encrypted.length);
     const slot = h.sequenceNumber % HISTORY;
-    this.history[slot] = encrypted;
+    this.history.store(slot, encrypted);
     this.historySeq[slot] = h.sequenceNumber;
     this.historySentAt[slot] = now;
     this.historyResends[slot] = 0;
@@ -273,7 +281,7 @@ export class RtpWriter {
     this.closed = true;
     clearInterval(this.srTimer);
     this.offNack();
-    this.history.fill(undefined);
+    this.history.clear();
   }
 
   private countRate(bytes: number, now: number): void {
@@ -296,10 +304,11 @@ export class RtpWriter {
     const now = performance.now();
     for (const seq of nack.lost) {
       const slot = seq % HISTORY;
-      const packet = this.history[slot];
-      if (!packet || this.historySeq[slot] !== seq) continue;
+      if (this.historySeq[slot] !== seq) continue;
       if (now - this.historySentAt[slot]! > MAX_RESEND_AGE_MS) continue;
       if (this.historyResends[slot]! >= MAX_RESENDS || now - this.historyResentAt[slot]! < MIN_RESEND_INTERVAL_MS) continue;
+      const packet = this.history.get(slot);
+      if (!packet) continue;
       if (!this.budget.take(packet.length) && this.historyKey[slot] === 0) continue;
       this.historyResends[slot]!++;
       this.historyResentAt[slot] = now;

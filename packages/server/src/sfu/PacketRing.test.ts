@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { PacketRing } from "./PacketRing.js";
+
+const packet = (n: number, length = 100) => Buffer.alloc(length, n);
+
+describe("packet ring", () => {
+  it("gives back a copy of a stored packet by its slot", () => {
+    const ring = new PacketRing(8, 1000);
+    ring.store(3, packet(3));
+    const got = ring.get(3)!;
+    expect(got.equals(packet(3))).toBe(true);
+    got[0] = 99; // a copy: the ring is unchanged
+    expect(ring.get(3)!.equals(packet(3))).toBe(true);
+    expect(ring.get(4)).toBeUndefined();
+  });
+
+  it("forgets a packet once newer ones have written over its bytes, and keeps packets contiguous across the wrap", () => {
+    const ring = new PacketRing(64, 350);
+    for (let i = 0; i < 3; i++) ring.store(i, packet(i)); // bytes 0..300
+    ring.store(3, packet(3)); // does not fit in the last 50 bytes: starts over at 0, over packet 0
+    expect(ring.get(0)).toBeUndefined();
+    expect(ring.get(1)!.equals(packet(1))).toBe(true);
+    expect(ring.get(3)!.equals(packet(3))).toBe(true);
+    ring.store(4, packet(4)); // over packet 1
+    expect(ring.get(1)).toBeUndefined();
+    expect(ring.get(2)!.equals(packet(2))).toBe(true);
+    expect(ring.get(4)!.equals(packet(4))).toBe(true);
+  });
+
+  it("does not keep a packet larger than the ring, and clear() forgets everything", () => {
+    const ring = new PacketRing(4, 50);
+    ring.store(0, packet(0, 40));
+    ring.store(1, packet(1, 60));
+    expect(ring.get(1)).toBeUndefined();
+    expect(ring.get(0)).toBeDefined();
+    ring.clear();
+    expect(ring.get(0)).toBeUndefined();
+  });
+});

@@ -8,6 +8,7 @@ import { writeIvf } from "./media/ivf.js";
 import { AudioPacketSource, VideoPacketSource, loadMedia } from "./MediaSource.js";
 import { ReceivedTrack } from "./ReceivedTrack.js";
 import { BOT_LAYERS, SimulcastSender, offerSimulcast } from "./SimulcastSender.js";
+import { TWCC_FEEDBACK_INTERVAL_MS, TwccFeedback } from "./rtp/TwccFeedback.js";
 
 /** What a bot publishes. */
 export interface BotPublishOptions {
@@ -77,6 +78,10 @@ export class Bot {
   private subscriber: RTCPeerConnection | undefined;
   private subscriberMids = new Map<string, SubscribedTrack>();
   private timer: NodeJS.Timeout | undefined;
+  /** Transport-wide feedback on the subscriber connection, sent on its own clock. */
+  private twcc: TwccFeedback | undefined;
+  private twccTimer: NodeJS.Timeout | undefined;
+  private twccMediaSsrc = 0;
   private video: VideoPacketSource | undefined;
   private audio: AudioPacketSource | undefined;
   /** The camera's layers, when publishing simulcast. */
@@ -128,6 +133,7 @@ export class Bot {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    clearInterval(this.twccTimer);
     this.simulcast?.close();
     this.signaling.close();
     await Promise.all([this.publisher?.close(), this.subscriber?.close()].map((p) => p?.catch(() => undefined)));
@@ -276,7 +282,32 @@ export class Bot {
     const received = new ReceivedTrack(info?.participantId ?? "?", info?.trackId ?? key, track.kind === "video" ? "video" : "audio");
     this.received.set(key, received);
     track.onReceiveRtp.subscribe((packet) => received.onPacket(packet));
+    this.giveTransportFeedback(transceiver);
     this.events.emit("track", received);
+  }
+
+  /**
+   * Replaces werift's transport-wide feedback on this receiver with {@link TwccFeedback}, one per
+   * connection, sent every {@link TWCC_FEEDBACK_INTERVAL_MS} as a browser sends it.
+   */
+  private giveTransportFeedback(transceiver: RTCRtpTransceiver): void {
+    const pc = this.subscriber;
+    if (!pc) return;
+    const receiver = transceiver.receiver as unknown as { receiverTWCC?: unknown; rtcpSsrc: number };
+    const feedback = (this.twcc ??= new TwccFeedback(receiver.rtcpSsrc));
+    // werift calls receiverTWCC.handleTWCC(transport-wide number) for every packet it decrypts.
+    receiver.receiverTWCC = {
+      handleTWCC: (seq: number | undefined) => {
+        if (typeof seq === "number") feedback.onPacket(seq, performance.now());
+      },
+    };
+    this.twccMediaSsrc ||= transceiver.receiver.tracks[0]?.ssrc ?? 0;
+    this.twccTimer ??= setInterval(() => {
+      const bytes = feedback.build(this.twccMediaSsrc);
+      const dtls = pc.dtlsTransports[0];
+      if (!bytes || !dtls || this.closed) return;
+      dtls.sendRtcp([{ serialize: () => bytes } as unknown as Parameters<typeof dtls.sendRtcp>[0][number]]).catch(() => undefined);
+    }, TWCC_FEEDBACK_INTERVAL_MS);
   }
 
   private onMessage(message: ServerMessage): void {

@@ -49,6 +49,10 @@ export class DownTrack implements RtpSink {
     cc?: TransportCc,
   ) {
     const sender = transceiver.sender;
+    // werift's own send-side estimator would parse every transport-wide feedback again; the
+    // subscriber's TwccEstimator is the one whose estimate is used.
+    const bwe = (sender as unknown as { senderBWE?: { receiveTWCC?: unknown } }).senderBWE;
+    if (bwe) bwe.receiveTWCC = () => undefined;
     this.writer = new RtpWriter(sender, track.kind === "video" ? VIDEO_CLOCK_RATE : AUDIO_CLOCK_RATE, budget, cc);
     this.unsubscribers.push(
       sender.onPictureLossIndication.subscribe(() => this.requestKeyframe()).unSubscribe,

@@ -10,6 +10,7 @@ import {
   type RTCRtpSender,
   type RtpPacket,
 } from "werift";
+import { DirectSend } from "./DirectSend.js";
 import { PacketRing } from "./PacketRing.js";
 import { SrtpGcm } from "./SrtpGcm.js";
 import type { TransportCc } from "./TransportCc.js";
@@ -90,6 +91,15 @@ export class RtpWriter {
   private readonly historyResends = new Uint8Array(HISTORY);
   /** 1 for packets of a keyframe: resent even when the retransmission budget is spent. */
   private readonly historyKey = new Uint8Array(HISTORY);
+  /**
+   * 1: the ring holds the packet's payload (resent on the RTX stream, re-encrypted); 0: its
+   * encrypted bytes (resent as they are, on the media stream).
+   */
+  private readonly historyPlain = new Uint8Array(HISTORY);
+  private readonly historyTs = new Uint32Array(HISTORY);
+  private readonly historyMarker = new Uint8Array(HISTORY);
+  /** Next sequence number on the RTX stream (RFC 4588 §4: its own numbering, random start). */
+  private rtxSeq = Math.floor(Math.random() * 0x10000);
   private seqOffset = 0;
   private tsOffset = 0;
   private lastSeq: number | undefined;
@@ -101,6 +111,9 @@ export class RtpWriter {
   private extensionsSeen: unknown;
   private readonly ccExtensions: Extension[] = [];
   private readonly gcm = new SrtpGcm();
+  /** Sends on the transport's nominated pair (re-made if the transport changes). */
+  private direct: DirectSend | undefined;
+  private directFor: unknown;
   private packetCount = 0;
   private octetCount = 0;
   private readonly srTimer: NodeJS.Timeout;
@@ -150,31 +163,25 @@ export class RtpWriter {
     const dtls = this.sender.dtlsTransport;
     const codec = this.sender.codec;
     if (this.closed || !dtls || !dtls.srtpStarted || !codec) return;
-    const h = this.header;
     const src = packet.header;
-    h.ssrc = this.sender.ssrc;
-    h.payloadType = codec.payloadType;
-    h.marker = src.marker;
-    h.padding = false;
-    h.sequenceNumber = (src.sequenceNumber + this.seqOffset) & 0xffff;
-    h.timestamp = (src.timestamp + this.tsOffset) >>> 0;
+    const seq = (src.sequenceNumber + this.seqOffset) & 0xffff;
+    const ts = (src.timestamp + this.tsOffset) >>> 0;
     const now = performance.now();
-    const wide = this.stampTransportCc(now);
-    let encrypted: Buffer;
-    try {
-      encrypted = this.gcm.encrypt(dtls.srtp, h, packet.payload, wide >= 0 ? this.ccExtensions[0] : undefined);
-    } catch {
-      return;
-    }
-    if (wide >= 0) this.cc!.sized(wide, encrypted.length);
-    const slot = h.sequenceNumber % HISTORY;
-    this.history.store(slot, encrypted);
-    this.historySeq[slot] = h.sequenceNumber;
+    const encrypted = this.seal(dtls, this.sender.ssrc, codec.payloadType, seq, ts, src.marker, false, packet.payload, now);
+    if (!encrypted) return;
+    const slot = seq % HISTORY;
+    // With RTX the payload is kept (a resend is a new RTX packet); without, the exact bytes.
+    const plain = this.rtxPayloadType !== undefined;
+    this.history.store(slot, plain ? packet.payload : encrypted);
+    this.historyPlain[slot] = plain ? 1 : 0;
+    this.historyTs[slot] = ts;
+    this.historyMarker[slot] = src.marker ? 1 : 0;
+    this.historySeq[slot] = seq;
     this.historySentAt[slot] = now;
     this.historyResends[slot] = 0;
     this.historyKey[slot] = keyframe ? 1 : 0;
-    this.lastSeq = h.sequenceNumber;
-    this.lastTs = h.timestamp;
+    this.lastSeq = seq;
+    this.lastTs = ts;
     this.lastSentAt = now;
     this.atFrameEnd = src.marker;
     this.packetCount++;
@@ -184,45 +191,86 @@ export class RtpWriter {
   }
 
   /**
-   * Sends one padding-only packet of `bytes` padding (at most {@link MAX_PADDING}) between two
-   * frames of this stream, for a bandwidth probe: it takes the next sequence number (the
-   * stream's numbering moves on by one) and the last timestamp, and the receiver drops it
-   * after accounting for it. Returns false when it cannot now (mid-frame, nothing sent yet).
+   * Sends one padding-only packet of `bytes` padding (at most {@link MAX_PADDING}) for a
+   * bandwidth probe; the receiver drops it after accounting for it. With RTX negotiated it goes
+   * on the RTX stream (as browsers send padding), any time; without, between two frames of the
+   * media stream, taking its next sequence number and the last timestamp. Returns false when it
+   * cannot now (mid-frame without RTX, nothing sent yet).
    */
   sendPadding(bytes: number): boolean {
     const dtls = this.sender.dtlsTransport;
     const codec = this.sender.codec;
-    if (this.closed || !dtls || !dtls.srtpStarted || !codec || this.lastSeq === undefined || !this.atFrameEnd) return false;
+    if (!this.canPad || !dtls || !dtls.srtpStarted || !codec || this.lastSeq === undefined) return false;
     const size = Math.max(1, Math.min(MAX_PADDING, Math.floor(bytes)));
     const padding = Buffer.alloc(size);
     padding[size - 1] = size;
-    const h = this.header;
-    h.ssrc = this.sender.ssrc;
-    h.payloadType = codec.payloadType;
-    h.marker = false;
-    h.padding = true;
-    h.sequenceNumber = (this.lastSeq + 1) & 0xffff;
-    h.timestamp = this.lastTs;
-    const wide = this.stampTransportCc(performance.now());
-    let encrypted: Buffer;
-    try {
-      encrypted = this.gcm.encrypt(dtls.srtp, h, padding, wide >= 0 ? this.ccExtensions[0] : undefined);
-    } catch {
-      return false;
-    } finally {
-      h.padding = false;
+    const now = performance.now();
+    const rtx = this.rtxPayloadType;
+    const encrypted =
+      rtx !== undefined
+        ? this.seal(dtls, this.sender.rtxSsrc, rtx, this.nextRtxSeq(), this.lastTs, false, true, padding, now)
+        : this.seal(dtls, this.sender.ssrc, codec.payloadType, (this.lastSeq + 1) & 0xffff, this.lastTs, false, true, padding, now);
+    if (!encrypted) return false;
+    if (rtx === undefined) {
+      this.seqOffset = (this.seqOffset + 1) & 0xffff;
+      this.lastSeq = (this.lastSeq + 1) & 0xffff;
+      this.packetCount++;
     }
-    if (wide >= 0) this.cc!.sized(wide, encrypted.length);
-    this.seqOffset = (this.seqOffset + 1) & 0xffff;
-    this.lastSeq = h.sequenceNumber;
-    this.packetCount++;
     this.send(encrypted);
     return true;
   }
 
-  /** Whether padding can go out now (the stream is flowing and between frames). */
+  /** Whether padding can go out now (the stream is flowing; without RTX, between frames). */
   get canPad(): boolean {
-    return !this.closed && this.lastSeq !== undefined && this.atFrameEnd && performance.now() - this.lastSentAt < 1000;
+    if (this.closed || this.lastSeq === undefined || performance.now() - this.lastSentAt >= 1000) return false;
+    return this.atFrameEnd || this.rtxPayloadType !== undefined;
+  }
+
+  /** The RTX payload type (RFC 4588) when the receiver negotiated it, else undefined. */
+  get rtxPayloadType(): number | undefined {
+    // Set by werift from the negotiated codecs (private in its typings).
+    return (this.sender as unknown as { rtxPayloadType?: number }).rtxPayloadType;
+  }
+
+  private nextRtxSeq(): number {
+    const seq = this.rtxSeq;
+    this.rtxSeq = (seq + 1) & 0xffff;
+    return seq;
+  }
+
+  /**
+   * Writes the reused header, stamps the transport-wide number and encrypts. Undefined when
+   * encryption fails (a transport being torn down).
+   */
+  private seal(
+    dtls: NonNullable<RTCRtpSender["dtlsTransport"]>,
+    ssrc: number,
+    payloadType: number,
+    seq: number,
+    timestamp: number,
+    marker: boolean,
+    padding: boolean,
+    payload: Buffer,
+    now: number,
+  ): Buffer | undefined {
+    const h = this.header;
+    h.ssrc = ssrc;
+    h.payloadType = payloadType;
+    h.marker = marker;
+    h.padding = padding;
+    h.sequenceNumber = seq;
+    h.timestamp = timestamp;
+    const wide = this.stampTransportCc(now);
+    let encrypted: Buffer;
+    try {
+      encrypted = this.gcm.encrypt(dtls.srtp, h, payload, wide >= 0 ? this.ccExtensions[0] : undefined);
+    } catch {
+      return undefined;
+    } finally {
+      h.padding = false;
+    }
+    if (wide >= 0) this.cc!.sized(wide, encrypted.length);
+    return encrypted;
   }
 
   /** Puts the transport-wide sequence number on the reused header; returns it (-1: not negotiated). */
@@ -295,9 +343,13 @@ export class RtpWriter {
   }
 
   private send(data: Buffer): void {
-    this.sender.dtlsTransport.iceTransport.connection.send(data).catch(() => {
-      // The transport is closing; a lost packet is what NACK is for.
-    });
+    const connection = this.sender.dtlsTransport.iceTransport.connection;
+    if (connection !== this.directFor) {
+      this.directFor = connection;
+      this.direct = new DirectSend(connection);
+    }
+    // A packet the closing transport cannot send is lost; that is what NACK is for.
+    this.direct!.send(data);
   }
 
   private onNack(nack: GenericNack): void {
@@ -307,16 +359,32 @@ export class RtpWriter {
       if (this.historySeq[slot] !== seq) continue;
       if (now - this.historySentAt[slot]! > MAX_RESEND_AGE_MS) continue;
       if (this.historyResends[slot]! >= MAX_RESENDS || now - this.historyResentAt[slot]! < MIN_RESEND_INTERVAL_MS) continue;
-      const packet = this.history.get(slot);
+      const kept = this.history.get(slot);
+      if (!kept) continue;
+      const rtx = this.rtxPayloadType;
+      const plain = this.historyPlain[slot] === 1;
+      if (plain && rtx === undefined) continue; // RTX was negotiated away since
+      if (!this.budget.take(kept.length) && this.historyKey[slot] === 0) continue;
+      // Without RTX: the same encrypted bytes (the receiver never got them, so its replay window
+      // accepts them; re-encrypting under the same SRTP index would reuse the GCM nonce). With
+      // RTX: a new packet on the RTX stream, the original sequence number first (RFC 4588 §4).
+      const packet = plain ? this.sealRtx(seq, slot, kept, rtx!, now) : kept;
       if (!packet) continue;
-      if (!this.budget.take(packet.length) && this.historyKey[slot] === 0) continue;
       this.historyResends[slot]!++;
       this.historyResentAt[slot] = now;
       this.retransmitted++;
-      // The same encrypted bytes: the receiver never got them, so its replay window accepts them.
       this.countRate(packet.length, now);
       this.send(packet);
     }
+  }
+
+  private sealRtx(seq: number, slot: number, payload: Buffer, payloadType: number, now: number): Buffer | undefined {
+    const dtls = this.sender.dtlsTransport;
+    if (!dtls?.srtpStarted) return undefined;
+    const body = Buffer.allocUnsafe(payload.length + 2);
+    body.writeUInt16BE(seq, 0);
+    payload.copy(body, 2);
+    return this.seal(dtls, this.sender.rtxSsrc, payloadType, this.nextRtxSeq(), this.historyTs[slot]!, this.historyMarker[slot] === 1, false, body, now);
   }
 
 

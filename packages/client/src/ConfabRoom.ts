@@ -69,6 +69,8 @@ export type ConfabRoomEvents = {
   reaction: [participantId: string, emoji: ReactionEmoji];
   /** The dominant speaker changed (`null`: nobody is speaking). */
   speaker: [participantId: string | null];
+  /** The set of remote camera videos the server holds back (last-N) changed; see `withheld`. */
+  lastN: [withheld: ReadonlySet<string>];
   /** A non-fatal problem (the session continues). */
   error: [ClientError];
   /** The session is over: by `leave()`/`close()` (no error), or because of `error`. */
@@ -169,6 +171,14 @@ export class ConfabRoom {
   mediaOf(participantId: string, source: TrackSource): MediaStreamTrack | undefined {
     const info = this.state.trackBySource(participantId, source);
     return info ? this.media.get(info.id)?.track : undefined;
+  }
+
+  /**
+   * Remote camera track ids the server does not forward to this client (last-N: only the most
+   * recent speakers' and pinned videos flow). A UI shows an avatar for them, not a frozen frame.
+   */
+  get withheld(): ReadonlySet<string> {
+    return this.state.withheld;
   }
 
   /** Whether a remote participant's `source` is muted or not published at all. */
@@ -427,6 +437,11 @@ export class ConfabRoom {
       case "speaker":
         this.speakerId = message.participantId;
         this.events.emit("speaker", message.participantId);
+        this.events.emit("change");
+        return;
+      case "lastN":
+        this.state.apply(message);
+        this.events.emit("lastN", this.state.withheld);
         this.events.emit("change");
         return;
       case "layers":

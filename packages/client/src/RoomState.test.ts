@@ -60,4 +60,16 @@ describe("RoomState", () => {
     expect(state.apply({ type: "participant.left", participantId: "gone", reason: "disconnected" })).toBe(false);
     expect(state.participants()).toHaveLength(2);
   });
+
+  it("keeps the camera tracks the server withholds until a new lastN, a new join or a clear", () => {
+    const state = joinedState();
+    expect(state.withheld.size).toBe(0);
+    expect(state.apply({ type: "lastN", withheld: ["t-cam", "t-other"] })).toBe(true);
+    expect([...state.withheld]).toEqual(["t-cam", "t-other"]);
+    state.apply({ type: "lastN", withheld: [] });
+    expect(state.withheld.size).toBe(0);
+    state.apply({ type: "lastN", withheld: ["t-cam"] });
+    state.clear();
+    expect(state.withheld.size).toBe(0);
+  });
 });

@@ -23,6 +23,7 @@ export interface RemoteMedia {
  */
 export class RoomState {
   private readonly byId = new Map<string, RemoteParticipant>();
+  private withheldIds: ReadonlySet<string> = new Set();
   selfId: string | undefined;
 
   /** Participants in the order they joined. */
@@ -32,6 +33,14 @@ export class RoomState {
 
   get(id: string): RemoteParticipant | undefined {
     return this.byId.get(id);
+  }
+
+  /**
+   * Remote camera track ids the server holds back from this client (last-N: it forwards only
+   * the most recent speakers' and the pinned videos). Show those people's avatars instead.
+   */
+  get withheld(): ReadonlySet<string> {
+    return this.withheldIds;
   }
 
   /** The track `source` of a participant, if published. */
@@ -50,6 +59,7 @@ export class RoomState {
     switch (message.type) {
       case "joined":
         this.byId.clear();
+        this.withheldIds = new Set();
         this.selfId = message.self.id;
         for (const p of message.participants) this.put(p);
         return true;
@@ -69,6 +79,9 @@ export class RoomState {
           const t = tracks.get(message.trackId);
           if (t) tracks.set(t.id, { ...t, muted: message.muted });
         });
+      case "lastN":
+        this.withheldIds = new Set(message.withheld);
+        return true;
       default:
         return false;
     }
@@ -76,6 +89,7 @@ export class RoomState {
 
   clear(): void {
     this.byId.clear();
+    this.withheldIds = new Set();
   }
 
   private put(info: ParticipantInfo): void {

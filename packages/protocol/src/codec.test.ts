@@ -55,6 +55,14 @@ describe("decodeClientMessage", () => {
     expect(r.ok ? null : r.code).toBe(ErrorCode.TOO_BIG);
   });
 
+  it("accepts a view with and without pinned, and rejects a pinned that is not a boolean", () => {
+    const view = { type: "view", tracks: [{ trackId: "p1-a", width: 640, height: 360, pinned: true }, { trackId: "p2-b", width: 320, height: 180 }] };
+    expect(decodeClientMessage(JSON.stringify(view))).toEqual({ ok: true, message: view });
+    const bad = decodeClientMessage(JSON.stringify({ type: "view", tracks: [{ trackId: "p1-a", width: 640, height: 360, pinned: "yes" }] }));
+    expect(bad.ok ? null : bad.code).toBe(ErrorCode.BAD_MESSAGE);
+    if (!bad.ok) expect(bad.message).toContain("pinned");
+  });
+
   it("ignores a __proto__ key instead of polluting prototypes", () => {
     const r = decodeClientMessage('{"type":"leave","__proto__":{"polluted":true}}');
     expect(r.ok).toBe(true);
@@ -68,5 +76,11 @@ describe("decodeServerMessage", () => {
     expect(ok.ok).toBe(true);
     const bad = decodeServerMessage(JSON.stringify({ type: "error", code: "NOPE", message: "x", fatal: false }));
     expect(bad.ok).toBe(false);
+  });
+
+  it("accepts a lastN list of track ids and refuses one that is not", () => {
+    const ok = decodeServerMessage(JSON.stringify({ type: "lastN", withheld: ["p1-a", "p2-b"] }));
+    expect(ok).toEqual({ ok: true, message: { type: "lastN", withheld: ["p1-a", "p2-b"] } });
+    expect(decodeServerMessage(JSON.stringify({ type: "lastN", withheld: "p1-a" })).ok).toBe(false);
   });
 });

@@ -121,5 +121,10 @@ export const ViewedTrack = z.object({
   trackId: Id,
   width: z.number().int().min(0).max(7680),
   height: z.number().int().min(0).max(4320),
+  /**
+   * The user pinned this video: the SFU forwards it even when last-N (`LAST_N`) would hold it
+   * back. Optional, so clients that predate it still validate.
+   */
+  pinned: z.boolean().optional(),
 });
 export type ViewedTrack = z.infer<typeof ViewedTrack>;

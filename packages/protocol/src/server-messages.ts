@@ -125,6 +125,16 @@ export const LayersMessage = z.object({
   active: z.array(z.boolean()).min(1).max(3),
 });
 
+/**
+ * Last-N: the remote camera videos the SFU holds back from this client (the server's `LAST_N`
+ * most recent speakers and the client's pinned videos flow; screen shares and audio always
+ * do). Sent whenever the set changes; an empty list means nothing is held back.
+ */
+export const LastNMessage = z.object({
+  type: z.literal("lastN"),
+  withheld: z.array(Id).max(10_000),
+});
+
 /** The SFU's complete answer to a `probe` offer; the connection closes by itself after 15 s. */
 export const ProbeAnswerMessage = z.object({
   type: z.literal("probe"),
@@ -159,6 +169,7 @@ export const ServerMessage = z.discriminatedUnion("type", [
   ReactionBroadcastMessage,
   SpeakerMessage,
   LayersMessage,
+  LastNMessage,
   ProbeAnswerMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;

@@ -57,6 +57,13 @@ export interface ServerConfig {
     maxRooms: number;
     /** Chat messages a room keeps for late joiners (`CHAT_HISTORY`). */
     chatHistorySize: number;
+    /**
+     * Last-N (`LAST_N`, default 0: no limit): the most remote camera videos forwarded to each
+     * participant, those of the N most recent dominant speakers (people who never spoke follow,
+     * in join order). Bounds every receiver's downlink and decoding in large rooms. Videos the
+     * receiver pinned flow in addition; screen shares and audio are never held back.
+     */
+    lastN: number;
   };
   rtc: {
     /**
@@ -99,6 +106,7 @@ export const defaultConfig: ServerConfig = {
     maxParticipants: 100,
     maxRooms: 1_000,
     chatHistorySize: CHAT_HISTORY_LIMIT,
+    lastN: 0,
   },
   rtc: {
     announcedIps: [],

@@ -66,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       maxParticipants: int(env, "MAX_PARTICIPANTS", d.rooms.maxParticipants, 1, 10_000),
       maxRooms: int(env, "MAX_ROOMS", d.rooms.maxRooms, 1, 1_000_000),
       chatHistorySize: int(env, "CHAT_HISTORY", d.rooms.chatHistorySize, 0, 100_000),
+      lastN: int(env, "LAST_N", d.rooms.lastN, 0, 10_000),
     },
     rtc: {
       announcedIps: list(env, "RTC_ANNOUNCED_IPS"),

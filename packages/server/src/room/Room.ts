@@ -13,6 +13,7 @@ import { UserError } from "../errors.js";
 import type { ForwardedTrack } from "../sfu/ForwardedTrack.js";
 import { ActiveSpeakerDetector } from "./ActiveSpeaker.js";
 import type { ChatStore } from "./ChatStore.js";
+import { LastNForwarding } from "./LastNForwarding.js";
 import { Participant, type SignalSink } from "./Participant.js";
 
 /** How often the active speaker is re-evaluated, ms. */
@@ -25,6 +26,7 @@ const SPEAKER_TICK_MS = 100;
 export class Room {
   private readonly participants = new Map<string, Participant>();
   private readonly speakers: ActiveSpeakerDetector;
+  private readonly lastN: LastNForwarding;
   private readonly speakerTimer: NodeJS.Timeout;
   private chatSeq = 0;
   private closed = false;
@@ -36,7 +38,11 @@ export class Room {
     private readonly chat: ChatStore,
     private readonly onEmpty: (room: Room) => void,
   ) {
-    this.speakers = new ActiveSpeakerDetector((participantId) => this.broadcast({ type: "speaker", participantId }));
+    this.lastN = new LastNForwarding(config.rooms.lastN);
+    this.speakers = new ActiveSpeakerDetector((participantId) => {
+      this.broadcast({ type: "speaker", participantId });
+      this.lastN.speakerChanged(participantId);
+    });
     this.speakerTimer = setInterval(() => this.speakers.tick(), SPEAKER_TICK_MS);
     this.speakerTimer.unref();
   }
@@ -85,6 +91,7 @@ export class Room {
     for (const other of others) {
       for (const track of other.publisher.tracks) participant.subscriber.addTrack(track, other.id);
     }
+    this.lastN.join(participant);
     log.info({ room: this.name, size: this.participants.size }, "participant joined");
     return participant;
   }
@@ -95,6 +102,7 @@ export class Room {
     this.participants.delete(participant.id);
     participant.close();
     this.speakers.remove(participant.id);
+    this.lastN.leave(participant.id);
     this.broadcast({ type: "participant.left", participantId: participant.id, reason });
     this.log.info({ participant: participant.id, reason, size: this.participants.size }, "participant left");
     if (this.participants.size === 0) this.close();
@@ -106,6 +114,7 @@ export class Room {
     if (!track) throw new UserError(ErrorCode.BAD_STATE, `no ${source} track is published`);
     if (track.muted === muted) return;
     track.muted = muted;
+    if (track.sourceKind === "camera") this.lastN.refresh();
     this.broadcast({ type: "track.muted", participantId: participant.id, trackId: track.id, muted }, participant.id);
   }
 
@@ -134,9 +143,13 @@ export class Room {
     this.broadcast({ type: "reaction", participantId: participant.id, emoji });
   }
 
-  /** Applies the list of remote videos a participant shows: the rest is paused for it. */
+  /**
+   * Applies the list of remote videos a participant shows: the rest is paused for it. Its
+   * pinned videos are exempt from last-N.
+   */
   setView(participant: Participant, tracks: ViewedTrack[]): void {
     participant.subscriber.setView(tracks);
+    this.lastN.setPinned(participant.id, tracks.filter((t) => t.pinned === true).map((t) => t.trackId));
   }
 
   /** Sends a message to everyone in the room except `exceptId`. */
@@ -161,6 +174,7 @@ export class Room {
     const { publisher, subscriber } = participant;
     publisher.events.on("trackAdded", (track) => this.onTrackAdded(participant, track));
     publisher.events.on("trackRemoved", (track) => {
+      this.lastN.unpublished(participant.id, track.id);
       if (participant.isClosed) return;
       this.broadcast({ type: "track.unpublished", participantId: participant.id, trackId: track.id }, participant.id);
     });
@@ -187,5 +201,6 @@ export class Room {
     for (const p of this.participants.values()) {
       if (p !== owner) p.subscriber.addTrack(track, owner.id);
     }
+    this.lastN.published(owner.id, track);
   }
 }

@@ -40,6 +40,8 @@ export class Subscriber {
   private readonly downTracks = new Map<string, DownTrack>();
   /** The videos the client shows, once it has said (until then every video flows). */
   private view: Map<string, ViewedTrack> | undefined;
+  /** Camera videos the room's last-N holds back, whether on screen or not. */
+  private withheld: ReadonlySet<string> = new Set();
   /** Estimate from receiver reports: used until (unless) the receiver sends transport-wide feedback. */
   private readonly estimator = new BandwidthEstimator();
   /** Transport-wide sequence numbers and feedback (transport-cc), and the estimate from them. */
@@ -114,6 +116,17 @@ export class Subscriber {
   setView(tracks: readonly ViewedTrack[]): void {
     if (this.closed) return;
     this.view = new Map(tracks.map((t) => [t.trackId, t]));
+    for (const down of this.downTracks.values()) this.applyView(down);
+    this.allocate(false);
+  }
+
+  /**
+   * Sets which videos last-N holds back (room/LastNForwarding): they are paused even when on
+   * screen, and resume at a keyframe once released.
+   */
+  setWithheld(trackIds: ReadonlySet<string>): void {
+    if (this.closed) return;
+    this.withheld = trackIds;
     for (const down of this.downTracks.values()) this.applyView(down);
     this.allocate(false);
   }
@@ -246,11 +259,14 @@ export class Subscriber {
     this.allocate(false);
   }
 
+  /** A video flows only if it is on screen (or no `view` came yet) and last-N does not withhold it. */
   private applyView(down: DownTrack): void {
-    if (down.track.kind !== "video" || !this.view) return;
+    if (down.track.kind !== "video") return;
+    const withheld = this.withheld.has(down.track.id);
+    if (!this.view) return down.setPaused(withheld);
     const viewed = this.view.get(down.track.id);
     down.viewSize = viewed ? { width: viewed.width, height: viewed.height } : undefined;
-    down.setPaused(!viewed || viewed.width === 0 || viewed.height === 0);
+    down.setPaused(!viewed || viewed.width === 0 || viewed.height === 0 || withheld);
   }
 
   private scheduleNegotiation(): void {

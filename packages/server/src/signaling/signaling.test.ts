@@ -101,6 +101,18 @@ describe("bad input after the handshake", () => {
     c.close();
   });
 
+  it("answers a view whose pinned is not a boolean with BAD_MESSAGE, and ignores pins of unknown tracks", async () => {
+    const c = await WireClient.joined(url, "pins", "Ann");
+    c.sendJson({ type: "view", tracks: [{ trackId: "p0-cam", width: 640, height: 360, pinned: "yes" }] });
+    expect(await c.next("error")).toMatchObject({ code: ErrorCode.BAD_MESSAGE, fatal: false, inReplyTo: "view" });
+    c.sendJson({ type: "view", tracks: [{ trackId: "p0-nobody", width: 640, height: 360, pinned: true }] });
+    // The session goes on and nothing complains: a later message is answered as usual.
+    c.sendJson({ type: "hand", raised: true });
+    expect((await c.next("participant.updated")).participant.handRaised).toBe(true);
+    expect(c.messages.filter((m) => m.type === "error")).toHaveLength(0);
+    c.close();
+  });
+
   it("closes with 4000 after too many invalid messages", async () => {
     const c = await hello();
     for (let i = 0; i < 10; i++) c.sendRaw("nope");

@@ -81,6 +81,7 @@ export const en = {
   "tile.fullscreen": "Show {name} full screen",
   "tile.speaking": "Speaking",
   "tile.hand": "Hand raised",
+  "tile.withheld": "Video paused to save bandwidth",
   "tile.screenOf": "{name}'s screen",
   "tile.yourScreen": "Your screen",
   "chat.title": "Chat",

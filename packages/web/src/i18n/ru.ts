@@ -85,6 +85,7 @@ export const ru: Catalog = {
   "tile.fullscreen": "На весь экран: {name}",
   "tile.speaking": "Говорит",
   "tile.hand": "Рука поднята",
+  "tile.withheld": "Видео приостановлено для экономии трафика",
   "tile.screenOf": "Экран: {name}",
   "tile.yourScreen": "Ваш экран",
   "chat.title": "Чат",

@@ -22,7 +22,7 @@ export function Tile({ tile, room, pinned, onPin, compact = false }: Props) {
   const { t } = useI18n();
   const [element, setElement] = useState<HTMLElement | null>(null);
   const [showing, setShowing] = useState(false);
-  useViewed(tile.local ? undefined : tile.videoTrackId, element);
+  useViewed(tile.local ? undefined : tile.videoTrackId, element, pinned);
   const screen = tile.kind === "screen";
   const label = screen ? (tile.local ? t("tile.yourScreen") : t("tile.screenOf", { name: tile.name })) : tile.local ? t("room.youName", { name: tile.name }) : tile.name;
   const fullscreen = () => {
@@ -37,10 +37,17 @@ export function Tile({ tile, room, pinned, onPin, compact = false }: Props) {
       data-local={tile.local ? "" : undefined}
       data-participant-id={tile.participantId}
       data-speaking={tile.speaking ? "" : undefined}
+      data-withheld={tile.withheld ? "true" : undefined}
       aria-label={label}
     >
-      <VideoView track={tile.videoOff ? undefined : tile.video} mirrored={tile.local && !screen} fit={screen ? "contain" : "cover"} onShowing={setShowing} />
-      {!screen && (tile.videoOff || !tile.video || !showing) && <Avatar name={tile.name} />}
+      {/* A withheld video is detached, so it shows the avatar rather than its last frame until it flows again. */}
+      <VideoView track={tile.videoOff || tile.withheld ? undefined : tile.video} mirrored={tile.local && !screen} fit={screen ? "contain" : "cover"} onShowing={setShowing} />
+      {!screen && (tile.videoOff || tile.withheld || !tile.video || !showing) && <Avatar name={tile.name} />}
+      {tile.withheld && !tile.videoOff && (
+        <span className="tile__withheld" data-testid="video-withheld" title={t("tile.withheld")}>
+          {t("tile.withheld")}
+        </span>
+      )}
       {tile.hand && (
         <span className="tile__hand" data-testid="hand-raised" role="img" aria-label={t("tile.hand")} title={t("tile.hand")}>
           ✋

@@ -2,16 +2,17 @@ import { createContext, useContext, useEffect, useMemo, useRef, type ReactNode }
 import type { ConfabRoom } from "@confab/client";
 import type { ViewedTrack } from "@confab/protocol";
 
-type Register = (trackId: string, element: HTMLElement) => () => void;
+type Register = (trackId: string, element: HTMLElement, pinned: boolean) => () => void;
 
 const ViewContext = createContext<Register | undefined>(undefined);
 
 /**
- * Collects which remote videos are on screen and at what size, and tells the SFU
- * (`room.setView`), so video that is not shown is not received.
+ * Collects which remote videos are on screen, at what size and whether pinned, and tells the
+ * SFU (`room.setView`), so video that is not shown is not received and a pinned one is received
+ * even when the server's last-N would hold it back.
  */
 export function ViewReporter({ room, children }: { room: ConfabRoom; children: ReactNode }) {
-  const elements = useRef(new Map<string, HTMLElement>());
+  const elements = useRef(new Map<string, { element: HTMLElement; pinned: boolean }>());
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const last = useRef("");
   const observer = useMemo(() => new ResizeObserver(() => schedule()), []);
@@ -24,9 +25,11 @@ export function ViewReporter({ room, children }: { room: ConfabRoom; children: R
   function report(): void {
     const ratio = window.devicePixelRatio || 1;
     const tracks: ViewedTrack[] = [];
-    for (const [trackId, element] of elements.current) {
+    for (const [trackId, { element, pinned }] of elements.current) {
       const rect = element.getBoundingClientRect();
-      tracks.push({ trackId, width: Math.min(7680, Math.round(rect.width * ratio)), height: Math.min(4320, Math.round(rect.height * ratio)) });
+      const viewed: ViewedTrack = { trackId, width: Math.min(7680, Math.round(rect.width * ratio)), height: Math.min(4320, Math.round(rect.height * ratio)) };
+      if (pinned) viewed.pinned = true;
+      tracks.push(viewed);
     }
     tracks.sort((a, b) => a.trackId.localeCompare(b.trackId));
     const key = JSON.stringify(tracks);
@@ -41,12 +44,13 @@ export function ViewReporter({ room, children }: { room: ConfabRoom; children: R
   }, [observer]);
 
   const register = useMemo<Register>(
-    () => (trackId, element) => {
-      elements.current.set(trackId, element);
+    () => (trackId, element, pinned) => {
+      const entry = { element, pinned };
+      elements.current.set(trackId, entry);
       observer.observe(element);
       schedule();
       return () => {
-        if (elements.current.get(trackId) === element) elements.current.delete(trackId);
+        if (elements.current.get(trackId) === entry) elements.current.delete(trackId);
         observer.unobserve(element);
         schedule();
       };
@@ -57,11 +61,11 @@ export function ViewReporter({ room, children }: { room: ConfabRoom; children: R
   return <ViewContext.Provider value={register}>{children}</ViewContext.Provider>;
 }
 
-/** Registers an element showing remote video `trackId` while it is mounted. */
-export function useViewed(trackId: string | undefined, element: HTMLElement | null): void {
+/** Registers an element showing remote video `trackId` (pinned by the user or not) while it is mounted. */
+export function useViewed(trackId: string | undefined, element: HTMLElement | null, pinned = false): void {
   const register = useContext(ViewContext);
   useEffect(() => {
     if (!register || !trackId || !element) return;
-    return register(trackId, element);
-  }, [register, trackId, element]);
+    return register(trackId, element, pinned);
+  }, [register, trackId, element, pinned]);
 }

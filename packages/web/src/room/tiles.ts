@@ -12,6 +12,8 @@ export interface TileModel {
   /** The remote video track id (what the client asks the SFU for), if any. */
   videoTrackId: string | undefined;
   videoOff: boolean;
+  /** The server holds this camera back (last-N): show the avatar, not a frozen frame. */
+  withheld: boolean;
   micOff: boolean;
   hand: boolean;
   speaking: boolean;
@@ -33,6 +35,7 @@ export function buildTiles(room: ConfabRoom): TileModel[] {
     video: room.localTrack("camera"),
     videoTrackId: undefined,
     videoOff: room.isMuted("camera"),
+    withheld: false,
     micOff: room.isMuted("microphone"),
     hand: room.handRaised,
     speaking: speaker !== null && speaker === selfId,
@@ -48,6 +51,7 @@ export function buildTiles(room: ConfabRoom): TileModel[] {
       video: localScreen,
       videoTrackId: undefined,
       videoOff: false,
+      withheld: false,
       micOff: false,
       hand: false,
       speaking: false,
@@ -65,6 +69,7 @@ export function buildTiles(room: ConfabRoom): TileModel[] {
       video: room.mediaOf(p.id, "camera"),
       videoTrackId: camera?.id,
       videoOff: room.isRemoteOff(p.id, "camera"),
+      withheld: camera !== undefined && room.withheld.has(camera.id),
       micOff: room.isRemoteOff(p.id, "microphone"),
       hand: p.handRaised,
       speaking: speaker === p.id,
@@ -79,6 +84,7 @@ export function buildTiles(room: ConfabRoom): TileModel[] {
         video: room.mediaOf(p.id, "screen"),
         videoTrackId: screen.id,
         videoOff: false,
+        withheld: false,
         micOff: false,
         hand: false,
         speaking: false,

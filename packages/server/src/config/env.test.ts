@@ -1,0 +1,14 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./env.js";
+
+describe("loadConfig", () => {
+  it("forwards every video unless LAST_N is set, and reads LAST_N as the limit", () => {
+    expect(loadConfig({}).rooms.lastN).toBe(0);
+    expect(loadConfig({ LAST_N: "4" }).rooms.lastN).toBe(4);
+  });
+
+  it("refuses a LAST_N that is negative or not an integer", () => {
+    expect(() => loadConfig({ LAST_N: "-1" })).toThrow(ConfigError);
+    expect(() => loadConfig({ LAST_N: "two" })).toThrow(ConfigError);
+  });
+});

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { WebSocket } from "ws";
 import { MediaStreamTrack, RTCPeerConnection, SrtpAuthenticationError, type RTCRtpTransceiver, type RtpPacket } from "werift";
 import { SignalingClient, signalingUrl, type WebSocketFactory } from "@confab/client";
-import { SafeEmitter, type ServerMessage, type SubscribedTrack } from "@confab/protocol";
+import { SafeEmitter, type ServerMessage, type SubscribedTrack, type ViewedTrack } from "@confab/protocol";
 import { filterSdpCandidates, onAllowedCandidates, peerConfig } from "@confab/server";
 import { writeIvf } from "./media/ivf.js";
 import { AudioPacketSource, VideoPacketSource, loadMedia } from "./MediaSource.js";
@@ -148,7 +148,11 @@ export class Bot {
    * tiles that size), so it picks the simulcast layer for it; as the web app's `view`.
    */
   viewAll(width: number, height: number): void {
-    const tracks = this.tracks("video").map((t) => ({ trackId: t.trackId, width, height }));
+    this.view(this.tracks("video").map((t) => ({ trackId: t.trackId, width, height })));
+  }
+
+  /** Tells the SFU which remote videos are shown, at what size and which are pinned (`view`). */
+  view(tracks: ViewedTrack[]): void {
     this.signaling.send({ type: "view", tracks });
   }
 

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SignalingClient } from "@confab/client";
 import type { ServerMessage, ViewedTrack } from "@confab/protocol";
 import type { RunningServer } from "@confab/server";
 import { startTestServer } from "@confab/server/testing";
@@ -19,9 +18,8 @@ afterAll(async () => {
   await server.close();
 });
 
-/** Sends a `view` with pins (Bot has only `viewAll`; its signaling client is private). */
 function sendView(bot: Bot, tracks: ViewedTrack[]): void {
-  (bot as unknown as { signaling: SignalingClient }).signaling.send({ type: "view", tracks });
+  bot.view(tracks);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -38,8 +38,8 @@ export const RTX_PAYLOAD_TYPE = 97;
  */
 export function sfuCodecs(role: PeerRole): PeerConfig["codecs"] {
   const twcc = role === "subscriber" ? [useTWCC()] : [];
-  // Retransmissions and probe padding to a receiver go on an RTX stream (RtpWriter), so they
-  // never touch the media stream's numbering and carry transport-wide numbers of their own.
+  // Retransmissions to a receiver go on an RTX stream (RtpWriter), with transport-wide numbers
+  // of their own, so the estimator sees them as the sends they are.
   const rtx =
     role === "subscriber"
       ? [new RTCRtpCodecParameters({ mimeType: "video/rtx", clockRate: 90000, payloadType: RTX_PAYLOAD_TYPE, parameters: `apt=${VP8_PAYLOAD_TYPE}` })]

@@ -100,9 +100,12 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     const cpu1 = server.cpuMicros();
     const botsUsage = process.cpuUsage(bots0);
     const t1 = performance.now();
-    let sent = probe ? await probe.closeWindow() : 0;
+    const probeSent = probe ? await probe.closeWindow() : 0;
+    let sent = probeSent;
+    const roomSent: number[] = [];
     for (const [r, roomWindows] of windows.entries()) {
       const counts = roomWindows.map((w) => w.close());
+      roomSent[r] = rooms[r]!.publisher === probe ? probeSent : (counts[0] ?? 0);
       if (rooms[r]!.publisher !== probe) sent += counts[0] ?? 0;
     }
     // Packets in flight (and retransmissions) at the end of the window get time to arrive;
@@ -110,6 +113,9 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     await sleep(500);
     const probed = probe ? await probe.collect() : { delivered: 0, delays: inProcessDelays };
     const delivered = windows.flat().reduce((n, w) => n + w.delivered(), probed.delivered);
+    // A subscriber that stopped receiving would hide in the average: report the worst one.
+    const perSubscriber = windows.flatMap((roomWindows, r) => roomWindows.map((w) => w.delivered() / Math.max(1, roomSent[r]!)));
+    if (probe) perSubscriber.push(probed.delivered / Math.max(1, probeSent));
     // Forwarding delay: publisher send → arrival, matched by sequence number (the SFU keeps the
     // publisher's numbering unless a stream is paused).
     const delays = probed.delays;
@@ -120,6 +126,7 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
       scenario: options.scenario,
       usPerFwdPkt: round(cpuMicros / Math.max(1, delivered)),
       deliveredPct: round((100 * delivered) / Math.max(1, forwarded), 2),
+      worstSubscriberPct: round(100 * Math.min(...perSubscriber), 2),
       outPps: Math.round(delivered / seconds),
       cpuPct: round((100 * cpuMicros) / 1e6 / seconds),
       // The bots share one process: near 100 % it is the receiving side that limits.

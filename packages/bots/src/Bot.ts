@@ -3,7 +3,7 @@ import { WebSocket } from "ws";
 import { MediaStreamTrack, RTCPeerConnection, SrtpAuthenticationError, type RTCRtpTransceiver, type RtpPacket } from "werift";
 import { SignalingClient, signalingUrl, type WebSocketFactory } from "@confab/client";
 import { SafeEmitter, type ServerMessage, type SubscribedTrack, type ViewedTrack } from "@confab/protocol";
-import { filterSdpCandidates, onAllowedCandidates, peerConfig } from "@confab/server";
+import { filterSdpCandidates, installFastRtpHeaderParser, onAllowedCandidates, peerConfig } from "@confab/server";
 import { writeIvf } from "./media/ivf.js";
 import { AudioPacketSource, VideoPacketSource, loadMedia } from "./MediaSource.js";
 import { ReceivedTrack } from "./ReceivedTrack.js";
@@ -91,6 +91,8 @@ export class Bot {
   private closed = false;
 
   constructor(private readonly options: BotOptions) {
+    // Bots parse every packet they receive too; the load generator should stay cheap.
+    installFastRtpHeaderParser();
     this.signaling = new SignalingClient(signalingUrl(options.url), WebSocket as unknown as WebSocketFactory, "confab-bot/0.1.0");
   }
 

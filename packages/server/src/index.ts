@@ -6,3 +6,4 @@ export { startServer, SERVER_VERSION, type RunningServer } from "./server.js";
 export { defaultConfig, resolveConfig, type ServerConfig, type ConfigOverrides } from "./config/config.js";
 export { loadConfig, defaultWebRoot, ConfigError } from "./config/env.js";
 export { peerConfig, hostAddresses, filterSdpCandidates, onAllowedCandidates } from "./sfu/peer-config.js";
+export { installFastRtpHeaderParser } from "./sfu/fastRtpHeader.js";

@@ -115,6 +115,16 @@ export class Bot {
     if (publish.video || publish.audio) await this.publish(publish);
   }
 
+  /**
+   * Sends raw bytes on the publisher connection's ICE path, as a hostile or broken client
+   * could (tests of the SFU's handling of bad packets). Resolves once handed to the socket.
+   */
+  async sendRawOnPublisher(data: Buffer): Promise<void> {
+    const connection = this.publisher?.dtlsTransports[0]?.iceTransport.connection;
+    if (!connection) throw new Error("no publisher connection");
+    await connection.send(data);
+  }
+
   /** Remote tracks of `kind` received so far. */
   tracks(kind?: "audio" | "video"): ReceivedTrack[] {
     return [...this.received.values()].filter((t) => !kind || t.kind === kind);

@@ -94,6 +94,26 @@ describe("bots through the SFU", () => {
     expect(t1 - t0).toBeLessThan(2000);
   });
 
+  it("a publisher sending RTP headers with hostile extension lengths does not stall forwarding for anyone", async () => {
+    const ann = await bot("hostile", "Ann");
+    const bob = await bot("hostile", "Bob", false);
+    await expect.poll(() => bob.tracks("video")[0]?.packets ?? 0, { timeout: 15_000 }).toBeGreaterThan(0);
+    // V=2, X=1, then a one-byte extension block declaring 65535 words, and a fake 16-byte tag:
+    // werift's parser, which runs before SRTP authentication, needed over a minute per packet.
+    const hostile = Buffer.alloc(32);
+    hostile[0] = 0x90;
+    hostile[1] = 96;
+    hostile.writeUInt32BE(0x1234, 8);
+    hostile.writeUInt16BE(0xbede, 12);
+    hostile.writeUInt16BE(0xffff, 14);
+    const before = bob.tracks("video")[0]!.packets;
+    for (let i = 0; i < 5; i++) await ann.sendRawOnPublisher(hostile);
+    await expect.poll(() => bob.tracks("video")[0]!.packets - before, { timeout: 3_000 }).toBeGreaterThan(30);
+    // The room still answers: a third participant joins and receives Ann's video.
+    const cleo = await bot("hostile", "Cleo", false);
+    await expect.poll(() => cleo.tracks("video")[0]?.packets ?? 0, { timeout: 15_000 }).toBeGreaterThan(0);
+  });
+
   it("a receiver losing 5 % of packets gets them retransmitted by the SFU on an RTX stream (NACK)", async () => {
     const ann = await bot("nack", "Ann");
     const lossy = new Bot({ url: server.httpUrl, room: "nack", name: "Lossy", receiveLoss: 0.05 });

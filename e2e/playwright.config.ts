@@ -1,5 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "@confab/bots/chromium";
+import { SERVER_NODE_FLAGS } from "@confab/bots";
 
 /** Port of the server the E2E suite starts (HTTP only, media on loopback). */
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 8181);
@@ -22,7 +23,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: "node ../packages/server/dist/main.js",
+    command: `node ${SERVER_NODE_FLAGS.join(" ")} ../packages/server/dist/main.js`,
     url: `http://127.0.0.1:${E2E_PORT}/healthz`,
     reuseExistingServer: false,
     timeout: 30_000,

@@ -7,3 +7,4 @@ export { defaultConfig, resolveConfig, type ServerConfig, type ConfigOverrides }
 export { loadConfig, defaultWebRoot, ConfigError } from "./config/env.js";
 export { peerConfig, hostAddresses, filterSdpCandidates, onAllowedCandidates } from "./sfu/peer-config.js";
 export { installFastRtpHeaderParser } from "./sfu/fastRtpHeader.js";
+export { SERVER_NODE_FLAGS } from "./node-flags.js";

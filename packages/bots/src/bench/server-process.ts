@@ -2,6 +2,7 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { SERVER_NODE_FLAGS } from "@confab/server";
 
 const SERVER_MAIN = fileURLToPath(new URL("../../../server/dist/main.js", import.meta.url));
 const TICKS_PER_SECOND = (() => {
@@ -27,7 +28,7 @@ export class ServerProcess {
   static async start(env: Record<string, string> = {}, prefix: readonly string[] = []): Promise<ServerProcess> {
     // CONFAB_BENCH_PROFILE=<dir> writes a V8 CPU profile of the server (open in Chrome DevTools).
     const profile = process.env.CONFAB_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CONFAB_BENCH_PROFILE}`] : [];
-    const [command, ...args] = [...prefix, process.execPath, ...profile, SERVER_MAIN];
+    const [command, ...args] = [...prefix, process.execPath, ...SERVER_NODE_FLAGS, ...profile, SERVER_MAIN];
     const child = spawn(command!, args, {
       env: { ...process.env, PORT: "0", HOST: "127.0.0.1", HTTPS_PORT: "0", RTC_ANNOUNCED_IPS: "127.0.0.1", LOG_LEVEL: "info", ...env },
       stdio: ["ignore", "pipe", "inherit"],

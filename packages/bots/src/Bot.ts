@@ -69,8 +69,6 @@ export class Bot {
   id: string | undefined;
   keyframeRequests = 0;
   videoPacketsSent = 0;
-  /** Packets received on RTX streams (RFC 4588 retransmissions and padding), all tracks. */
-  rtxPacketsReceived = 0;
   /** The RTP sequence number of the next video packet this bot sends. */
   nextVideoSequence = 0;
   /** When each video packet was sent (performance.now(), ms), by RTP sequence number. */
@@ -306,24 +304,12 @@ export class Bot {
 
   /**
    * Replaces werift's transport-wide feedback on this receiver with {@link TwccFeedback}, one per
-   * connection, sent every {@link TWCC_FEEDBACK_INTERVAL_MS} as a browser sends it; counts RTX
-   * arrivals.
+   * connection, sent every {@link TWCC_FEEDBACK_INTERVAL_MS} as a browser sends it.
    */
   private instrumentReceiver(transceiver: RTCRtpTransceiver): void {
     const pc = this.subscriber;
     if (!pc) return;
-    const receiver = transceiver.receiver as unknown as {
-      receiverTWCC?: unknown;
-      rtcpSsrc: number;
-      ssrcByRtx: Record<number, number>;
-      handleRtpBySsrc: (packet: RtpPacket, ...rest: unknown[]) => void;
-    };
-    // Counts what arrives on the RTX stream before werift unwraps it into the media stream.
-    const handle = receiver.handleRtpBySsrc.bind(receiver);
-    receiver.handleRtpBySsrc = (packet, ...rest) => {
-      if (receiver.ssrcByRtx[packet.header.ssrc] !== undefined) this.rtxPacketsReceived++;
-      handle(packet, ...rest);
-    };
+    const receiver = transceiver.receiver as unknown as { receiverTWCC?: unknown; rtcpSsrc: number };
     const feedback = (this.twcc ??= new TwccFeedback(receiver.rtcpSsrc));
     // werift calls receiverTWCC.handleTWCC(transport-wide number) for every packet it decrypts.
     receiver.receiverTWCC = {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ServerMessage, ViewedTrack } from "@confab/protocol";
+import type { ServerMessage } from "@confab/protocol";
 import type { RunningServer } from "@confab/server";
 import { startTestServer } from "@confab/server/testing";
 import { execFileSync } from "node:child_process";
@@ -17,10 +17,6 @@ afterAll(async () => {
   await Promise.all(bots.map((b) => b.close()));
   await server.close();
 });
-
-function sendView(bot: Bot, tracks: ViewedTrack[]): void {
-  bot.view(tracks);
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -52,7 +48,7 @@ describe("last-N through the SFU (LAST_N=2)", () => {
     expect(lastN.at(-1)?.slice().sort()).toEqual([c!.trackId, d!.trackId].sort());
 
     // Every video on screen, C pinned: C starts (at a keyframe), D stays withheld.
-    sendView(viewer, [a!, b!, c!, d!].map((t) => ({ trackId: t.trackId, width: 640, height: 360, pinned: t === c })));
+    viewer.view([a!, b!, c!, d!].map((t) => ({ trackId: t.trackId, width: 640, height: 360, pinned: t === c })));
     await expect.poll(() => c!.frames, { timeout: 15_000 }).toBeGreaterThan(10);
     expect(c!.keyframes).toBeGreaterThan(0);
     expect(c!.droppedFrames).toBe(0);

@@ -78,12 +78,19 @@ export async function remoteFrameCounts(page: Page): Promise<Record<string, numb
 export async function expectRemoteVideosAdvancing(page: Page, count: number): Promise<void> {
   await expect(remoteTiles(page)).toHaveCount(count);
   let first: Record<string, number> = {};
-  await expect
-    .poll(async () => {
-      first = await remoteFrameCounts(page);
-      return Object.values(first).filter((n) => n > 0).length;
-    }, { timeout: 30_000 })
-    .toBe(count);
+  try {
+    await expect
+      .poll(async () => {
+        first = await remoteFrameCounts(page);
+        return Object.values(first).filter((n) => n > 0).length;
+      }, { timeout: 30_000 })
+      .toBe(count);
+  } catch (error) {
+    throw new Error(
+      `not all ${count} remote videos decode: frames ${JSON.stringify(first)}; inbound video ${JSON.stringify(await inboundVideoStats(page))}`,
+      { cause: error },
+    );
+  }
   // "Advancing" = a different, non-zero count: a tile whose video element was re-created (a page
   // or layout change) restarts from zero and must not be mistaken for a stalled stream.
   let now: Record<string, number> = {};
@@ -97,6 +104,24 @@ export async function expectRemoteVideosAdvancing(page: Page, count: number): Pr
   } catch (error) {
     throw new Error(`remote videos not all advancing: frames before ${JSON.stringify(first)}, after ${JSON.stringify(now)}`, { cause: error });
   }
+}
+
+/** What chrome://webrtc-internals would show of every inbound video stream: for failure messages. */
+export async function inboundVideoStats(page: Page): Promise<Record<string, unknown>[]> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs ?? [];
+    const out: Record<string, unknown>[] = [];
+    for (const pc of pcs) {
+      if (pc.connectionState === "closed") continue;
+      const stats = await pc.getStats();
+      stats.forEach((s: Record<string, unknown>) => {
+        if (s.type !== "inbound-rtp" || s.kind !== "video") return;
+        const pick = ["mid", "ssrc", "packetsReceived", "packetsLost", "framesReceived", "framesDecoded", "keyFramesDecoded", "framesDropped", "pliCount", "firCount", "nackCount", "frameWidth", "decoderImplementation"];
+        out.push(Object.fromEntries(pick.filter((k) => s[k] !== undefined).map((k) => [k, s[k]])));
+      });
+    }
+    return out;
+  });
 }
 
 /** packetsReceived of every inbound audio RTP stream on the page's connections. */

@@ -3,7 +3,7 @@ import { WebSocket } from "ws";
 import { MediaStreamTrack, RTCPeerConnection, SrtpAuthenticationError, type RTCRtpTransceiver, type RtpPacket } from "werift";
 import { SignalingClient, signalingUrl, type WebSocketFactory } from "@confab/client";
 import { SafeEmitter, type ServerMessage, type SubscribedTrack, type ViewedTrack } from "@confab/protocol";
-import { filterSdpCandidates, installFastRtpHeaderParser, onAllowedCandidates, peerConfig } from "@confab/server";
+import { filterSdpCandidates, installWeriftPatches, onAllowedCandidates, peerConfig } from "@confab/server";
 import { writeIvf } from "./media/ivf.js";
 import { AudioPacketSource, VideoPacketSource, loadMedia } from "./MediaSource.js";
 import { ReceivedTrack } from "./ReceivedTrack.js";
@@ -89,8 +89,9 @@ export class Bot {
   private closed = false;
 
   constructor(private readonly options: BotOptions) {
-    // Bots parse every packet they receive too; the load generator should stay cheap.
-    installFastRtpHeaderParser();
+    // Bots parse every packet they receive too (the load generator should stay cheap), and
+    // their DTLS handshakes must survive a busy machine as the SFU's do.
+    installWeriftPatches();
     this.signaling = new SignalingClient(signalingUrl(options.url), WebSocket as unknown as WebSocketFactory, "confab-bot/0.1.0");
   }
 
@@ -121,6 +122,16 @@ export class Bot {
     const connection = this.publisher?.dtlsTransports[0]?.iceTransport.connection;
     if (!connection) throw new Error("no publisher connection");
     await connection.send(data);
+  }
+
+  /** The state of each connection (peer connection, ICE, DTLS), for diagnosing a test that fails. */
+  connectionStates(): Record<"publisher" | "subscriber", string> {
+    const describe = (pc: RTCPeerConnection | undefined): string => {
+      if (!pc) return "none";
+      const dtls = pc.dtlsTransports.map((t) => t.state).join(",") || "-";
+      return `pc ${pc.connectionState}, ice ${pc.iceConnectionState}, dtls ${dtls}`;
+    };
+    return { publisher: describe(this.publisher), subscriber: describe(this.subscriber) };
   }
 
   /** Remote tracks of `kind` received so far. */

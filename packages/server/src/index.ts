@@ -6,5 +6,5 @@ export { startServer, SERVER_VERSION, type RunningServer } from "./server.js";
 export { defaultConfig, resolveConfig, type ServerConfig, type ConfigOverrides } from "./config/config.js";
 export { loadConfig, defaultWebRoot, ConfigError } from "./config/env.js";
 export { peerConfig, hostAddresses, filterSdpCandidates, onAllowedCandidates } from "./sfu/peer-config.js";
-export { installFastRtpHeaderParser } from "./sfu/fastRtpHeader.js";
+export { installWeriftPatches } from "./sfu/weriftPatches.js";
 export { SERVER_NODE_FLAGS } from "./node-flags.js";

@@ -1,7 +1,7 @@
 import { RTCPeerConnection } from "werift";
 import type { IceCandidate } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
-import { installFastRtpHeaderParser } from "./fastRtpHeader.js";
+import { installWeriftPatches } from "./weriftPatches.js";
 import { filterSdpCandidates, hostAddresses, onAllowedCandidates, peerConfig, unifyExtensionIds, type PeerRole } from "./peer-config.js";
 
 /**
@@ -21,8 +21,8 @@ export class SfuPeer {
     onLost: () => void,
     role: PeerRole,
   ) {
-    // Before werift parses any packet of this thread's connections (bounded, and cheaper).
-    installFastRtpHeaderParser();
+    // Before werift parses any packet or handshake of this thread's connections.
+    installWeriftPatches();
     this.allowed = new Set(hostAddresses(rtc));
     this.pc = new RTCPeerConnection(peerConfig(rtc, role));
     unifyExtensionIds(this.pc);

@@ -129,5 +129,21 @@ describe("bots through the SFU", () => {
     // nearly every packet of the window arrives.
     expect(sent).toBeGreaterThan(150);
     expect(window.delivered() / sent).toBeGreaterThan(0.985);
+    // Operators see the resends in the metrics.
+    const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    expect(Number(/^confab_rtp_retransmissions_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+  });
+
+  it("a count-only receiver counts each publisher's video on its own track, by the SSRC the SFU offered", async () => {
+    const ann = await bot("count", "Ann");
+    const bob = await bot("count", "Bob");
+    const counter = new Bot({ url: server.httpUrl, room: "count", name: "Counter", countOnly: true, countOnlyFeedback: true });
+    bots.push(counter);
+    await counter.join();
+    const videoOf = (who: Bot) => counter.tracks("video").find((t) => t.participantId === who.id);
+    await expect.poll(() => [videoOf(ann)?.distinctPackets ?? 0, videoOf(bob)?.distinctPackets ?? 0].every((n) => n > 50), { timeout: 15_000 }).toBe(true);
+    // Headers only: no frames are reassembled.
+    expect(videoOf(ann)!.frames).toBe(0);
+    expect(counter.tracks("audio").every((t) => t.packets > 0)).toBe(true);
   });
 });

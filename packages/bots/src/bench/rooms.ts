@@ -13,6 +13,13 @@ export interface RoomsOptions {
   perRoom: number;
   measureSeconds?: number;
   workers?: number;
+  /**
+   * All but the first bot of each room count packets by their clear headers (and give
+   * transport-wide feedback from them, as browsers would) instead of decrypting and
+   * reassembling frames: 20
+   * full receivers in one process saturate this machine before the SFU does.
+   */
+  countOnly?: boolean;
   /** Tile size every bot reports for every remote video (default 640×360: a 3×3 grid). */
   tile?: { width: number; height: number };
 }
@@ -20,6 +27,8 @@ export interface RoomsOptions {
 /** A receiver's counters for one remote video at the start of the window. */
 interface Snapshot {
   track: ReceivedTrack;
+  /** The receiver decrypts and reassembles frames (else it counts headers only). */
+  decrypts: boolean;
   distinct: number;
   highest: number;
   bytes: number;
@@ -27,8 +36,9 @@ interface Snapshot {
   dropped: number;
 }
 
-const snap = (track: ReceivedTrack): Snapshot => ({
+const snap = (track: ReceivedTrack, decrypts: boolean): Snapshot => ({
   track,
+  decrypts,
   distinct: track.distinctPackets,
   highest: track.highestSequence,
   bytes: track.bytes,
@@ -48,11 +58,14 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
   const tile = options.tile ?? { width: 640, height: 360 };
   const server = await ServerProcess.start(options.workers === undefined ? {} : { WORKERS: String(options.workers) });
   const bots: Bot[] = [];
+  const decrypting = new Set<Bot>();
   try {
     for (let r = 0; r < rooms; r++) {
       const room = `bench-${Date.now().toString(36)}-${r}`;
       for (let i = 0; i < perRoom; i++) {
-        const bot = new Bot({ url: server.url, room, name: `bot-${r}-${i}`, publish: { video: true, audio: true, simulcast: true } });
+        const countOnly = options.countOnly === true && i > 0;
+        const bot = new Bot({ url: server.url, room, name: `bot-${r}-${i}`, publish: { video: true, audio: true, simulcast: true }, countOnly, countOnlyFeedback: true });
+        if (!countOnly) decrypting.add(bot);
         bots.push(bot);
         await bot.join();
       }
@@ -66,8 +79,9 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
     // Layer switches wait for keyframes (PLI, or the 2 s keyframe interval); then warm up.
     await sleep(Number(process.env.CONFAB_BENCH_WARMUP_MS ?? 4000));
 
-    const snaps = bots.flatMap((b) => b.tracks("video").map(snap));
-    const audioSnaps = bots.flatMap((b) => b.tracks("audio").map(snap));
+    const snaps = bots.flatMap((b) => b.tracks("video").map((t) => snap(t, decrypting.has(b))));
+    const audioSnaps = bots.flatMap((b) => b.tracks("audio").map((t) => snap(t, decrypting.has(b))));
+    const metrics0 = await server.metrics();
     const cpu0 = server.cpuMicros();
     const bots0 = process.cpuUsage();
     const t0 = performance.now();
@@ -75,6 +89,8 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
     const cpu1 = server.cpuMicros();
     const botsUsage = process.cpuUsage(bots0);
     const seconds = (performance.now() - t0) / 1000;
+    const metrics1 = await server.metrics();
+    const perSecond = (name: string) => Math.round(((metrics1[name] ?? 0) - (metrics0[name] ?? 0)) / seconds);
 
     const lossPct: number[] = [];
     let received = 0;
@@ -82,6 +98,7 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
     let bytes = 0;
     let frames = 0;
     let dropped = 0;
+    let decryptedVideos = 0;
     // Which layer each receiver got, judged by its bitrate (150k / 500k / 1.5M sent).
     const byLayer = [0, 0, 0];
     for (const s of snaps) {
@@ -93,8 +110,11 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
       bytes += s.track.bytes - s.bytes;
       const kbps = ((s.track.bytes - s.bytes) * 8) / 1000 / seconds;
       byLayer[kbps < 300 ? 0 : kbps < 1000 ? 1 : 2]!++;
-      frames += s.track.frames - s.frames;
-      dropped += s.track.droppedFrames - s.dropped;
+      if (s.decrypts) {
+        decryptedVideos++;
+        frames += s.track.frames - s.frames;
+        dropped += s.track.droppedFrames - s.dropped;
+      }
     }
     let audioReceived = 0;
     let audioExpected = 0;
@@ -117,11 +137,16 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
       videoLossPct: round(100 - (100 * received) / Math.max(1, expected), 2),
       videoLossP99Pct: round(percentile(lossPct, 0.99), 2),
       audioLossPct: round(100 - (100 * audioReceived) / Math.max(1, audioExpected), 2),
+      // What the SFU sent besides media: resends on NACKs, and padding of bandwidth probes.
+      retransmissionsPerSecond: perSecond("confab_rtp_retransmissions_total"),
+      paddingPacketsPerSecond: perSecond("confab_rtp_padding_packets_total"),
       kbpsPerVideo: Math.round((bytes * 8) / 1000 / seconds / Math.max(1, videos)),
       videosOnLayerQHF: byLayer.join("/"),
-      fpsPerVideo: round(frames / seconds / Math.max(1, videos)),
+      // Frames are reassembled by the decrypting receivers only.
+      fpsPerVideo: round(frames / seconds / Math.max(1, decryptedVideos)),
       droppedFrames: dropped,
       videos,
+      decryptedVideos,
       rooms,
       perRoom,
       workers: options.workers ?? "default",

@@ -64,6 +64,14 @@ export class ServerProcess {
     return (ticks / TICKS_PER_SECOND) * 1e6;
   }
 
+  /** The server's Prometheus counters and gauges without labels (`GET /metrics`), by name. */
+  async metrics(): Promise<Record<string, number>> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const out: Record<string, number> = {};
+    for (const match of text.matchAll(/^(confab_[a-z_]+) ([0-9.e+-]+)$/gm)) out[match[1]!] = Number(match[2]);
+    return out;
+  }
+
   /** Stops the server (SIGTERM, then SIGKILL after 3 s); `crash` kills it at once. */
   async stop(crash = false): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;

@@ -46,5 +46,7 @@ export function createMetrics(stats: () => HostStats, connections: () => number)
   counter("confab_rtp_packets_forwarded_total", "RTP packets handed to subscribers", () => stats().packetsOut);
   counter("confab_keyframe_requests_total", "Keyframe requests sent to publishers", () => stats().keyframeRequests);
   counter("confab_simulcast_layer_switches_total", "Simulcast layer switches made for subscribers", () => stats().layerSwitches);
+  counter("confab_rtp_retransmissions_total", "RTP packets sent again to subscribers on their NACKs", () => stats().retransmissions);
+  counter("confab_rtp_padding_packets_total", "Padding-only RTP packets sent to probe subscribers' bandwidth", () => stats().paddingPackets);
   return registry;
 }

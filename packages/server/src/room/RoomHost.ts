@@ -22,11 +22,13 @@ export interface HostStats {
   packetsOut: number;
   keyframeRequests: number;
   layerSwitches: number;
+  retransmissions: number;
+  paddingPackets: number;
 }
 
 /** Stats of a host with nothing in it. */
 export function emptyStats(): HostStats {
-  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0 };
+  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0 };
 }
 
 /** Adds `b`'s counters (not its room and participant gauges) to `a`. */
@@ -35,6 +37,8 @@ export function addCounters(a: HostStats, b: HostStats): HostStats {
   a.packetsOut += b.packetsOut;
   a.keyframeRequests += b.keyframeRequests;
   a.layerSwitches += b.layerSwitches;
+  a.retransmissions += b.retransmissions;
+  a.paddingPackets += b.paddingPackets;
   return a;
 }
 

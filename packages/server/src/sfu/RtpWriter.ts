@@ -14,6 +14,7 @@ import { DirectSend } from "./DirectSend.js";
 import { PacketRing } from "./PacketRing.js";
 import { SrtpGcm } from "./SrtpGcm.js";
 import type { TransportCc } from "./TransportCc.js";
+import { forwardingStats } from "./stats.js";
 
 /** What a receiver report (RFC 3550 §6.4.2) says about one downstream stream. */
 export interface ReceiverReport {
@@ -195,6 +196,7 @@ export class RtpWriter {
     this.seqOffset = (this.seqOffset + 1) & 0xffff;
     this.lastSeq = seq;
     this.packetCount++;
+    forwardingStats.paddingPackets++;
     this.send(encrypted);
     return true;
   }
@@ -333,6 +335,7 @@ export class RtpWriter {
       this.historyResends[slot]!++;
       this.historyResentAt[slot] = now;
       this.retransmitted++;
+      forwardingStats.retransmissions++;
       this.countRate(packet.length, now);
       this.send(packet);
     }

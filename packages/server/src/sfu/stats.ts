@@ -1,2 +1,11 @@
 /** Counters shared by all forwarded tracks, read by the metrics endpoint. */
-export const forwardingStats = { packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0 };
+export const forwardingStats = {
+  packetsIn: 0,
+  packetsOut: 0,
+  keyframeRequests: 0,
+  layerSwitches: 0,
+  /** Packets sent again because a receiver's NACK asked for them. */
+  retransmissions: 0,
+  /** Padding-only packets of bandwidth probes. */
+  paddingPackets: 0,
+};

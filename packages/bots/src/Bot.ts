@@ -145,6 +145,11 @@ export class Bot {
     return { publisher: describe(this.publisher), subscriber: describe(this.subscriber) };
   }
 
+  /** Packets this bot's own transport-wide feedback has recorded (what werift's would have). */
+  get transportFeedbackPackets(): number {
+    return this.twcc?.packetsRecorded ?? 0;
+  }
+
   /** Remote tracks of `kind` received so far. */
   tracks(kind?: "audio" | "video"): ReceivedTrack[] {
     return [...this.received.values()].filter((t) => !kind || t.kind === kind);
@@ -350,11 +355,14 @@ export class Bot {
     const receiver = transceiver.receiver as unknown as { receiverTWCC?: unknown; rtcpSsrc: number };
     const feedback = (this.twcc ??= new TwccFeedback(receiver.rtcpSsrc));
     // werift calls receiverTWCC.handleTWCC(transport-wide number) for every packet it decrypts.
-    receiver.receiverTWCC = {
+    // It also drops and re-creates its own one at every renegotiation (each new remote track),
+    // which brought its malformed feedback back: the property ignores werift's assignments.
+    const ours = {
       handleTWCC: (seq: number | undefined) => {
         if (typeof seq === "number") feedback.onPacket(seq, performance.now());
       },
     };
+    Object.defineProperty(receiver, "receiverTWCC", { get: () => ours, set: () => undefined, configurable: true });
     this.twccMediaSsrc ||= transceiver.receiver.tracks[0]?.ssrc ?? 0;
     this.twccTimer ??= setInterval(() => {
       const bytes = feedback.build(this.twccMediaSsrc);

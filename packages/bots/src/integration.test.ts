@@ -134,6 +134,22 @@ describe("bots through the SFU", () => {
     expect(Number(/^confab_rtp_retransmissions_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
   });
 
+  it("a receiver keeps giving its own transport-wide feedback after renegotiations (werift re-creates its own at each)", async () => {
+    const ann = await bot("twcc", "Ann");
+    const rx = await bot("twcc", "Rx", false);
+    await expect.poll(() => rx.tracks("video")[0]?.packets ?? 0, { timeout: 15_000 }).toBeGreaterThan(0);
+    // Bob joining renegotiates Rx's connection: werift resets Ann's receivers' feedback then.
+    const bob = await bot("twcc", "Bob");
+    const videoOf = (who: Bot) => rx.tracks("video").find((t) => t.participantId === who.id)?.packets ?? 0;
+    await expect.poll(() => videoOf(bob), { timeout: 15_000 }).toBeGreaterThan(30);
+    const before = { feedback: rx.transportFeedbackPackets, ann: videoOf(ann), bob: videoOf(bob) };
+    await new Promise((r) => setTimeout(r, 1000));
+    const videos = videoOf(ann) - before.ann + (videoOf(bob) - before.bob);
+    // Every packet of both videos (and of the audio) is recorded for the bot's feedback, none by werift's.
+    expect(videos).toBeGreaterThan(100);
+    expect(rx.transportFeedbackPackets - before.feedback).toBeGreaterThanOrEqual(videos);
+  });
+
   it("a count-only receiver counts each publisher's video on its own track, by the SSRC the SFU offered", async () => {
     const ann = await bot("count", "Ann");
     const bob = await bot("count", "Bob");

@@ -36,6 +36,8 @@ export class TwccFeedback {
   /** Highest extended sequence number received. */
   private highest = -1;
   private feedbackCount = 0;
+  /** Arrivals recorded so far. */
+  packetsRecorded = 0;
 
   constructor(
     /** SSRC of the reporting receiver (RTCP sender SSRC). */
@@ -44,6 +46,7 @@ export class TwccFeedback {
 
   /** Records that the packet with transport-wide number `seq` (16 bits) arrived at `now` ms. */
   onPacket(seq: number, now: number): void {
+    this.packetsRecorded++;
     const extended = this.extend(seq & 0xffff);
     if (this.base < 0) this.base = extended;
     if (extended < this.base) return; // already reported lost; a browser would report it again, rarely matters

@@ -13,11 +13,13 @@ interface Inbound {
   freezeSeconds: number;
   freezeCount: number;
   audioPackets: number;
+  /** Video packets that arrived as retransmissions (counted only when RTX is negotiated). */
+  retransmitted: number;
 }
 
 async function inbound(page: Page): Promise<Inbound> {
   return page.evaluate(async () => {
-    const out = { videoHeight: 0, framesDecoded: 0, freezeSeconds: 0, freezeCount: 0, audioPackets: 0 };
+    const out = { videoHeight: 0, framesDecoded: 0, freezeSeconds: 0, freezeCount: 0, audioPackets: 0, retransmitted: 0 };
     for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
       if (pc.connectionState === "closed") continue;
       (await pc.getStats()).forEach((s) => {
@@ -27,6 +29,7 @@ async function inbound(page: Page): Promise<Inbound> {
           out.framesDecoded += (s.framesDecoded as number | undefined) ?? 0;
           out.freezeSeconds += (s.totalFreezesDuration as number | undefined) ?? 0;
           out.freezeCount += (s.freezeCount as number | undefined) ?? 0;
+          out.retransmitted += (s.retransmittedPacketsReceived as number | undefined) ?? 0;
         } else {
           out.audioPackets += (s.packetsReceived as number | undefined) ?? 0;
         }
@@ -104,12 +107,14 @@ test.describe("a receiver on a bad network", () => {
       expect(after.freezeSeconds - before.freezeSeconds, `seconds frozen in 10 s on the limited link ${seen}`).toBeLessThan(1);
       expect(after.audioPackets - before.audioPackets, "audio packets in 10 s (50/s sent)").toBeGreaterThan(350);
       expect(after.videoHeight).toBeLessThan(720);
+      // Losses are repaired on the RTX stream (the stat exists only when RTX is negotiated).
+      expect(after.retransmitted, `video packets received as RTX retransmissions ${seen}`).toBeGreaterThan(0);
 
       // The limit lifts: back on the top layer within 15 s.
       await link.impair({ rate: 0, delay: 0, loss: 0 });
       const liftedAt = Date.now();
       await expect.poll(async () => (await inbound(rx)).videoHeight, { timeout: 15_000, intervals: [250] }).toBe(720);
-      console.log(`bad network: lower layer ${downAfter} ms after the limit, top layer ${Date.now() - liftedAt} ms after it lifted; frozen ${(after.freezeSeconds - before.freezeSeconds).toFixed(2)} s of 10 s in ${after.freezeCount - before.freezeCount} freezes ${seen}`);
+      console.log(`bad network: lower layer ${downAfter} ms after the limit, top layer ${Date.now() - liftedAt} ms after it lifted; frozen ${(after.freezeSeconds - before.freezeSeconds).toFixed(2)} s of 10 s in ${after.freezeCount - before.freezeCount} freezes; ${after.retransmitted} packets retransmitted on RTX ${seen}`);
     } finally {
       await Promise.all(browsers.map((b) => b.close()));
       await server?.stop();

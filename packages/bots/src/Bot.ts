@@ -77,6 +77,8 @@ export class Bot {
   id: string | undefined;
   keyframeRequests = 0;
   videoPacketsSent = 0;
+  /** Packets received on RTX streams (RFC 4588 retransmissions), all tracks. */
+  rtxPacketsReceived = 0;
   /** The RTP sequence number of the next video packet this bot sends. */
   nextVideoSequence = 0;
   /** When each video packet was sent (performance.now(), ms), by RTP sequence number. */
@@ -250,7 +252,11 @@ export class Bot {
     for (const section of sdp.split(/\r?\nm=/).slice(1)) {
       const mid = /\na=mid:(\S+)/.exec(section)?.[1];
       if (mid === undefined) continue;
-      for (const match of section.matchAll(/\na=ssrc:(\d+) /g)) this.subscriberSsrcs.set(Number(match[1]), mid);
+      // RFC 4588 RTX streams (`a=ssrc-group:FID media rtx`) have a numbering of their own.
+      const rtx = new Set([...section.matchAll(/\na=ssrc-group:FID \d+ (\d+)/g)].map((m) => Number(m[1])));
+      for (const match of section.matchAll(/\na=ssrc:(\d+) /g)) {
+        if (!rtx.has(Number(match[1]))) this.subscriberSsrcs.set(Number(match[1]), mid);
+      }
     }
     const twcc = /\na=extmap:(\d+)(?:\/\S+)? http:\/\/www\.ietf\.org\/id\/draft-holmer-rmcat-transport-wide-cc-extensions-01/.exec(sdp);
     if (twcc) this.twccExtensionId = Number(twcc[1]);
@@ -347,12 +353,24 @@ export class Bot {
 
   /**
    * Replaces werift's transport-wide feedback on this receiver with {@link TwccFeedback}, one per
-   * connection, sent every {@link TWCC_FEEDBACK_INTERVAL_MS} as a browser sends it.
+   * connection, sent every {@link TWCC_FEEDBACK_INTERVAL_MS} as a browser sends it; counts RTX
+   * arrivals.
    */
   private instrumentReceiver(transceiver: RTCRtpTransceiver): void {
     const pc = this.subscriber;
     if (!pc) return;
-    const receiver = transceiver.receiver as unknown as { receiverTWCC?: unknown; rtcpSsrc: number };
+    const receiver = transceiver.receiver as unknown as {
+      receiverTWCC?: unknown;
+      rtcpSsrc: number;
+      ssrcByRtx: Record<number, number>;
+      handleRtpBySsrc: (packet: RtpPacket, ...rest: unknown[]) => void;
+    };
+    // Counts what arrives on the RTX stream before werift unwraps it into the media stream.
+    const handle = receiver.handleRtpBySsrc.bind(receiver);
+    receiver.handleRtpBySsrc = (packet, ...rest) => {
+      if (receiver.ssrcByRtx[packet.header.ssrc] !== undefined) this.rtxPacketsReceived++;
+      handle(packet, ...rest);
+    };
     const feedback = (this.twcc ??= new TwccFeedback(receiver.rtcpSsrc));
     // werift calls receiverTWCC.handleTWCC(transport-wide number) for every packet it decrypts.
     // It also drops and re-creates its own one at every renegotiation (each new remote track),

@@ -114,10 +114,14 @@ describe("bots through the SFU", () => {
     await expect.poll(() => cleo.tracks("video")[0]?.packets ?? 0, { timeout: 15_000 }).toBeGreaterThan(0);
   });
 
-  it("a receiver losing 5 % of packets gets them retransmitted by the SFU (NACK)", async () => {
+  it("a receiver losing 5 % of packets gets them retransmitted by the SFU on an RTX stream (NACK)", async () => {
     const ann = await bot("nack", "Ann");
     const lossy = new Bot({ url: server.httpUrl, room: "nack", name: "Lossy", receiveLoss: 0.05 });
     bots.push(lossy);
+    const offers: string[] = [];
+    lossy.events.on("message", (m) => {
+      if (m.type === "sdp" && m.pc === "subscriber") offers.push(m.description.sdp);
+    });
     await lossy.join();
     await expect.poll(() => lossy.tracks("video")[0]?.packets ?? 0, { timeout: 15_000 }).toBeGreaterThan(0);
     const window = new DeliveryWindow(ann, lossy.tracks("video")[0]!);
@@ -129,6 +133,10 @@ describe("bots through the SFU", () => {
     // nearly every packet of the window arrives.
     expect(sent).toBeGreaterThan(150);
     expect(window.delivered() / sent).toBeGreaterThan(0.985);
+    // RFC 4588: the video section offers rtx for VP8 with an SSRC of its own, and the resends used it.
+    expect(offers.at(-1)).toMatch(/a=fmtp:97 apt=96/);
+    expect(offers.at(-1)).toMatch(/a=ssrc-group:FID \d+ \d+/);
+    expect(lossy.rtxPacketsReceived).toBeGreaterThan(0);
     // Operators see the resends in the metrics.
     const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
     expect(Number(/^confab_rtp_retransmissions_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);

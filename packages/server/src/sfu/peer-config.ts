@@ -21,10 +21,13 @@ import type { ServerConfig } from "../config/config.js";
 /** Payload types the SFU offers; fixed so forwarding never has to translate them. */
 export const VP8_PAYLOAD_TYPE = 96;
 export const OPUS_PAYLOAD_TYPE = 111;
+/** RTX (RFC 4588) for VP8 on subscriber connections. */
+export const RTX_PAYLOAD_TYPE = 97;
 
 /**
  * Codecs the SFU negotiates on both legs: VP8 video, Opus audio (in-band FEC against loss, DTX so
- * silence costs almost nothing). No RTX: retransmissions go on the media streams (docs/decisions/0005).
+ * silence costs almost nothing); toward subscribers also RTX for VP8. Publishers retransmit on
+ * the media stream (werift's receiver asks with NACKs).
  *
  * Transport-wide congestion control (transport-cc) is negotiated on subscriber connections
  * only, where the SFU sends and reads the receiver's feedback (TwccEstimator). On publisher
@@ -35,6 +38,12 @@ export const OPUS_PAYLOAD_TYPE = 111;
  */
 export function sfuCodecs(role: PeerRole): PeerConfig["codecs"] {
   const twcc = role === "subscriber" ? [useTWCC()] : [];
+  // Retransmissions to a receiver go on an RTX stream (RtpWriter), with transport-wide numbers
+  // of their own, so the estimator sees them as the sends they are.
+  const rtx =
+    role === "subscriber"
+      ? [new RTCRtpCodecParameters({ mimeType: "video/rtx", clockRate: 90000, payloadType: RTX_PAYLOAD_TYPE, parameters: `apt=${VP8_PAYLOAD_TYPE}` })]
+      : [];
   return {
     video: [
       new RTCRtpCodecParameters({
@@ -43,6 +52,7 @@ export function sfuCodecs(role: PeerRole): PeerConfig["codecs"] {
         payloadType: VP8_PAYLOAD_TYPE,
         rtcpFeedback: [useNACK(), usePLI(), useFIR(), useREMB(), ...twcc],
       }),
+      ...rtx,
     ],
     audio: [
       new RTCRtpCodecParameters({

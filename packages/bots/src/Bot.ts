@@ -1,9 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { WebSocket } from "ws";
-import { MediaStreamTrack, RTCPeerConnection, SrtpAuthenticationError, type RTCRtpTransceiver, type RtpPacket } from "werift";
+import { MediaStreamTrack, RTCPeerConnection, RTP_EXTENSION_URI, SrtpAuthenticationError, type RTCRtpTransceiver, type RtpPacket } from "werift";
 import { SignalingClient, signalingUrl, type WebSocketFactory } from "@confab/client";
 import { SafeEmitter, type ServerMessage, type SubscribedTrack, type ViewedTrack } from "@confab/protocol";
-import { filterSdpCandidates, installWeriftPatches, onAllowedCandidates, peerConfig } from "@confab/server";
+import { filterSdpCandidates, installWeriftPatches, mediaSections, onAllowedCandidates, peerConfig } from "@confab/server";
 import { writeIvf } from "./media/ivf.js";
 import { AudioPacketSource, VideoPacketSource, loadMedia } from "./MediaSource.js";
 import { ReceivedTrack } from "./ReceivedTrack.js";
@@ -278,19 +278,12 @@ export class Bot {
     }
   }
 
-  /** Learns, from an offer of the SFU, each section's SSRCs and the transport-wide extension id. */
+  /** Learns, from an offer of the SFU, each section's media SSRCs and the transport-wide extension id. */
   private readSubscriberOffer(sdp: string): void {
-    for (const section of sdp.split(/\r?\nm=/).slice(1)) {
-      const mid = /\na=mid:(\S+)/.exec(section)?.[1];
-      if (mid === undefined) continue;
-      // RFC 4588 RTX streams (`a=ssrc-group:FID media rtx`) have a numbering of their own.
-      const rtx = new Set([...section.matchAll(/\na=ssrc-group:FID \d+ (\d+)/g)].map((m) => Number(m[1])));
-      for (const match of section.matchAll(/\na=ssrc:(\d+) /g)) {
-        if (!rtx.has(Number(match[1]))) this.subscriberSsrcs.set(Number(match[1]), mid);
-      }
+    for (const section of mediaSections(sdp)) {
+      for (const ssrc of section.ssrcs) this.subscriberSsrcs.set(ssrc, section.mid);
+      this.twccExtensionId ??= section.extmap.get(RTP_EXTENSION_URI.transportWideCC);
     }
-    const twcc = /\na=extmap:(\d+)(?:\/\S+)? http:\/\/www\.ietf\.org\/id\/draft-holmer-rmcat-transport-wide-cc-extensions-01/.exec(sdp);
-    if (twcc) this.twccExtensionId = Number(twcc[1]);
   }
 
   private async publish(options: BotPublishOptions): Promise<void> {

@@ -7,4 +7,5 @@ export { defaultConfig, resolveConfig, type ServerConfig, type ConfigOverrides }
 export { loadConfig, defaultWebRoot, ConfigError } from "./config/env.js";
 export { peerConfig, hostAddresses, filterSdpCandidates, onAllowedCandidates } from "./sfu/peer-config.js";
 export { installWeriftPatches } from "./sfu/weriftPatches.js";
+export { mediaSections, type MediaSection } from "./sfu/sdp.js";
 export { SERVER_NODE_FLAGS } from "./node-flags.js";

@@ -38,8 +38,9 @@ describe("mediaSections", () => {
           ["urn:ietf:params:rtp-hdrext:sdes:mid", 4],
         ]),
         sendRids: [],
+        ssrcs: [],
       },
-      { kind: "video", mid: "1", direction: "inactive", port: 0, extmap: new Map(), sendRids: [] },
+      { kind: "video", mid: "1", direction: "inactive", port: 0, extmap: new Map(), sendRids: [], ssrcs: [] },
     ]);
   });
 
@@ -54,6 +55,14 @@ describe("mediaSections", () => {
     expect(sdpProblem(video.replace("a=mid:1\r\n", "a=mid:1\r\na=simulcast:send a;b;c;d\r\n"))).toMatch(/more than 3/);
     expect(sdpProblem(video.replace("a=mid:1\r\n", "a=mid:1\r\na=simulcast:send a;<b>\r\n"))).toMatch(/invalid rid/);
     expect(sdpProblem(offer.replace("a=mid:0\r\n", "a=mid:0\r\na=simulcast:send a;b\r\n"))).toMatch(/non-video/);
+  });
+
+  it("lists a section's media SSRCs once each, without its RTX ones", () => {
+    const withSsrcs = offer.replace(
+      "a=mid:1\r\n",
+      "a=mid:1\r\na=ssrc-group:FID 1111 2222\r\na=ssrc:1111 cname:x\r\na=ssrc:1111 msid:a b\r\na=ssrc:2222 cname:x\r\na=ssrc:99999999999 cname:x\r\n",
+    );
+    expect(mediaSections(withSsrcs)[1]?.ssrcs).toEqual([1111]);
   });
 
   it("returns nothing for text that is not SDP", () => {

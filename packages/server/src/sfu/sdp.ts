@@ -12,6 +12,11 @@ export interface MediaSection {
   extmap: Map<string, number>;
   /** Simulcast stream ids the remote sends, in its order (RFC 8853 `a=simulcast:send`). */
   sendRids: string[];
+  /**
+   * The media SSRCs the section announces (RFC 5576 `a=ssrc`), without the RTX ones
+   * (`a=ssrc-group:FID media rtx`, RFC 4588 §8), which have a numbering of their own.
+   */
+  ssrcs: number[];
 }
 
 /** RFC 8851 §10: rid-syntax is alphanumeric plus - and _ (we also cap the length). */
@@ -20,11 +25,13 @@ const RID = /^[A-Za-z0-9_-]{1,16}$/;
 /** Lists the m-sections of an SDP with their mid, kind and direction. Never throws. */
 export function mediaSections(sdp: string): MediaSection[] {
   const out: MediaSection[] = [];
+  const rtxSsrcs = new Map<MediaSection, Set<number>>();
   let current: MediaSection | undefined;
   for (const line of sdp.split(/\r?\n/)) {
     if (line.startsWith("m=")) {
       const [kind = "", port = "0"] = line.slice(2).split(" ");
-      current = { kind, mid: "", direction: "sendrecv", port: Number(port) || 0, extmap: new Map(), sendRids: [] };
+      current = { kind, mid: "", direction: "sendrecv", port: Number(port) || 0, extmap: new Map(), sendRids: [], ssrcs: [] };
+      rtxSsrcs.set(current, new Set());
       out.push(current);
     } else if (current) {
       if (line.startsWith("a=mid:")) current.mid = line.slice(6).trim();
@@ -43,11 +50,20 @@ export function mediaSections(sdp: string): MediaSection[] {
           .map((group) => (group.split(",")[0] ?? "").replace(/^~/, ""))
           .filter((rid) => rid.length > 0);
       }
+      else if (line.startsWith("a=ssrc:")) {
+        const ssrc = Number(/^a=ssrc:(\d+)/.exec(line)?.[1]);
+        if (Number.isInteger(ssrc) && ssrc <= 0xffffffff && !current.ssrcs.includes(ssrc)) current.ssrcs.push(ssrc);
+      }
+      else if (line.startsWith("a=ssrc-group:FID ")) {
+        const rtx = Number(line.split(" ")[2]);
+        if (Number.isInteger(rtx)) rtxSsrcs.get(current)!.add(rtx);
+      }
       else if (/^a=(sendrecv|sendonly|recvonly|inactive)$/.test(line)) {
         current.direction = line.slice(2) as MediaSection["direction"];
       }
     }
   }
+  for (const s of out) s.ssrcs = s.ssrcs.filter((ssrc) => !rtxSsrcs.get(s)!.has(ssrc));
   return out.map((s) => (s.port === 0 ? { ...s, direction: "inactive" } : s));
 }
 

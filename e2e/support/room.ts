@@ -106,38 +106,30 @@ export async function expectRemoteVideosAdvancing(page: Page, count: number): Pr
   }
 }
 
-/** What chrome://webrtc-internals would show of every inbound video stream: for failure messages. */
-export async function inboundVideoStats(page: Page): Promise<Record<string, unknown>[]> {
-  return page.evaluate(async () => {
+/** The page's inbound-rtp statistics of `kind`, one plain record per stream (open connections only). */
+export async function inboundRtp(page: Page, kind: "audio" | "video"): Promise<Record<string, unknown>[]> {
+  return page.evaluate(async (wanted) => {
     const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs ?? [];
     const out: Record<string, unknown>[] = [];
     for (const pc of pcs) {
       if (pc.connectionState === "closed") continue;
-      const stats = await pc.getStats();
-      stats.forEach((s: Record<string, unknown>) => {
-        if (s.type !== "inbound-rtp" || s.kind !== "video") return;
-        const pick = ["mid", "ssrc", "packetsReceived", "packetsLost", "framesReceived", "framesDecoded", "keyFramesDecoded", "framesDropped", "pliCount", "firCount", "nackCount", "frameWidth", "decoderImplementation"];
-        out.push(Object.fromEntries(pick.filter((k) => s[k] !== undefined).map((k) => [k, s[k]])));
+      (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+        if (s.type === "inbound-rtp" && s.kind === wanted) out.push({ ...s });
       });
     }
     return out;
-  });
+  }, kind);
+}
+
+/** What chrome://webrtc-internals would show of every inbound video stream: for failure messages. */
+export async function inboundVideoStats(page: Page): Promise<Record<string, unknown>[]> {
+  const pick = ["mid", "ssrc", "packetsReceived", "packetsLost", "framesReceived", "framesDecoded", "keyFramesDecoded", "framesDropped", "pliCount", "firCount", "nackCount", "frameWidth", "decoderImplementation"];
+  return (await inboundRtp(page, "video")).map((s) => Object.fromEntries(pick.filter((k) => s[k] !== undefined).map((k) => [k, s[k]])));
 }
 
 /** packetsReceived of every inbound audio RTP stream on the page's connections. */
 export async function inboundAudioPackets(page: Page): Promise<number[]> {
-  return page.evaluate(async () => {
-    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs ?? [];
-    const out: number[] = [];
-    for (const pc of pcs) {
-      if (pc.connectionState === "closed") continue;
-      const stats = await pc.getStats();
-      stats.forEach((s: { type: string; kind?: string; packetsReceived?: number }) => {
-        if (s.type === "inbound-rtp" && s.kind === "audio") out.push(s.packetsReceived ?? 0);
-      });
-    }
-    return out;
-  });
+  return (await inboundRtp(page, "audio")).map((s) => (s.packetsReceived as number | undefined) ?? 0);
 }
 
 /** Waits until `count` inbound audio streams exist and every one of them is growing. */

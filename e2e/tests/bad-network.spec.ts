@@ -3,7 +3,7 @@ import { ServerProcess } from "@confab/bots";
 import { CHROMIUM_ARGS } from "@confab/bots/chromium";
 import { E2E_PORT } from "../playwright.config.js";
 import { EmulatedLink, netnsUnavailable } from "../support/netns.js";
-import { recordPeerConnections, roomName, tileOf } from "../support/room.js";
+import { inboundRtp, recordPeerConnections, roomName, tileOf } from "../support/room.js";
 import { expect, test } from "../support/test.js";
 
 /** The receiver's inbound video and audio as getStats reports them. */
@@ -18,25 +18,17 @@ interface Inbound {
 }
 
 async function inbound(page: Page): Promise<Inbound> {
-  return page.evaluate(async () => {
-    const out = { videoHeight: 0, framesDecoded: 0, freezeSeconds: 0, freezeCount: 0, audioPackets: 0, retransmitted: 0 };
-    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-      if (pc.connectionState === "closed") continue;
-      (await pc.getStats()).forEach((s) => {
-        if (s.type !== "inbound-rtp") return;
-        if (s.kind === "video") {
-          out.videoHeight = (s.frameHeight as number | undefined) ?? 0;
-          out.framesDecoded += (s.framesDecoded as number | undefined) ?? 0;
-          out.freezeSeconds += (s.totalFreezesDuration as number | undefined) ?? 0;
-          out.freezeCount += (s.freezeCount as number | undefined) ?? 0;
-          out.retransmitted += (s.retransmittedPacketsReceived as number | undefined) ?? 0;
-        } else {
-          out.audioPackets += (s.packetsReceived as number | undefined) ?? 0;
-        }
-      });
-    }
-    return out;
-  });
+  const out = { videoHeight: 0, framesDecoded: 0, freezeSeconds: 0, freezeCount: 0, audioPackets: 0, retransmitted: 0 };
+  const n = (value: unknown) => (typeof value === "number" ? value : 0);
+  for (const s of await inboundRtp(page, "video")) {
+    out.videoHeight = n(s.frameHeight);
+    out.framesDecoded += n(s.framesDecoded);
+    out.freezeSeconds += n(s.totalFreezesDuration);
+    out.freezeCount += n(s.freezeCount);
+    out.retransmitted += n(s.retransmittedPacketsReceived);
+  }
+  for (const s of await inboundRtp(page, "audio")) out.audioPackets += n(s.packetsReceived);
+  return out;
 }
 
 async function joinAt(browser: Browser, url: string, name: string, camera: boolean): Promise<Page> {

@@ -19,6 +19,17 @@ async function sentLayers(person: Person): Promise<Record<string, number>> {
   });
 }
 
+/**
+ * Whether `receiver` shows `publisher`'s video at the height the publisher sends layer `rid` at
+ * right now. On a busy machine Chrome's CPU adaptation scales its layers down (720p sent as
+ * 540p), so "the top layer" is the height the `f` stream has, not a fixed 720.
+ */
+async function receivesLayer(receiver: Person, publisher: Person, rid: "q" | "h" | "f"): Promise<string> {
+  const shown = await videoHeight(receiver, publisher.name);
+  const sent = await sentLayers(publisher);
+  return shown > 0 && shown === sent[rid] ? "yes" : `showing ${shown}p while sending ${JSON.stringify(sent)}`;
+}
+
 test.describe("simulcast", () => {
   test("a camera is sent as three layers, and a small tile receives a lower layer than a large one", async ({ browser }) => {
     const room = roomName("simulcast");
@@ -37,16 +48,15 @@ test.describe("simulcast", () => {
     await expect(cid.page.locator(".stage__focus").getByText("Ann", { exact: true })).toBeVisible();
     await expect(cid.page.locator(".filmstrip").getByText("Bob", { exact: true })).toBeVisible();
 
-    await expect.poll(() => videoHeight(cid, "Ann"), { timeout: 20_000 }).toBe(720);
-    await expect.poll(() => videoHeight(cid, "Bob"), { timeout: 20_000 }).toBe(180);
+    await expect.poll(() => receivesLayer(cid, ann, "f"), { timeout: 20_000 }).toBe("yes");
+    await expect.poll(() => receivesLayer(cid, bob, "q"), { timeout: 20_000 }).toBe("yes");
 
     // Swap: pin Bob, and the layers follow the tiles.
     await tileOf(cid.page, "Bob").hover();
     await tileOf(cid.page, "Bob").getByRole("button", { name: /^Pin/ }).click();
-    await expect.poll(() => videoHeight(cid, "Bob"), { timeout: 20_000 }).toBe(720);
-    await expect.poll(() => videoHeight(cid, "Ann"), { timeout: 20_000 }).toBe(180);
+    await expect.poll(() => receivesLayer(cid, bob, "f"), { timeout: 20_000 }).toBe("yes");
+    await expect.poll(() => receivesLayer(cid, ann, "q"), { timeout: 20_000 }).toBe("yes");
     // Frames keep coming across the switches (one continuous stream per tile).
     await expectRemoteVideosAdvancing(cid.page, 2);
-    void bob;
   });
 });

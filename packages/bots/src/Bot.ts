@@ -3,7 +3,7 @@ import { WebSocket } from "ws";
 import { MediaStreamTrack, RTCPeerConnection, RTP_EXTENSION_URI, SrtpAuthenticationError, type RTCRtpTransceiver, type RtpPacket } from "werift";
 import { SignalingClient, signalingUrl, type WebSocketFactory } from "@confab/client";
 import { SafeEmitter, type ServerMessage, type SubscribedTrack, type ViewedTrack } from "@confab/protocol";
-import { filterSdpCandidates, installWeriftPatches, mediaSections, onAllowedCandidates, peerConfig } from "@confab/server";
+import { DEFAULT_UDP_BUFFER_BYTES, filterSdpCandidates, installWeriftPatches, mediaSections, onAllowedCandidates, peerConfig } from "@confab/server";
 import { writeIvf } from "./media/ivf.js";
 import { AudioPacketSource, VideoPacketSource, loadMedia } from "./MediaSource.js";
 import { ReceivedTrack } from "./ReceivedTrack.js";
@@ -78,7 +78,7 @@ function isRtp(data: Buffer): boolean {
 
 /** Bots only ever talk to a server on loopback. */
 const LOOPBACK = new Set(["127.0.0.1"]);
-const rtc = { announcedIps: ["127.0.0.1"], portRange: undefined, iceServers: [], keyframeRequestIntervalMs: 500 };
+const rtc = { announcedIps: ["127.0.0.1"], portRange: undefined, iceServers: [], keyframeRequestIntervalMs: 500, udpBufferBytes: DEFAULT_UDP_BUFFER_BYTES };
 const TICK_MS = 10;
 
 /**

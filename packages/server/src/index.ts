@@ -3,9 +3,10 @@
  * The Confab server: HTTP(S) serving the web app, WebSocket signaling, rooms and the SFU.
  */
 export { startServer, SERVER_VERSION, type RunningServer } from "./server.js";
-export { defaultConfig, resolveConfig, type ServerConfig, type ConfigOverrides } from "./config/config.js";
+export { defaultConfig, resolveConfig, DEFAULT_UDP_BUFFER_BYTES, type ServerConfig, type ConfigOverrides } from "./config/config.js";
 export { loadConfig, defaultWebRoot, ConfigError } from "./config/env.js";
 export { peerConfig, hostAddresses, filterSdpCandidates, onAllowedCandidates } from "./sfu/peer-config.js";
 export { installWeriftPatches } from "./sfu/weriftPatches.js";
+export { probeUdpBufferSizes } from "./sfu/udpSockets.js";
 export { mediaSections, type MediaSection } from "./sfu/sdp.js";
 export { SERVER_NODE_FLAGS } from "./node-flags.js";

@@ -9,6 +9,7 @@ import { createMetrics } from "./http/metrics.js";
 import { loadTls } from "./http/tls.js";
 import { MemoryChatStore } from "./room/ChatStore.js";
 import { LocalRoomHost } from "./room/LocalRoomHost.js";
+import { probeUdpBufferSizes } from "./sfu/udpSockets.js";
 import type { RoomHost } from "./room/RoomHost.js";
 import { SignalingServer } from "./signaling/SignalingServer.js";
 import { WorkerPool } from "./worker/WorkerPool.js";
@@ -43,6 +44,22 @@ function urlOf(scheme: string, app: FastifyInstance): string {
   return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
 }
 
+/** Warns when the kernel grants media sockets less buffer than configured. */
+async function checkUdpBuffers(bytes: number, log: Logger): Promise<void> {
+  if (bytes <= 0) return;
+  try {
+    const granted = await probeUdpBufferSizes(bytes);
+    if (granted.receive >= bytes && granted.send >= bytes) return;
+    log.warn(
+      { requested: bytes, receive: granted.receive, send: granted.send },
+      "the kernel caps media UDP buffers below RTC_UDP_BUFFER_BYTES; busy rooms may lose packets " +
+        `(raise it: sysctl -w net.core.rmem_max=${bytes} net.core.wmem_max=${bytes})`,
+    );
+  } catch (error) {
+    log.warn({ err: error }, "could not check media UDP buffer sizes");
+  }
+}
+
 /** Starts HTTP (and HTTPS) with the web app, signaling and the SFU. */
 export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? pino({ level: config.logLevel });
@@ -50,6 +67,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     config.workers > 0
       ? new WorkerPool(config, log, config.workers)
       : new LocalRoomHost(config, log, new MemoryChatStore(config.rooms.chatHistorySize));
+  await checkUdpBuffers(config.rtc.udpBufferBytes, log);
   const signaling = new SignalingServer(config, rooms, SERVER_VERSION, log);
   const metrics = createMetrics(() => rooms.stats(), () => signaling.connectionCount);
 

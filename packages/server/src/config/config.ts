@@ -77,8 +77,17 @@ export interface ServerConfig {
     iceServers: { urls: string | string[]; username?: string; credential?: string }[];
     /** Minimum interval between keyframe requests sent to one publisher, ms. */
     keyframeRequestIntervalMs: number;
+    /**
+     * Kernel receive and send buffer asked for each media UDP socket, bytes
+     * (`RTC_UDP_BUFFER_BYTES`, default 4 MiB; 0 keeps the kernel's default, ~208 KiB on Linux).
+     * Linux caps it at `net.core.rmem_max`/`wmem_max`; the server logs a warning when it does.
+     */
+    udpBufferBytes: number;
   };
 }
+
+/** Default for each media socket's kernel receive and send buffers (`RTC_UDP_BUFFER_BYTES`). */
+export const DEFAULT_UDP_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** Defaults, used as-is by `npm start`. */
 export const defaultConfig: ServerConfig = {
@@ -113,6 +122,7 @@ export const defaultConfig: ServerConfig = {
     portRange: undefined,
     iceServers: [],
     keyframeRequestIntervalMs: 500,
+    udpBufferBytes: DEFAULT_UDP_BUFFER_BYTES,
   },
 };
 

@@ -72,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       announcedIps: list(env, "RTC_ANNOUNCED_IPS"),
       portRange: portMin !== undefined && portMax !== undefined ? [portMin, portMax] : undefined,
       iceServers,
+      udpBufferBytes: int(env, "RTC_UDP_BUFFER_BYTES", d.rtc.udpBufferBytes, 0, 256 * 1024 * 1024),
     },
   });
 }

@@ -22,7 +22,7 @@ export class SfuPeer {
     role: PeerRole,
   ) {
     // Before werift parses any packet or handshake of this thread's connections.
-    installWeriftPatches();
+    installWeriftPatches(rtc.udpBufferBytes);
     this.allowed = new Set(hostAddresses(rtc));
     this.pc = new RTCPeerConnection(peerConfig(rtc, role));
     unifyExtensionIds(this.pc);

@@ -121,6 +121,24 @@ export async function inboundRtp(page: Page, kind: "audio" | "video"): Promise<R
   }, kind);
 }
 
+/**
+ * The page's simulcast camera layers as its browser sends them now: rid → frame height. On a
+ * busy machine Chrome's CPU adaptation scales layers down (720p sent as 540p), so tests compare
+ * what a receiver shows with these heights, not with fixed ones.
+ */
+export async function sentLayers(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(async () => {
+    const out: Record<string, number> = {};
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs ?? []) {
+      if (pc.connectionState === "closed") continue;
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === "outbound-rtp" && s.kind === "video" && s.rid) out[s.rid as string] = (s.frameHeight as number | undefined) ?? 0;
+      });
+    }
+    return out;
+  });
+}
+
 /** What chrome://webrtc-internals would show of every inbound video stream: for failure messages. */
 export async function inboundVideoStats(page: Page): Promise<Record<string, unknown>[]> {
   const pick = ["mid", "ssrc", "packetsReceived", "packetsLost", "framesReceived", "framesDecoded", "keyFramesDecoded", "framesDropped", "pliCount", "firCount", "nackCount", "frameWidth", "decoderImplementation"];

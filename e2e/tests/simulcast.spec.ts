@@ -1,22 +1,9 @@
-import { expectRemoteVideosAdvancing, join, roomName, tileOf, type Person } from "../support/room.js";
+import { expectRemoteVideosAdvancing, join, roomName, sentLayers, tileOf, type Person } from "../support/room.js";
 import { expect, test } from "../support/test.js";
 
 /** The decoded height of the video in `name`'s tile (0 before the first frame). */
 function videoHeight(person: Person, name: string): Promise<number> {
   return tileOf(person.page, name).locator("video").evaluate((v: HTMLVideoElement) => v.videoHeight);
-}
-
-/** The publisher's camera layers as the browser sends them: rid → frame height. */
-async function sentLayers(person: Person): Promise<Record<string, number>> {
-  return person.page.evaluate(async () => {
-    const out: Record<string, number> = {};
-    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-      (await pc.getStats()).forEach((s) => {
-        if (s.type === "outbound-rtp" && s.kind === "video" && s.rid) out[s.rid as string] = (s.frameHeight as number | undefined) ?? 0;
-      });
-    }
-    return out;
-  });
 }
 
 /**
@@ -26,7 +13,7 @@ async function sentLayers(person: Person): Promise<Record<string, number>> {
  */
 async function receivesLayer(receiver: Person, publisher: Person, rid: "q" | "h" | "f"): Promise<string> {
   const shown = await videoHeight(receiver, publisher.name);
-  const sent = await sentLayers(publisher);
+  const sent = await sentLayers(publisher.page);
   return shown > 0 && shown === sent[rid] ? "yes" : `showing ${shown}p while sending ${JSON.stringify(sent)}`;
 }
 
@@ -39,7 +26,7 @@ test.describe("simulcast", () => {
     await expectRemoteVideosAdvancing(cid.page, 2);
 
     // Ann's browser encodes 180p, 360p and 720p layers of its 1280×720 fake camera.
-    await expect.poll(() => sentLayers(ann), { timeout: 20_000 }).toEqual({ q: 180, h: 360, f: 720 });
+    await expect.poll(() => sentLayers(ann.page), { timeout: 20_000 }).toEqual({ q: 180, h: 360, f: 720 });
 
     // Cid: speaker view with Ann pinned large, Bob small in the filmstrip.
     await cid.page.getByTestId("layout-toggle").click();

@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   if (receive < DEFAULT_UDP_BUFFER_BYTES) {
     console.error(
       `bench: the kernel caps UDP receive buffers at ${receive} bytes (asked: ${DEFAULT_UDP_BUFFER_BYTES}); ` +
-        "busy scenarios lose packets in it: sysctl -w net.core.rmem_max=4194304 net.core.wmem_max=4194304",
+        "busy scenarios lose packets in it: sysctl -w net.core.rmem_max=1048576 net.core.wmem_max=1048576",
     );
   }
   for (const s of chosen) {

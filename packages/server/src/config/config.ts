@@ -79,7 +79,7 @@ export interface ServerConfig {
     keyframeRequestIntervalMs: number;
     /**
      * Kernel receive and send buffer asked for each media UDP socket, bytes
-     * (`RTC_UDP_BUFFER_BYTES`, default 4 MiB; 0 keeps the kernel's default, ~208 KiB on Linux).
+     * (`RTC_UDP_BUFFER_BYTES`, default 1 MiB; 0 keeps the kernel's default, ~208 KiB on Linux).
      * Linux caps it at `net.core.rmem_max`/`wmem_max`; the server logs a warning when it does.
      */
     udpBufferBytes: number;
@@ -87,7 +87,7 @@ export interface ServerConfig {
 }
 
 /** Default for each media socket's kernel receive and send buffers (`RTC_UDP_BUFFER_BYTES`). */
-export const DEFAULT_UDP_BUFFER_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_UDP_BUFFER_BYTES = 1024 * 1024;
 
 /** Defaults, used as-is by `npm start`. */
 export const defaultConfig: ServerConfig = {

@@ -12,8 +12,8 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ LAST_N: "two" })).toThrow(ConfigError);
   });
 
-  it("asks for 4 MiB UDP buffers by default, reads RTC_UDP_BUFFER_BYTES, and 0 keeps the kernel's", () => {
-    expect(loadConfig({}).rtc.udpBufferBytes).toBe(4 * 1024 * 1024);
+  it("asks for 1 MiB UDP buffers by default, reads RTC_UDP_BUFFER_BYTES, and 0 keeps the kernel's", () => {
+    expect(loadConfig({}).rtc.udpBufferBytes).toBe(1024 * 1024);
     expect(loadConfig({ RTC_UDP_BUFFER_BYTES: "1048576" }).rtc.udpBufferBytes).toBe(1048576);
     expect(loadConfig({ RTC_UDP_BUFFER_BYTES: "0" }).rtc.udpBufferBytes).toBe(0);
     expect(() => loadConfig({ RTC_UDP_BUFFER_BYTES: "-5" })).toThrow(ConfigError);

@@ -18,10 +18,11 @@ let installed = false;
  * Tunes every UDP socket werift opens in this thread for media (ICE host candidates):
  *
  * - asks the kernel for `bytes` of receive and send buffer (0 keeps the kernel's default). The
- *   default buffer (~208 KiB on Linux) holds about 90 full-size packets, under 10 ms of what one
- *   SFU socket receives in a busy room: an event loop busy that long (a garbage collection, a
- *   handshake) loses packets in the kernel. The kernel caps the size at `net.core.rmem_max` /
- *   `wmem_max`; see {@link probeUdpBufferSizes}.
+ *   default (~208 KiB on Linux) holds about 90 full-size packets, ~90 ms of a 1000-packet/s
+ *   stream: an event loop busy longer (a garbage collection, a burst of handshakes) loses
+ *   packets in the kernel. Far more is not better: an overloaded thread would then queue
+ *   seconds of media that arrive too late to play. The kernel caps the size at
+ *   `net.core.rmem_max` / `wmem_max`; see {@link probeUdpBufferSizes}.
  * - resolves literal IP addresses synchronously on send. Node's `dgram` looks every destination
  *   up with `dns.lookup`, which answers a literal on the next tick: a tick object and a
  *   deferred send per packet, for the addresses ICE always gives it.

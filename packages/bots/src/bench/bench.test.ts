@@ -19,6 +19,8 @@ describe("npm run bench", () => {
     // Behaviour, not speed: the subscribers really received the stream.
     expect(result.deliveredPct as number).toBeGreaterThan(50);
     expect(result.usPerFwdPkt as number).toBeGreaterThan(0);
+    // What the kernel granted the UDP buffers the bots and the server asked for.
+    expect(result.udpRecvBufferBytes as number).toBeGreaterThan(0);
     expect(out).toContain("| fanout-10 |");
   });
 

@@ -31,11 +31,12 @@ describe("media UDP sockets", () => {
     open.push(control);
     const defaultSize = control.getRecvBufferSize();
     control.setRecvBufferSize(64 * 1024);
+    control.setSendBufferSize(64 * 1024);
     const transport = await UdpTransport.init("udp4", { interfaceAddresses: { udp4: "127.0.0.1" } });
     try {
       expect(transport.socket.getRecvBufferSize()).toBe(control.getRecvBufferSize());
       expect(transport.socket.getRecvBufferSize()).not.toBe(defaultSize);
-      expect(transport.socket.getSendBufferSize()).toBe(control.getRecvBufferSize());
+      expect(transport.socket.getSendBufferSize()).toBe(control.getSendBufferSize());
     } finally {
       await transport.close();
       installUdpSocketTuning();

@@ -9,7 +9,7 @@ import { createMetrics } from "./http/metrics.js";
 import { loadTls } from "./http/tls.js";
 import { MemoryChatStore } from "./room/ChatStore.js";
 import { LocalRoomHost } from "./room/LocalRoomHost.js";
-import { probeUdpBufferSizes } from "./sfu/udpSockets.js";
+import { probeUdpBufferSizes, udpBufferCapMessage } from "./sfu/udpSockets.js";
 import type { RoomHost } from "./room/RoomHost.js";
 import { SignalingServer } from "./signaling/SignalingServer.js";
 import { WorkerPool } from "./worker/WorkerPool.js";
@@ -49,12 +49,8 @@ async function checkUdpBuffers(bytes: number, log: Logger): Promise<void> {
   if (bytes <= 0) return;
   try {
     const granted = await probeUdpBufferSizes(bytes);
-    if (granted.receive >= bytes && granted.send >= bytes) return;
-    log.warn(
-      { requested: bytes, receive: granted.receive, send: granted.send },
-      "the kernel caps media UDP buffers below RTC_UDP_BUFFER_BYTES; busy rooms may lose packets " +
-        `(raise it: sysctl -w net.core.rmem_max=${bytes} net.core.wmem_max=${bytes})`,
-    );
+    const problem = udpBufferCapMessage(bytes, granted);
+    if (problem) log.warn({ requested: bytes, ...granted }, `RTC_UDP_BUFFER_BYTES: ${problem}`);
   } catch (error) {
     log.warn({ err: error }, "could not check media UDP buffer sizes");
   }

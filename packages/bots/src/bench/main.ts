@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_UDP_BUFFER_BYTES, probeUdpBufferSizes } from "@confab/server";
+import { DEFAULT_UDP_BUFFER_BYTES, probeUdpBufferSizes, udpBufferCapMessage } from "@confab/server";
 import { fanout } from "./fanout.js";
 import { joinLatency } from "./join-latency.js";
 import { roomsScenario } from "./rooms.js";
@@ -87,17 +87,13 @@ async function main(): Promise<void> {
   if (chosen.length === 0) throw new Error(`no scenario ${scenario}; known: ${scenarios.map((s) => s.name).join(", ")}`);
   const results: ScenarioResult[] = [];
   // The server and the bots ask for this much; the kernel's cap (net.core.rmem_max) decides.
-  const { receive } = await probeUdpBufferSizes(DEFAULT_UDP_BUFFER_BYTES);
-  if (receive < DEFAULT_UDP_BUFFER_BYTES) {
-    console.error(
-      `bench: the kernel caps UDP receive buffers at ${receive} bytes (asked: ${DEFAULT_UDP_BUFFER_BYTES}); ` +
-        "busy scenarios lose packets in it: sysctl -w net.core.rmem_max=1048576 net.core.wmem_max=1048576",
-    );
-  }
+  const granted = await probeUdpBufferSizes(DEFAULT_UDP_BUFFER_BYTES);
+  const problem = udpBufferCapMessage(DEFAULT_UDP_BUFFER_BYTES, granted);
+  if (problem) console.error(`bench: ${problem}`);
   for (const s of chosen) {
     console.error(`bench: ${s.name}: ${s.description}`);
     const result = await s.run();
-    results.push(s.name === "join-latency" ? result : { ...result, udpRecvBufferBytes: receive });
+    results.push(s.name === "join-latency" ? result : { ...result, udpRecvBufferBytes: granted.receive });
   }
   console.log(table(results));
   if (json) console.log(JSON.stringify(results.length === 1 ? results[0] : { scenarios: results }));

@@ -2,18 +2,18 @@ import { createSocket, type Socket } from "node:dgram";
 import { once } from "node:events";
 import { UdpTransport } from "werift";
 import { afterEach, describe, expect, it } from "vitest";
-import { installUdpSocketTuning, probeUdpBufferSizes, tuneUdpSocket } from "./udpSockets.js";
+import { installUdpSocketTuning, probeUdpBufferSizes, tuneUdpSocket, udpBufferCapMessage } from "./udpSockets.js";
 
 const open: Socket[] = [];
 afterEach(() => {
   for (const s of open.splice(0)) s.close(() => undefined);
 });
 
-async function receiver(): Promise<{ socket: Socket; port: number; next: Promise<Buffer> }> {
+async function receiver(address = "127.0.0.1"): Promise<{ socket: Socket; port: number; next: Promise<Buffer> }> {
   const socket = createSocket("udp4");
   open.push(socket);
   const next = once(socket, "message").then(([data]) => data as Buffer);
-  await new Promise<void>((r) => socket.bind(0, "127.0.0.1", () => r()));
+  await new Promise<void>((r) => socket.bind(0, address, () => r()));
   return { socket, port: socket.address().port, next };
 }
 
@@ -65,5 +65,23 @@ describe("media UDP sockets", () => {
   it("reports the buffer the kernel granted, as asked for", async () => {
     const granted = await probeUdpBufferSizes(64 * 1024);
     expect(granted).toEqual({ receive: 64 * 1024, send: 64 * 1024 });
+  });
+
+  it("tells an operator how to raise a kernel cap below the size asked for, and is silent otherwise", () => {
+    expect(udpBufferCapMessage(1048576, { receive: 212992, send: 212992 })).toContain("sysctl -w net.core.rmem_max=1048576 net.core.wmem_max=1048576");
+    expect(udpBufferCapMessage(1048576, { receive: 1048576, send: 1048576 })).toBeUndefined();
+    expect(udpBufferCapMessage(0, { receive: 212992, send: 212992 })).toBeUndefined();
+  });
+
+  it("a socket keeps sending after its destination changes from one literal address to another", async () => {
+    const a = await receiver();
+    const b = await receiver("127.0.0.2");
+    const tx = await bound();
+    open.push(tx);
+    tuneUdpSocket(tx, 0);
+    tx.send(Buffer.from("to a"), a.port, "127.0.0.1");
+    tx.send(Buffer.from("to b"), b.port, "127.0.0.2");
+    expect((await a.next).toString()).toBe("to a");
+    expect((await b.next).toString()).toBe("to b");
   });
 });

@@ -75,6 +75,19 @@ export async function probeUdpBufferSizes(bytes: number): Promise<UdpBufferSizes
   }
 }
 
+/**
+ * What to tell an operator when the kernel granted less than `requested` (undefined when it
+ * granted it all): the server logs it at start, the bench prints it.
+ */
+export function udpBufferCapMessage(requested: number, granted: UdpBufferSizes): string | undefined {
+  if (requested <= 0 || (granted.receive >= requested && granted.send >= requested)) return undefined;
+  return (
+    `the kernel caps UDP buffers at ${granted.receive} bytes (receive) and ${granted.send} (send), ` +
+    `below the ${requested} asked for; busy rooms lose packets in them ` +
+    `(raise the cap: sysctl -w net.core.rmem_max=${requested} net.core.wmem_max=${requested})`
+  );
+}
+
 /** The `dgram` internals this reads: the per-socket state and its handle's lookup. */
 function literalLookup(socket: Socket): void {
   const stateKey = Object.getOwnPropertySymbols(socket).find((s) => s.description === "state symbol");
@@ -82,13 +95,20 @@ function literalLookup(socket: Socket): void {
   const handle = state?.handle;
   const original = handle?.lookup;
   if (!handle || typeof original !== "function" || (original as { literal?: boolean }).literal) return;
+  // A socket sends to few addresses (one per ICE pair), so the last one is remembered.
+  let lastAddress = "";
+  let lastFamily = 0;
   const lookup: Lookup = (address, callback) => {
-    const family = typeof address === "string" ? isIP(address) : 0;
-    if (family === 0) {
-      original.call(handle, address, callback);
-      return;
+    if (address !== lastAddress) {
+      const family = typeof address === "string" ? isIP(address) : 0;
+      if (family === 0) {
+        original.call(handle, address, callback);
+        return;
+      }
+      lastAddress = address;
+      lastFamily = family;
     }
-    callback(null, address, family);
+    callback(null, address, lastFamily);
   };
   (lookup as { literal?: boolean }).literal = true;
   handle.lookup = lookup;

@@ -11,6 +11,7 @@ import {
   ReactionEmoji,
   ViewedTrack,
 } from "./common.js";
+import { JoinToken, ModerationAction, PolicyChange, RoomPassword } from "./access.js";
 
 /** First message on every connection. */
 export const HelloMessage = z.object({
@@ -20,11 +21,19 @@ export const HelloMessage = z.object({
   client: z.string().max(128).optional(),
 });
 
-/** Enter a room. Answered with `joined` or an `error`. */
+/**
+ * Enter a room. Answered with `joined` or an `error`; with the room's lobby on, first with
+ * `lobby` (waiting), then `joined` once a moderator admits you, or an `error`
+ * (`LOBBY_DENIED`, `LOBBY_TIMEOUT`).
+ */
 export const JoinMessage = z.object({
   type: z.literal("join"),
   room: RoomName,
   name: DisplayName,
+  /** A signed join token (required when the server runs with `AUTH=token`). */
+  token: JoinToken.optional(),
+  /** The room's password, when it has one. */
+  password: RoomPassword.optional(),
 });
 
 /** Leave the room; the server closes the connection after `left`. */
@@ -100,6 +109,18 @@ export const ProbeOfferMessage = z.object({
   sdp: z.string().min(1).max(200_000),
 });
 
+/** A moderator action (moderators only; anyone else gets `FORBIDDEN`). */
+export const ModerateMessage = z.object({
+  type: z.literal("moderate"),
+  command: ModerationAction,
+});
+
+/** Change the room's policy: lock, lobby, password (moderators only). */
+export const PolicyMessage = z.object({
+  type: z.literal("policy"),
+  change: PolicyChange,
+});
+
 /** Every message a client may send. */
 export const ClientMessage = z.discriminatedUnion("type", [
   HelloMessage,
@@ -113,6 +134,8 @@ export const ClientMessage = z.discriminatedUnion("type", [
   ReactionSendMessage,
   ViewMessage,
   ProbeOfferMessage,
+  ModerateMessage,
+  PolicyMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage["type"];
@@ -131,4 +154,6 @@ export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = [
   "reaction",
   "view",
   "probe",
+  "moderate",
+  "policy",
 ];

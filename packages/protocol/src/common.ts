@@ -49,6 +49,8 @@ export const ParticipantInfo = z.object({
   tracks: z.array(TrackInfo),
   /** Whether the participant's hand is raised. */
   handRaised: z.boolean().default(false),
+  /** The participant's role in the room. */
+  role: z.enum(["moderator", "participant", "viewer"]).default("participant"),
 });
 export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
 

@@ -1,5 +1,8 @@
 /** Version of the signaling protocol; bumped on any incompatible change. */
-export const PROTOCOL_VERSION = 1 as const;
+export const PROTOCOL_VERSION = 2 as const;
+
+/** Oldest protocol version the server still accepts (older clients get UNSUPPORTED_VERSION: reload). */
+export const MIN_PROTOCOL_VERSION = 2 as const;
 
 /** Room names allowed in URLs and on the wire. */
 export const ROOM_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -42,5 +45,11 @@ export const CloseCode = {
   SERVER_SHUTDOWN: 4004,
   /** The room's SFU worker failed; the client should reconnect (the room is placed again). */
   ROOM_LOST: 4005,
+  /** A moderator removed this participant; do not reconnect. */
+  REMOVED: 4006,
+  /** A moderator ended the meeting; do not reconnect. */
+  ROOM_ENDED: 4007,
+  /** The join was refused for good (lobby denied or timed out); do not reconnect. */
+  REFUSED: 4008,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

@@ -5,6 +5,11 @@
  *   HANDSHAKE_REQUIRED, UNSUPPORTED_VERSION, TOO_BIG.
  * - User errors (shown to the person, session continues): INVALID_ROOM, INVALID_NAME,
  *   ROOM_FULL, ALREADY_JOINED, NOT_JOINED, BAD_STATE, RATE_LIMITED.
+ * - Access and permission errors (shown to the person, session continues): FORBIDDEN (not
+ *   allowed in this room's policy or role), AUTH_REQUIRED (the server needs a token),
+ *   TOKEN_INVALID / TOKEN_EXPIRED / TOKEN_NOT_YET_VALID / TOKEN_WRONG_ROOM, PASSWORD_REQUIRED /
+ *   PASSWORD_WRONG, ROOM_LOCKED, REMOVED (removed from this meeting), LOBBY_DENIED /
+ *   LOBBY_TIMEOUT.
  * - INTERNAL: the server failed; the session continues when it can.
  */
 export const ErrorCode = {
@@ -21,6 +26,18 @@ export const ErrorCode = {
   NOT_JOINED: "NOT_JOINED",
   BAD_STATE: "BAD_STATE",
   RATE_LIMITED: "RATE_LIMITED",
+  FORBIDDEN: "FORBIDDEN",
+  AUTH_REQUIRED: "AUTH_REQUIRED",
+  TOKEN_INVALID: "TOKEN_INVALID",
+  TOKEN_EXPIRED: "TOKEN_EXPIRED",
+  TOKEN_NOT_YET_VALID: "TOKEN_NOT_YET_VALID",
+  TOKEN_WRONG_ROOM: "TOKEN_WRONG_ROOM",
+  PASSWORD_REQUIRED: "PASSWORD_REQUIRED",
+  PASSWORD_WRONG: "PASSWORD_WRONG",
+  ROOM_LOCKED: "ROOM_LOCKED",
+  REMOVED: "REMOVED",
+  LOBBY_DENIED: "LOBBY_DENIED",
+  LOBBY_TIMEOUT: "LOBBY_TIMEOUT",
   INTERNAL: "INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -6,6 +6,7 @@
 export * from "./constants.js";
 export * from "./errors.js";
 export * from "./common.js";
+export * from "./access.js";
 export * from "./client-messages.js";
 export * from "./server-messages.js";
 export * from "./codec.js";

@@ -11,6 +11,7 @@ import {
   TrackInfo,
 } from "./common.js";
 import { ErrorCode } from "./errors.js";
+import { Knock, ModeratedEvent, RoomPolicyInfo } from "./access.js";
 
 /** Answer to `hello`. */
 export const WelcomeMessage = z.object({
@@ -30,6 +31,13 @@ export const JoinedMessage = z.object({
   chat: z.array(ChatEntry).default([]),
   /** The current active speaker, if anyone is speaking. */
   speaker: Id.nullable().default(null),
+  /** The room's policy as everyone sees it. */
+  policy: RoomPolicyInfo,
+  /**
+   * Open mode: the person who created the room gets a moderator token, to come back as
+   * moderator with `/<room>?token=…`.
+   */
+  moderatorToken: z.string().optional(),
 });
 
 /** Answer to `leave`. */
@@ -43,7 +51,7 @@ export const ParticipantJoinedMessage = z.object({
 export const ParticipantLeftMessage = z.object({
   type: z.literal("participant.left"),
   participantId: Id,
-  reason: z.enum(["left", "disconnected", "kicked"]),
+  reason: z.enum(["left", "disconnected", "kicked", "ended"]),
 });
 
 export const ParticipantUpdatedMessage = z.object({
@@ -141,6 +149,42 @@ export const ProbeAnswerMessage = z.object({
   sdp: z.string(),
 });
 
+/** You are waiting in the room's lobby until a moderator admits (`joined`) or denies you (`error`). */
+export const LobbyMessage = z.object({
+  type: z.literal("lobby"),
+  status: z.literal("waiting"),
+});
+
+/** To moderators: everyone waiting in the lobby now (sent whenever it changes). */
+export const KnocksMessage = z.object({
+  type: z.literal("knocks"),
+  knocking: z.array(Knock).max(1000),
+});
+
+/** The room's policy changed (lock, lobby, password). */
+export const PolicyUpdatedMessage = z.object({
+  type: z.literal("policy"),
+  policy: RoomPolicyInfo,
+});
+
+/** A moderator did something to you (muted you, asked you to unmute…). */
+export const ModeratedMessage = z.object({
+  type: z.literal("moderated"),
+  event: ModeratedEvent,
+});
+
+/** A moderator removed you; the server closes the connection with `REMOVED` right after. */
+export const RemovedMessage = z.object({
+  type: z.literal("removed"),
+  by: z.string(),
+});
+
+/** A moderator ended the meeting; the server closes the connection with `ROOM_ENDED`. */
+export const EndedMessage = z.object({
+  type: z.literal("ended"),
+  by: z.string(),
+});
+
 /** A typed error. `fatal` means the server closes the connection right after. */
 export const ErrorMessage = z.object({
   type: z.literal("error"),
@@ -171,6 +215,12 @@ export const ServerMessage = z.discriminatedUnion("type", [
   LayersMessage,
   LastNMessage,
   ProbeAnswerMessage,
+  LobbyMessage,
+  KnocksMessage,
+  PolicyUpdatedMessage,
+  ModeratedMessage,
+  RemovedMessage,
+  EndedMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage["type"];

@@ -3,6 +3,12 @@ import {
   CloseCode,
   SafeEmitter,
   type ChatEntry,
+  type Knock,
+  type ModeratedEvent,
+  type ModerationAction,
+  type PolicyChange,
+  type Role,
+  type RoomPolicyInfo,
   type IceServer,
   type ReactionEmoji,
   type ViewedTrack,
@@ -10,6 +16,7 @@ import {
   type ServerMessage,
   type TrackSource,
 } from "@confab/protocol";
+import { AccessState } from "./AccessState.js";
 import { ClientError } from "./errors.js";
 import { PublishConnection } from "./PublishConnection.js";
 import { RoomState, type RemoteMedia, type RemoteParticipant } from "./RoomState.js";
@@ -22,6 +29,10 @@ export interface ConfabRoomOptions {
   serverUrl: string;
   room: string;
   name: string;
+  /** A signed join token (from the link's `?token=`), required on servers with `AUTH=token`. */
+  token?: string | undefined;
+  /** The room's password, when it has one. */
+  password?: string | undefined;
   /** Defaults to the global `WebSocket`. */
   WebSocket?: WebSocketFactory;
   /** Defaults to the global `RTCPeerConnection`. */
@@ -41,6 +52,9 @@ const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.PROTOCOL_ERROR,
   CloseCode.HANDSHAKE_REQUIRED,
   CloseCode.UNSUPPORTED_VERSION,
+  CloseCode.REMOVED,
+  CloseCode.ROOM_ENDED,
+  CloseCode.REFUSED,
 ]);
 
 /** Delays between reconnection attempts, ms (the last one repeats). */
@@ -55,10 +69,11 @@ export interface LocalMedia {
 }
 
 /**
+ * `waiting`: in the room's lobby until a moderator lets this client in;
  * `reconnecting`: the connection dropped and the SDK is rejoining (remote participants are
  * cleared until it succeeds); `closed` is final.
  */
-export type RoomStatus = "new" | "joining" | "joined" | "reconnecting" | "closed";
+export type RoomStatus = "new" | "joining" | "waiting" | "joined" | "reconnecting" | "closed";
 
 export type ConfabRoomEvents = {
   /** Something visible changed: participants, their tracks or media, local mute state, chat. */
@@ -71,6 +86,8 @@ export type ConfabRoomEvents = {
   speaker: [participantId: string | null];
   /** The set of remote camera videos the server holds back (last-N) changed; see `withheld`. */
   lastN: [withheld: ReadonlySet<string>];
+  /** A moderator did something to this participant (muted it, asked it to unmute…). */
+  moderated: [ModeratedEvent];
   /** A non-fatal problem (the session continues). */
   error: [ClientError];
   /** The session is over: by `leave()`/`close()` (no error), or because of `error`. */
@@ -105,6 +122,7 @@ export class ConfabRoom {
   private statusValue: RoomStatus = "new";
   private pendingJoin: { resolve: () => void; reject: (error: ClientError) => void } | undefined;
   private pendingLeave: (() => void) | undefined;
+  private readonly access = new AccessState();
 
   constructor(private readonly options: ConfabRoomOptions) {
     this.WebSocketImpl = options.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketFactory);
@@ -129,6 +147,36 @@ export class ConfabRoom {
   /** The current dominant speaker (possibly oneself), or `null`. */
   get speaker(): string | null {
     return this.speakerId;
+  }
+
+  /** This participant's role in the room. */
+  get role(): Role {
+    return this.access.role;
+  }
+
+  /** The room's policy (lock, lobby, password…), once joined. */
+  get policy(): RoomPolicyInfo | undefined {
+    return this.access.policy;
+  }
+
+  /** People waiting in the lobby (known to moderators only). */
+  get knocks(): readonly Knock[] {
+    return this.access.knocks;
+  }
+
+  /** Open mode: the token that brings the meeting's creator back as moderator. */
+  get moderatorToken(): string | undefined {
+    return this.access.moderatorToken;
+  }
+
+  /** Sends a moderator action; the server refuses it (`FORBIDDEN`) unless this client moderates. */
+  moderate(command: ModerationAction): boolean {
+    return this.statusValue === "joined" && this.signaling.send({ type: "moderate", command });
+  }
+
+  /** Changes the room's lock, lobby or password (moderators only). */
+  changePolicy(change: PolicyChange): boolean {
+    return this.statusValue === "joined" && this.signaling.send({ type: "policy", change });
   }
 
   /** Whether one's own hand is raised. */
@@ -320,7 +368,15 @@ export class ConfabRoom {
     await this.signaling.connect();
     await new Promise<void>((resolve, reject) => {
       this.pendingJoin = { resolve, reject };
-      this.signaling.send({ type: "join", room: this.options.room, name: this.options.name });
+      // A rejoin uses the creator's moderator token when the server gave one, so the role survives.
+      const token = this.access.moderatorToken ?? this.options.token;
+      this.signaling.send({
+        type: "join",
+        room: this.options.room,
+        name: this.options.name,
+        ...(token ? { token } : {}),
+        ...(this.options.password ? { password: this.options.password } : {}),
+      });
     });
   }
 
@@ -385,7 +441,24 @@ export class ConfabRoom {
   }
 
   private onMessage(message: ServerMessage): void {
+    const access = this.access.apply(message, this.selfInfo?.id);
+    if (access.moderated) this.onModerated(access.moderated);
     switch (message.type) {
+      case "lobby":
+        if (this.statusValue === "joining") this.statusValue = "waiting";
+        this.events.emit("change");
+        return;
+      case "knocks":
+      case "policy":
+      case "moderated":
+        this.events.emit("change");
+        return;
+      case "removed":
+        this.finish(new ClientError("REMOVED", `removed from the meeting by ${message.by}`, true));
+        return;
+      case "ended":
+        this.finish(new ClientError("ENDED", `${message.by} ended the meeting`, true));
+        return;
       case "joined":
         this.chat = message.chat.slice(-CHAT_HISTORY_LIMIT);
         this.speakerId = message.speaker;
@@ -396,9 +469,16 @@ export class ConfabRoom {
       case "left":
         this.pendingLeave?.();
         return;
+      case "participant.updated":
+        if (message.participant.id === this.selfInfo?.id) {
+          this.selfInfo = { ...this.selfInfo, role: message.participant.role };
+          this.events.emit("change");
+          return;
+        }
+        if (this.state.apply(message)) this.events.emit("change");
+        return;
       case "participant.joined":
       case "participant.left":
-      case "participant.updated":
       case "track.published":
       case "track.unpublished":
       case "track.muted":
@@ -495,6 +575,24 @@ export class ConfabRoom {
       .catch((error) => this.reportError("MEDIA_FAILED", `publishing failed: ${String(error)}`));
     this.pendingJoin?.resolve();
     this.pendingJoin = undefined;
+  }
+
+  /**
+   * A moderator acted on this participant. A mute is applied locally too (the server already
+   * stopped forwarding), and a stopped screen share is unpublished; the app stops the capture.
+   */
+  private onModerated(event: ModeratedEvent): void {
+    if (event.action === "muted" && this.localTracks.has(event.source)) {
+      const local = this.localTracks.get(event.source);
+      if (local) local.enabled = false;
+      this.muted.set(event.source, true);
+      this.announced.set(event.source, true);
+    }
+    if (event.action === "screen-stopped") {
+      void this.unpublishTrack("screen");
+      void this.unpublishTrack("screen-audio");
+    }
+    this.events.emit("moderated", event);
   }
 
   /** A media connection that fails for good (ICE failed) is rebuilt by rejoining. */

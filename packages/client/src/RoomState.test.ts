@@ -4,7 +4,7 @@ import { RoomState } from "./RoomState.js";
 
 const mic = { id: "t-mic", kind: "audio" as const, source: "microphone" as const, muted: false };
 const cam = { id: "t-cam", kind: "video" as const, source: "camera" as const, muted: false };
-const person = (id: string, joinedAt: number, tracks = [mic]): ParticipantInfo => ({ id, name: id, joinedAt, tracks });
+const person = (id: string, joinedAt: number, tracks = [mic]): ParticipantInfo => ({ id, name: id, joinedAt, tracks, handRaised: false, role: "participant" });
 
 function joinedState(): RoomState {
   const state = new RoomState();
@@ -14,6 +14,15 @@ function joinedState(): RoomState {
     self: person("me", 5, []),
     participants: [person("b", 2), person("a", 1, [])],
     iceServers: [],
+    chat: [],
+    speaker: null,
+    policy: {
+      locked: false,
+      lobby: false,
+      hasPassword: false,
+      maxParticipants: 100,
+      publish: { camera: "everyone", microphone: "everyone", screen: "everyone", chat: "everyone" },
+    },
   });
   return state;
 }

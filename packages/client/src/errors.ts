@@ -25,4 +25,6 @@ export type ClientErrorCode =
   /** A peer connection failed to negotiate or connect. */
   | "MEDIA_FAILED"
   /** The method was called on a closed room. */
-  | "CLOSED";
+  | "CLOSED"
+  /** A moderator ended the meeting. */
+  | "ENDED";

@@ -4,6 +4,7 @@
  * camera, receive everyone else. No UI; `packages/web` renders it.
  */
 export { ConfabRoom, type ConfabRoomOptions, type ConfabRoomEvents, type LocalMedia, type RoomStatus } from "./ConfabRoom.js";
+export { AccessState } from "./AccessState.js";
 export { ClientError, type ClientErrorCode } from "./errors.js";
 export { RoomState, type RemoteParticipant, type RemoteMedia } from "./RoomState.js";
 export { SignalingClient, signalingUrl, type WebSocketLike, type WebSocketFactory } from "./SignalingClient.js";

@@ -5,7 +5,8 @@ import { MAX_SIGNAL_FRAME_BYTES } from "./constants.js";
 
 describe("decodeClientMessage", () => {
   it("accepts a valid hello and round-trips it", () => {
-    const frame = encodeMessage({ type: "hello", protocolVersion: 1, client: "test" });
+    const hello = { type: "hello", protocolVersion: 1, client: "test" };
+    const frame = encodeMessage(hello);
     const r = decodeClientMessage(frame);
     expect(r).toEqual({ ok: true, message: { type: "hello", protocolVersion: 1, client: "test" } });
   });

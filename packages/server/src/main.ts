@@ -2,13 +2,17 @@
 /** Entry point of `npm start`: configuration from the environment, graceful shutdown on signals. */
 import os from "node:os";
 import { pino } from "pino";
+import { loadApiCredentials } from "./auth/credentials.js";
 import { ConfigError, loadConfig } from "./config/env.js";
 import { startServer } from "./server.js";
 
 async function main(): Promise<void> {
   let config;
+  let credentials;
   try {
     config = loadConfig();
+    credentials = loadApiCredentials(process.env, config.dataDir);
+    config = { ...config, auth: { ...config.auth, ...credentials.credentials } };
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`confab: ${error.message}`);
@@ -17,6 +21,13 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = pino({ level: config.logLevel });
+  if (credentials.generated) {
+    // Printed once, on the start that generated them; afterwards they are read from the file.
+    log.warn(
+      { apiKey: config.auth.apiKey, apiSecret: config.auth.apiSecret, file: credentials.file },
+      "generated the API key and secret that sign join tokens (shown once; kept in the file named here, mode 0600)",
+    );
+  }
   const server = await startServer(config, log);
   const lan = Object.values(os.networkInterfaces())
     .flat()
@@ -29,7 +40,7 @@ async function main(): Promise<void> {
       https: server.httpsUrl,
       lan: httpsPort ? lan.map((a) => `https://${a}:${httpsPort}`) : [],
     },
-    "Confab is running: open the http URL on this machine, or an https (LAN) URL from other devices",
+    `Confab is running (AUTH=${config.auth.mode}): open the http URL on this machine, or an https (LAN) URL from other devices`,
   );
   let stopping = false;
   const stop = (signal: string) => {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -9,6 +10,9 @@ import { createMetrics } from "./http/metrics.js";
 import { loadTls } from "./http/tls.js";
 import { MemoryChatStore } from "./room/ChatStore.js";
 import { LocalRoomHost } from "./room/LocalRoomHost.js";
+import { createPolicyResolver } from "./room/policy/createPolicyResolver.js";
+import { loadRoomsFile } from "./room/policy/RoomsFile.js";
+import { defaultRoomPolicy, type RoomPolicy } from "./room/policy/RoomPolicy.js";
 import { probeUdpBufferSizes, udpBufferCapMessage } from "./sfu/udpSockets.js";
 import type { RoomHost } from "./room/RoomHost.js";
 import { SignalingServer } from "./signaling/SignalingServer.js";
@@ -56,13 +60,26 @@ async function checkUdpBuffers(bytes: number, log: Logger): Promise<void> {
   }
 }
 
+/**
+ * The config with signing credentials: the configured ones, or an ephemeral pair for a server
+ * embedded without any (tokens it signs die with it). `npm start` loads or generates a
+ * persistent pair in `DATA_DIR` (see main.ts).
+ */
+function withCredentials(config: ServerConfig): ServerConfig {
+  if (config.auth.apiKey && config.auth.apiSecret) return config;
+  return { ...config, auth: { ...config.auth, apiKey: `APItmp${randomBytes(6).toString("hex")}`, apiSecret: randomBytes(32).toString("base64url") } };
+}
+
 /** Starts HTTP (and HTTPS) with the web app, signaling and the SFU. */
-export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
-  const log = logger ?? pino({ level: config.logLevel });
+export async function startServer(initialConfig: ServerConfig, logger?: Logger): Promise<RunningServer> {
+  const log = logger ?? pino({ level: initialConfig.logLevel });
+  const config = withCredentials(initialConfig);
+  const defaults = defaultRoomPolicy(config.rooms.maxParticipants);
+  const configuredRooms = config.auth.roomsFile ? await loadRoomsFile(config.auth.roomsFile, defaults) : new Map<string, RoomPolicy>();
   const rooms: RoomHost =
     config.workers > 0
-      ? new WorkerPool(config, log, config.workers)
-      : new LocalRoomHost(config, log, new MemoryChatStore(config.rooms.chatHistorySize));
+      ? new WorkerPool(config, log, config.workers, configuredRooms)
+      : new LocalRoomHost(config, log, new MemoryChatStore(config.rooms.chatHistorySize), createPolicyResolver(config, configuredRooms));
   await checkUdpBuffers(config.rtc.udpBufferBytes, log);
   const signaling = new SignalingServer(config, rooms, SERVER_VERSION, log);
   const metrics = createMetrics(() => rooms.stats(), () => signaling.connectionCount);

@@ -65,6 +65,31 @@ export interface ServerConfig {
      */
     lastN: number;
   };
+  auth: {
+    /**
+     * Who may join (`AUTH`): `open` (default) lets anyone in, and whoever starts a meeting in a
+     * room nobody configured moderates it; `token` admits only people with a signed join token.
+     */
+    mode: "open" | "token";
+    /**
+     * Key and secret that sign and verify join tokens (`API_KEY`, `API_SECRET`; `npm start`
+     * generates them into `DATA_DIR/api-credentials.json` on first start when unset). Empty:
+     * the server makes an ephemeral pair at start (tests, embedding).
+     */
+    apiKey: string;
+    apiSecret: string;
+    /** Operator's pre-configured rooms, a JSON file (`ROOMS_FILE`); unset: none. */
+    roomsFile: string | undefined;
+    /**
+     * Keep policies changed in meetings in `DATA_DIR/rooms/` so they survive a restart
+     * (default); false keeps them in memory (tests).
+     */
+    persistPolicies: boolean;
+    /** How long someone may wait in a lobby before being told nobody let them in, ms (`LOBBY_TIMEOUT_MS`). */
+    lobbyTimeoutMs: number;
+    /** Validity of the moderator link given to whoever starts a meeting in open mode, s. */
+    moderatorLinkTtlSeconds: number;
+  };
   rtc: {
     /**
      * IPv4 addresses the SFU offers as ICE host candidates (`RTC_ANNOUNCED_IPS`, comma
@@ -117,6 +142,15 @@ export const defaultConfig: ServerConfig = {
     chatHistorySize: CHAT_HISTORY_LIMIT,
     lastN: 0,
   },
+  auth: {
+    mode: "open",
+    apiKey: "",
+    apiSecret: "",
+    roomsFile: undefined,
+    persistPolicies: true,
+    lobbyTimeoutMs: 5 * 60_000,
+    moderatorLinkTtlSeconds: 7 * 24 * 3600,
+  },
   rtc: {
     announcedIps: [],
     portRange: undefined,
@@ -127,8 +161,9 @@ export const defaultConfig: ServerConfig = {
 };
 
 /** A partial config, deep by one level, for tests and embedding. */
-export type ConfigOverrides = Partial<Omit<ServerConfig, "signaling" | "rooms" | "rtc">> & {
+export type ConfigOverrides = Partial<Omit<ServerConfig, "signaling" | "rooms" | "rtc" | "auth">> & {
   signaling?: Partial<ServerConfig["signaling"]>;
+  auth?: Partial<ServerConfig["auth"]>;
   rooms?: Partial<ServerConfig["rooms"]>;
   rtc?: Partial<ServerConfig["rtc"]>;
 };
@@ -140,6 +175,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, base: ServerConfi
     ...overrides,
     signaling: { ...base.signaling, ...overrides.signaling },
     rooms: { ...base.rooms, ...overrides.rooms },
+    auth: { ...base.auth, ...overrides.auth },
     rtc: { ...base.rtc, ...overrides.rtc },
   };
 }

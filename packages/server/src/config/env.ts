@@ -47,6 +47,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       throw new ConfigError(`ICE_SERVERS must be a JSON array of RTCIceServer: ${(e as Error).message}`);
     }
   }
+  const mode = env.AUTH || d.auth.mode;
+  if (mode !== "open" && mode !== "token") throw new ConfigError(`AUTH must be "open" or "token", got "${mode}"`);
   return resolveConfig({
     port: int(env, "PORT", d.port, 0, 65535),
     host: env.HOST || d.host,
@@ -67,6 +69,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       maxRooms: int(env, "MAX_ROOMS", d.rooms.maxRooms, 1, 1_000_000),
       chatHistorySize: int(env, "CHAT_HISTORY", d.rooms.chatHistorySize, 0, 100_000),
       lastN: int(env, "LAST_N", d.rooms.lastN, 0, 10_000),
+    },
+    auth: {
+      mode,
+      roomsFile: env.ROOMS_FILE || undefined,
+      lobbyTimeoutMs: int(env, "LOBBY_TIMEOUT_MS", d.auth.lobbyTimeoutMs, 1_000, 24 * 3600_000),
     },
     rtc: {
       announcedIps: list(env, "RTC_ANNOUNCED_IPS"),

@@ -1,12 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
 import type { ServerMessage } from "@confab/protocol";
-import { resolveConfig } from "../config/config.js";
 import { ForwardedTrack } from "../sfu/ForwardedTrack.js";
-import { MemoryChatStore } from "./ChatStore.js";
 import { LastNForwarding, type LastNMember } from "./LastNForwarding.js";
 import type { Participant } from "./Participant.js";
-import { RoomManager } from "./RoomManager.js";
+import { joinRequestFor, roomManagerFor, roomTestConfig } from "../testing/rooms.js";
 
 function camera(owner: string, source: "camera" | "screen" = "camera"): ForwardedTrack {
   return new ForwardedTrack(`${owner}-${source}`, "video", source, "1", false, 500, () => {});
@@ -95,7 +93,7 @@ describe("LastNForwarding", () => {
 });
 
 describe("last-N in a room", () => {
-  const config = resolveConfig({ rtc: { announcedIps: ["127.0.0.1"] }, rooms: { lastN: 2 } });
+  const config = roomTestConfig({ rooms: { lastN: 2 } });
   const log = pino({ level: "silent" });
 
   const sorted = (...ids: string[]) => ids.sort();
@@ -115,13 +113,13 @@ describe("last-N in a room", () => {
   }
 
   it("the newest dominant speaker's video replaces the least recent one, from the detector's decision", async () => {
-    const rooms = new RoomManager(config, log, new MemoryChatStore(10));
+    const rooms = roomManagerFor(config);
     const room = rooms.getOrCreate("lastn");
     const mine = sink();
-    const me = await room.join("Me", mine);
-    const others = [];
+    const me = await room.join(joinRequestFor(room.name, "Me"), mine);
+    const others: ({ p: Participant } & ReturnType<typeof publish>)[] = [];
     for (const name of ["A", "B", "C", "D"]) {
-      const p = await room.join(name, sink());
+      const p = await room.join(joinRequestFor(room.name, name), sink());
       others.push({ p, ...publish(p) });
     }
     const [, b, c, d] = others.map((o) => o.p.id);

@@ -4,7 +4,10 @@ import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import { forwardingStats } from "../sfu/stats.js";
 import type { ChatStore } from "./ChatStore.js";
+import type { JoinRequest } from "./JoinRequest.js";
+import { moderate } from "./moderation.js";
 import type { Participant } from "./Participant.js";
+import type { PolicyResolver } from "./policy/PolicyResolver.js";
 import type { Room } from "./Room.js";
 import type { HostStats, Membership, RoomHost, RoomMessage, RoomSink } from "./RoomHost.js";
 import { RoomManager } from "./RoomManager.js";
@@ -16,7 +19,14 @@ export async function applyRoomMessage(room: Room, participant: Participant, mes
       const { pc, description } = message;
       if (pc === "publisher") {
         if (description.type !== "offer") throw new UserError(ErrorCode.BAD_MESSAGE, "the publisher connection takes offers");
-        return participant.publisher.handleOffer(description.sdp, message.tracks ?? []);
+        const { allowed, refused } = room.allowedTracks(participant, message.tracks ?? []);
+        await participant.publisher.handleOffer(description.sdp, allowed);
+        if (refused.length > 0) {
+          // The answer rejected those sections; say why (the session stays usable).
+          const sources = refused.map((t) => t.source).join(", ");
+          throw new UserError(ErrorCode.FORBIDDEN, `you may not publish ${sources} in this room`);
+        }
+        return;
       }
       if (description.type !== "answer") throw new UserError(ErrorCode.BAD_MESSAGE, "the subscriber connection takes answers");
       return participant.subscriber.handleAnswer(description.sdp);
@@ -40,6 +50,10 @@ export async function applyRoomMessage(room: Room, participant: Participant, mes
       return room.react(participant, message.emoji);
     case "view":
       return room.setView(participant, message.tracks);
+    case "moderate":
+      return moderate(room, participant, message.command);
+    case "policy":
+      return room.changePolicy(participant, message.change);
     default: {
       const unreachable: never = message;
       throw new UserError(ErrorCode.UNKNOWN_TYPE, `unhandled ${(unreachable as { type: string }).type}`);
@@ -75,12 +89,12 @@ export class LocalMembership implements Membership {
 export class LocalRoomHost implements RoomHost {
   readonly manager: RoomManager;
 
-  constructor(config: ServerConfig, log: Logger, chat: ChatStore) {
-    this.manager = new RoomManager(config, log, chat);
+  constructor(config: ServerConfig, log: Logger, chat: ChatStore, policies: PolicyResolver) {
+    this.manager = new RoomManager(config, log, chat, policies);
   }
 
-  async join(room: string, name: string, sink: RoomSink): Promise<Membership> {
-    const joined = await this.manager.join(room, name, sink);
+  async join(request: JoinRequest, sink: RoomSink, signal?: AbortSignal): Promise<Membership> {
+    const joined = await this.manager.join(request, sink, signal);
     return new LocalMembership(joined.room, joined.participant);
   }
 

@@ -1,7 +1,8 @@
-import type { ParticipantInfo, ServerMessage } from "@confab/protocol";
+import type { AuthMethod, Grants, ParticipantInfo, Role, ServerMessage } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { Publisher } from "../sfu/Publisher.js";
 import { Subscriber } from "../sfu/Subscriber.js";
+import type { JoinRequest } from "./JoinRequest.js";
 
 /** Where a participant's signaling messages go (its WebSocket session). */
 export interface SignalSink {
@@ -17,16 +18,29 @@ export class Participant {
   readonly subscriber: Subscriber;
   readonly joinedAt = Date.now();
   handRaised = false;
+  /** Who this is (token subject or guest identity). */
+  readonly identity: string;
+  readonly name: string;
+  /** The participant's role; a moderator may promote it. */
+  role: Role;
+  readonly grants: Grants;
+  readonly auth: AuthMethod;
   private closed = false;
 
   constructor(
     readonly id: string,
-    readonly name: string,
+    request: JoinRequest,
+    role: Role,
     readonly sink: SignalSink,
     rtc: ServerConfig["rtc"],
     onListenerError: (event: string, error: unknown) => void,
     onMediaError: (error: unknown) => void,
   ) {
+    this.identity = request.identity;
+    this.name = request.name;
+    this.role = role;
+    this.grants = request.grants;
+    this.auth = request.auth;
     this.publisher = new Publisher(id, rtc, onListenerError);
     this.subscriber = new Subscriber(rtc, onListenerError, onMediaError);
   }
@@ -43,6 +57,7 @@ export class Participant {
       joinedAt: this.joinedAt,
       tracks: this.publisher.tracks.map((t) => t.info),
       handRaised: this.handRaised,
+      role: this.role,
     };
   }
 

@@ -3,41 +3,69 @@ import type { Logger } from "pino";
 import {
   ErrorCode,
   type ChatEntry,
+  type PolicyChange,
+  type PublishedTrack,
   type ReactionEmoji,
   type ServerMessage,
   type TrackSource,
   type ViewedTrack,
 } from "@confab/protocol";
+import { hashPassword } from "../auth/password.js";
+import { signJoinToken } from "../auth/tokens.js";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import type { ForwardedTrack } from "../sfu/ForwardedTrack.js";
+import { admission } from "./access.js";
 import { ActiveSpeakerDetector } from "./ActiveSpeaker.js";
 import type { ChatStore } from "./ChatStore.js";
+import type { JoinRequest } from "./JoinRequest.js";
 import { LastNForwarding } from "./LastNForwarding.js";
+import { Lobby } from "./Lobby.js";
 import { Participant, type SignalSink } from "./Participant.js";
+import { may, requirePermission } from "./permissions.js";
+import type { PolicyResolver } from "./policy/PolicyResolver.js";
+import { policyInfo, type RoomPolicy } from "./policy/RoomPolicy.js";
 
 /** How often the active speaker is re-evaluated, ms. */
 const SPEAKER_TICK_MS = 100;
 
 /**
- * A room: the participants in it and the routing of every published track to every other
- * participant. A room exists while someone is in it ({@link RoomManager} drops it when empty).
+ * A room: its policy, the participants in it and their roles, the lobby, and the routing of
+ * every published track to every other participant. A room exists while someone is in it or
+ * waiting to enter ({@link RoomManager} drops it when empty); its policy outlives it in the
+ * {@link PolicyResolver}'s store.
  */
 export class Room {
   private readonly participants = new Map<string, Participant>();
   private readonly speakers: ActiveSpeakerDetector;
   private readonly lastN: LastNForwarding;
   private readonly speakerTimer: NodeJS.Timeout;
+  /** Identities a moderator removed from this meeting: they may not rejoin it. */
+  private readonly removed = new Set<string>();
+  readonly lobby: Lobby;
+  private readonly policyLoad: Promise<RoomPolicy>;
+  private policyValue: RoomPolicy | undefined;
+  /** Joins between their first check and entering (they count toward the room's size). */
+  private pendingJoins = 0;
+  /** Someone already started this meeting (open mode): nobody else becomes its creator. */
+  private creatorClaimed = false;
   private chatSeq = 0;
   private closed = false;
+  /** A moderator ended this meeting (joins under way are not moved to a fresh room). */
+  endedByModerator = false;
 
   constructor(
     readonly name: string,
     private readonly config: ServerConfig,
     private readonly log: Logger,
     private readonly chat: ChatStore,
+    private readonly policies: PolicyResolver,
     private readonly onEmpty: (room: Room) => void,
   ) {
+    this.lobby = new Lobby(config.auth.lobbyTimeoutMs, () => this.toModerators({ type: "knocks", knocking: this.lobby.knocks }));
+    this.policyLoad = policies.resolve(name).then((p) => (this.policyValue = p));
+    // A failed load surfaces in join(); never as an unhandled rejection.
+    this.policyLoad.catch((error: unknown) => log.error({ err: error }, "loading the room policy failed"));
     this.lastN = new LastNForwarding(config.rooms.lastN);
     this.speakers = new ActiveSpeakerDetector((participantId) => {
       this.broadcast({ type: "speaker", participantId });
@@ -55,21 +83,71 @@ export class Room {
     return this.closed;
   }
 
+  /** The room's policy (loaded before the first join completes). */
+  get policy(): RoomPolicy {
+    if (!this.policyValue) throw new UserError(ErrorCode.BAD_STATE, "room is not ready");
+    return this.policyValue;
+  }
+
+  /** The participant with `id`, or a `BAD_STATE` error. */
+  participant(id: string): Participant {
+    const p = this.participants.get(id);
+    if (!p) throw new UserError(ErrorCode.BAD_STATE, "no such participant in this room");
+    return p;
+  }
+
+  /** Everyone in the room, in join order. */
+  get members(): Participant[] {
+    return [...this.participants.values()];
+  }
+
   /**
-   * Adds a participant, tells the others, and subscribes it to everything already published.
-   * The chat history is read first, so nothing reaches the newcomer before `joined`.
+   * Lets `request` in: checks removals, the lock, the password and the size (see
+   * {@link admission}), waits in the lobby when the policy says so (aborted by `signal`),
+   * then adds the participant, tells the others, and subscribes it to everything already
+   * published. The chat history is read first, so nothing reaches the newcomer before `joined`.
    */
-  async join(name: string, sink: SignalSink): Promise<Participant> {
+  async join(request: JoinRequest, sink: SignalSink, signal?: AbortSignal): Promise<Participant> {
+    this.pendingJoins++;
+    try {
+      return await this.admit(request, sink, signal);
+    } finally {
+      this.pendingJoins--;
+      if (this.participants.size === 0 && this.pendingJoins === 0 && this.lobby.knocks.length === 0) this.close();
+    }
+  }
+
+  private async admit(request: JoinRequest, sink: SignalSink, signal?: AbortSignal): Promise<Participant> {
+    const policy = await this.policyLoad;
+    if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "room is closed");
+    const empty = this.participants.size === 0 && this.lobby.knocks.length === 0 && !this.creatorClaimed;
+    const granted = await admission(request, policy, {
+      mode: this.config.auth.mode,
+      empty,
+      removed: this.removed,
+      size: this.participants.size,
+      serverMaxParticipants: this.config.rooms.maxParticipants,
+    });
+    if (granted.creator) {
+      if (this.creatorClaimed) granted.role = request.role;
+      this.creatorClaimed = true;
+    }
+    if (granted.mustKnock && !this.closed) {
+      sink.send({ type: "lobby", status: "waiting" });
+      await this.lobby.knock(request.name, signal);
+    }
     const chat = this.closed ? [] : await this.chat.history(this.name);
     if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "room is closed");
-    if (this.participants.size >= this.config.rooms.maxParticipants) {
-      throw new UserError(ErrorCode.ROOM_FULL, `room is full (${this.config.rooms.maxParticipants})`);
-    }
+    if (signal?.aborted) throw new UserError(ErrorCode.BAD_STATE, "join cancelled");
+    const max = Math.min(this.policy.maxParticipants, this.config.rooms.maxParticipants);
+    if (this.participants.size >= max) throw new UserError(ErrorCode.ROOM_FULL, `room is full (${max})`);
+    const moderatorToken = granted.creator && granted.role === "moderator" ? await this.moderatorToken(request) : undefined;
     const id = `p${randomBytes(6).toString("hex")}`;
     const log = this.log.child({ participant: id });
     const participant = new Participant(
       id,
-      name,
+      request,
+      granted.role,
       sink,
       this.config.rtc,
       (event, error) => log.error({ err: error, event }, "listener failed"),
@@ -86,17 +164,34 @@ export class Room {
       iceServers: this.config.rtc.iceServers,
       chat,
       speaker: this.speakers.speaker,
+      policy: policyInfo(this.policy),
+      ...(moderatorToken ? { moderatorToken } : {}),
     });
+    if (participant.role === "moderator") participant.send({ type: "knocks", knocking: this.lobby.knocks });
     this.broadcast({ type: "participant.joined", participant: participant.info }, id);
     for (const other of others) {
       for (const track of other.publisher.tracks) participant.subscriber.addTrack(track, other.id);
     }
     this.lastN.join(participant);
-    log.info({ room: this.name, size: this.participants.size }, "participant joined");
+    log.info({ room: this.name, identity: request.identity, role: participant.role, auth: request.auth, size: this.participants.size }, "participant joined");
     return participant;
   }
 
-  /** Removes a participant and tells the others; idempotent. */
+  /** A moderator token for the person who started the meeting, to come back as moderator. */
+  private moderatorToken(request: JoinRequest): Promise<string> {
+    const { apiKey, apiSecret } = this.config.auth;
+    return signJoinToken(
+      { apiKey, apiSecret },
+      { room: this.name, identity: request.identity, name: request.name, role: "moderator" },
+      { ttlSeconds: this.config.auth.moderatorLinkTtlSeconds },
+    );
+  }
+
+  /**
+   * Removes a participant and tells the others; idempotent. When the last moderator leaves an
+   * open-mode room, the participant present longest becomes moderator (as on Jitsi); in token
+   * mode roles come only from tokens, so the room goes on without one.
+   */
   leave(participant: Participant, reason: "left" | "disconnected" | "kicked"): void {
     if (this.participants.get(participant.id) !== participant) return;
     this.participants.delete(participant.id);
@@ -104,22 +199,122 @@ export class Room {
     this.speakers.remove(participant.id);
     this.lastN.leave(participant.id);
     this.broadcast({ type: "participant.left", participantId: participant.id, reason });
-    this.log.info({ participant: participant.id, reason, size: this.participants.size }, "participant left");
-    if (this.participants.size === 0) this.close();
+    this.log.info({ participant: participant.id, identity: participant.identity, reason, size: this.participants.size }, "participant left");
+    if (this.participants.size === 0 && this.pendingJoins === 0) {
+      this.close();
+      return;
+    }
+    if (participant.role === "moderator" && this.config.auth.mode === "open") this.ensureModerator();
   }
 
-  /** Mutes or unmutes one of a participant's tracks and tells the others. */
+  /** Open mode: with no moderator left, promotes the participant present longest. */
+  private ensureModerator(): void {
+    const members = this.members;
+    if (members.some((p) => p.role === "moderator")) return;
+    const next = members.find((p) => p.role === "participant");
+    if (next) this.promote(next, "Confab");
+  }
+
+  /**
+   * Mutes or unmutes one of a participant's own tracks and tells the others. Unmuting needs
+   * the right to publish that source, and a track a moderator stopped stays stopped.
+   */
   setMuted(participant: Participant, source: TrackSource, muted: boolean): void {
     const track = participant.publisher.trackBySource(source);
     if (!track) throw new UserError(ErrorCode.BAD_STATE, `no ${source} track is published`);
+    if (!muted) {
+      requirePermission(participant, { kind: "publish", source }, this.policy, `publish ${source}`);
+      if (track.stopped) throw new UserError(ErrorCode.FORBIDDEN, `a moderator stopped this ${source}; share again`);
+    }
     if (track.muted === muted) return;
-    track.muted = muted;
+    this.applyMute(participant, track, muted, participant.id);
+  }
+
+  /** Sets a track's mute state (the SFU forwards nothing of a muted track) and tells the room. */
+  private applyMute(owner: Participant, track: ForwardedTrack, muted: boolean, exceptId?: string): void {
+    track.setMuted(muted);
     if (track.sourceKind === "camera") this.lastN.refresh();
-    this.broadcast({ type: "track.muted", participantId: participant.id, trackId: track.id, muted }, participant.id);
+    this.broadcast({ type: "track.muted", participantId: owner.id, trackId: track.id, muted }, exceptId);
+  }
+
+  /**
+   * A moderator mutes `target`'s microphone or camera: forwarding stops at once whatever the
+   * target's client does; the target is told (only they can unmute, a server never can).
+   */
+  forceMute(target: Participant, source: "microphone" | "camera", by: Participant): void {
+    const track = target.publisher.trackBySource(source);
+    if (!track || track.muted) return;
+    this.applyMute(target, track, true);
+    target.send({ type: "moderated", event: { action: "muted", source, by: by.name } });
+  }
+
+  /** A moderator stops `target`'s screen share (and its audio): blocked until it is shared again. */
+  stopScreen(target: Participant, by: Participant): void {
+    let stopped = false;
+    for (const track of target.publisher.tracks) {
+      if (track.sourceKind !== "screen" && track.sourceKind !== "screen-audio") continue;
+      track.stop();
+      this.applyMute(target, track, true);
+      stopped = true;
+    }
+    if (stopped) target.send({ type: "moderated", event: { action: "screen-stopped", by: by.name } });
+  }
+
+  /** Removes `target` from the meeting; its identity may not rejoin it. */
+  remove(target: Participant, by: Participant): void {
+    this.removed.add(target.identity);
+    target.send({ type: "removed", by: by.name });
+    this.leave(target, "kicked");
+  }
+
+  /** Makes `target` a moderator and tells everyone. */
+  promote(target: Participant, by: string): void {
+    if (target.role === "moderator") return;
+    target.role = "moderator";
+    this.broadcast({ type: "participant.updated", participant: target.info });
+    target.send({ type: "moderated", event: { action: "promoted", by } });
+    target.send({ type: "knocks", knocking: this.lobby.knocks });
+  }
+
+  /** Ends the meeting for everyone: each is told, then the room closes. */
+  end(by: Participant): void {
+    this.log.info({ by: by.identity }, "meeting ended by a moderator");
+    this.endedByModerator = true;
+    for (const p of this.members) p.send({ type: "ended", by: by.name });
+    this.close();
+  }
+
+  /** Applies a moderator's policy change, keeps it, and tells everyone. */
+  async changePolicy(actor: Participant, change: PolicyChange): Promise<void> {
+    requirePermission(actor, { kind: "moderate" }, this.policy, "change the room's settings");
+    const next: RoomPolicy = { ...this.policy, publish: { ...this.policy.publish }, moderators: [...this.policy.moderators] };
+    if (change.locked !== undefined) next.locked = change.locked;
+    if (change.lobby !== undefined) next.lobby = change.lobby;
+    if (change.password !== undefined) next.passwordHash = change.password === null ? null : await hashPassword(change.password);
+    if (this.closed) return;
+    this.policyValue = next;
+    await this.policies.save(this.name, next);
+    this.log.info({ by: actor.identity, locked: next.locked, lobby: next.lobby, password: next.passwordHash !== null }, "room policy changed");
+    this.broadcast({ type: "policy", policy: policyInfo(next) });
+    if (!next.lobby) this.lobby.admitAll();
+  }
+
+  /**
+   * The tracks of a publisher offer this participant may publish: sections for sources its
+   * role, grants or the room's rules refuse are left out (and so rejected in the answer).
+   */
+  allowedTracks(participant: Participant, declared: PublishedTrack[]): { allowed: PublishedTrack[]; refused: PublishedTrack[] } {
+    const allowed: PublishedTrack[] = [];
+    const refused: PublishedTrack[] = [];
+    for (const t of declared) {
+      (may(participant, { kind: "publish", source: t.source }, this.policy) ? allowed : refused).push(t);
+    }
+    return { allowed, refused };
   }
 
   /** Stores a chat message and sends it to everyone, the sender included. */
   async sendChat(sender: Participant, text: string): Promise<void> {
+    requirePermission(sender, { kind: "chat" }, this.policy, "chat");
     const entry: ChatEntry = {
       id: `m${Date.now().toString(36)}${(this.chatSeq++).toString(36)}`,
       participantId: sender.id,
@@ -159,10 +354,16 @@ export class Room {
     }
   }
 
-  /** Closes every participant; idempotent. */
+  /** Sends a message to every moderator in the room. */
+  private toModerators(message: ServerMessage): void {
+    for (const p of this.participants.values()) if (p.role === "moderator") p.send(message);
+  }
+
+  /** Closes every participant and refuses everyone waiting; idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.lobby.close();
     clearInterval(this.speakerTimer);
     for (const p of this.participants.values()) p.close();
     this.participants.clear();

@@ -1,8 +1,12 @@
 import type { ClientMessage } from "@confab/protocol";
+import type { JoinRequest } from "./JoinRequest.js";
 import type { SignalSink } from "./Participant.js";
 
 /** The client messages a joined participant sends to its room (everything but the session's own). */
-export type RoomMessage = Extract<ClientMessage, { type: "sdp" | "ice" | "mute" | "chat" | "hand" | "reaction" | "view" }>;
+export type RoomMessage = Extract<
+  ClientMessage,
+  { type: "sdp" | "ice" | "mute" | "chat" | "hand" | "reaction" | "view" | "moderate" | "policy" }
+>;
 
 /** A session's place in a room, wherever the room runs (this thread or an SFU worker). */
 export interface Membership {
@@ -48,10 +52,11 @@ export function addCounters(a: HostStats, b: HostStats): HostStats {
  */
 export interface RoomHost {
   /**
-   * Joins `room` as `name`; `sink` receives the room's messages for this participant from
-   * the first one (`joined`) on, possibly before the returned promise settles.
+   * Joins `request.room`; `sink` receives the room's messages for this participant from the
+   * first one (`lobby` or `joined`) on, possibly before the returned promise settles. With the
+   * lobby on, the promise settles when a moderator answers; `signal` gives up waiting.
    */
-  join(room: string, name: string, sink: RoomSink): Promise<Membership>;
+  join(request: JoinRequest, sink: RoomSink, signal?: AbortSignal): Promise<Membership>;
   /** Participants in `room`, or undefined if there is no such room. */
   roomSize(room: string): Promise<number | undefined>;
   stats(): HostStats;

@@ -3,7 +3,9 @@ import { ErrorCode } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import type { ChatStore } from "./ChatStore.js";
+import type { JoinRequest } from "./JoinRequest.js";
 import type { Participant, SignalSink } from "./Participant.js";
+import type { PolicyResolver } from "./policy/PolicyResolver.js";
 import { Room } from "./Room.js";
 
 /** Owns the rooms of this server: created on first join, dropped when the last person leaves. */
@@ -15,19 +17,22 @@ export class RoomManager {
     private readonly config: ServerConfig,
     private readonly log: Logger,
     private readonly chat: ChatStore,
+    private readonly policies: PolicyResolver,
   ) {}
 
   /**
-   * Joins `room` as `name`, creating the room if needed. If the room closes while the join is
-   * reading its history (its last participant left), the join goes to a fresh room.
+   * Joins `request.room`, creating the room if needed. If the room closed under the join
+   * before it could enter (its last participant left meanwhile), the join goes to a fresh
+   * room; any other refusal (password, lobby…) is final.
    */
-  async join(roomName: string, name: string, sink: SignalSink): Promise<{ room: Room; participant: Participant }> {
+  async join(request: JoinRequest, sink: SignalSink, signal?: AbortSignal): Promise<{ room: Room; participant: Participant }> {
     for (let attempt = 0; ; attempt++) {
-      const room = this.getOrCreate(roomName);
+      const room = this.getOrCreate(request.room);
       try {
-        return { room, participant: await room.join(name, sink) };
+        return { room, participant: await room.join(request, sink, signal) };
       } catch (error) {
-        if (!room.isClosed || this.closed || attempt >= 2) throw error;
+        const closedUnder = error instanceof UserError && error.code === ErrorCode.BAD_STATE && room.isClosed && !room.endedByModerator;
+        if (!closedUnder || this.closed || signal?.aborted || attempt >= 2) throw error;
       }
     }
   }
@@ -40,7 +45,7 @@ export class RoomManager {
     if (this.rooms.size >= this.config.rooms.maxRooms) {
       throw new UserError(ErrorCode.ROOM_FULL, "this server has no room for another meeting");
     }
-    const room = new Room(name, this.config, this.log.child({ room: name }), this.chat, (r) => {
+    const room = new Room(name, this.config, this.log.child({ room: name }), this.chat, this.policies, (r) => {
       if (this.rooms.get(r.name) === r) this.rooms.delete(r.name);
     });
     this.rooms.set(name, room);

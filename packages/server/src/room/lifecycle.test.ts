@@ -1,13 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { ErrorCode, type ServerMessage } from "@confab/protocol";
-import { resolveConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import { ForwardedTrack } from "../sfu/ForwardedTrack.js";
-import { MemoryChatStore } from "./ChatStore.js";
-import { RoomManager } from "./RoomManager.js";
+import { joinRequestFor, roomManagerFor, roomTestConfig } from "../testing/rooms.js";
 
-const config = resolveConfig({ rtc: { announcedIps: ["127.0.0.1"] } });
+const config = roomTestConfig();
 const log = pino({ level: "silent" });
 
 function sink() {
@@ -17,12 +15,12 @@ function sink() {
 
 describe("room lifecycle", () => {
   it("tells existing participants about a newcomer and the newcomer about them", async () => {
-    const rooms = new RoomManager(config, log, new MemoryChatStore(10));
+    const rooms = roomManagerFor(config);
     const room = rooms.getOrCreate("life");
     const a = sink();
     const b = sink();
-    await room.join("Ann", a);
-    await room.join("Bob", b);
+    await room.join(joinRequestFor(room.name, "Ann"), a);
+    await room.join(joinRequestFor(room.name, "Bob"), b);
     const joined = b.messages.find((m) => m.type === "joined");
     expect(joined?.type === "joined" && joined.participants.map((p) => p.name)).toEqual(["Ann"]);
     expect(a.messages.some((m) => m.type === "participant.joined" && m.participant.name === "Bob")).toBe(true);
@@ -30,9 +28,9 @@ describe("room lifecycle", () => {
   });
 
   it("closing the manager closes every room and refuses new ones", async () => {
-    const rooms = new RoomManager(config, log, new MemoryChatStore(10));
+    const rooms = roomManagerFor(config);
     const room = rooms.getOrCreate("shut");
-    await room.join("Ann", sink());
+    await room.join(joinRequestFor(room.name, "Ann"), sink());
     rooms.close();
     rooms.close();
     expect(room.isClosed).toBe(true);
@@ -41,9 +39,9 @@ describe("room lifecycle", () => {
   });
 
   it("leave is idempotent and drops the room when it empties", async () => {
-    const rooms = new RoomManager(config, log, new MemoryChatStore(10));
+    const rooms = roomManagerFor(config);
     const room = rooms.getOrCreate("idem");
-    const p = await room.join("Ann", sink());
+    const p = await room.join(joinRequestFor(room.name, "Ann"), sink());
     room.leave(p, "left");
     room.leave(p, "left");
     expect(p.isClosed).toBe(true);
@@ -52,9 +50,9 @@ describe("room lifecycle", () => {
   });
 
   it("refuses to mute a source that is not published", async () => {
-    const rooms = new RoomManager(config, log, new MemoryChatStore(10));
+    const rooms = roomManagerFor(config);
     const room = rooms.getOrCreate("mute");
-    const p = await room.join("Ann", sink());
+    const p = await room.join(joinRequestFor(room.name, "Ann"), sink());
     try {
       room.setMuted(p, "camera", true);
       expect.unreachable();
@@ -70,13 +68,13 @@ describe("ForwardedTrack", () => {
     const track = new ForwardedTrack("t1", "video", "camera", "0", false, 500, () => {});
     let closes = 0;
     track.events.on("close", () => closes++);
-    track.addSink({ forward: () => {} });
+    track.addSink({ forward: () => {}, wantedLayer: 0 });
     expect(track.sinkCount).toBe(1);
     track.close();
     track.close();
     expect(closes).toBe(1);
     expect(track.sinkCount).toBe(0);
-    track.addSink({ forward: () => {} });
+    track.addSink({ forward: () => {}, wantedLayer: 0 });
     expect(track.sinkCount).toBe(0);
   });
 

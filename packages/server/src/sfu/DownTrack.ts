@@ -22,6 +22,8 @@ const AUDIO_CLOCK_RATE = 48_000;
 export class DownTrack implements RtpSink {
   private closed = false;
   private paused = false;
+  /** The next packet continues the numbering across a gap (an audio track was muted). */
+  private rebaseNext = false;
   /** The layer being forwarded (-1: none yet, or waiting for a keyframe after a pause). */
   private current = -1;
   /** The layer the subscriber's allocation chose. */
@@ -140,8 +142,23 @@ export class DownTrack implements RtpSink {
     if (next !== this.current && !this.paused) this.track.requestKeyframe(next);
   }
 
+  /** The track resumes after being muted: restart at a keyframe (video) without a sequence gap. */
+  resume(): void {
+    if (this.closed) return;
+    if (this.track.kind === "video") {
+      this.current = -1;
+      if (!this.paused) this.requestKeyframe();
+    } else {
+      this.rebaseNext = true;
+    }
+  }
+
   forward(packet: RtpPacket, layer: number): void {
     if (this.closed || this.paused) return;
+    if (this.rebaseNext) {
+      this.rebaseNext = false;
+      this.writer.rebase(packet);
+    }
     if (layer !== this.current) {
       // Only the target layer's keyframe starts (or switches) the stream; while waiting for it,
       // the current layer keeps flowing.

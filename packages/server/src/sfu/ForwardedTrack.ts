@@ -23,6 +23,11 @@ export interface RtpSink {
   forward(packet: RtpPacket, layer: number): void;
   /** The layer this sink wants (-1: none, e.g. paused); read to decide which layers to pause. */
   readonly wantedLayer: number;
+  /**
+   * Forwarding resumes after a gap (the track was muted): continue the stream without a
+   * sequence gap, at a keyframe for video.
+   */
+  resume?(): void;
 }
 
 export type ForwardedTrackEvents = {
@@ -48,7 +53,10 @@ const DEMAND_DROP_DELAY_MS = 3000;
  */
 export class ForwardedTrack {
   readonly events: SafeEmitter<ForwardedTrackEvents>;
+  /** A muted track is not forwarded at all, whatever its publisher keeps sending. */
   muted: boolean;
+  /** A moderator stopped this track (a screen share): never forwarded again. */
+  private stoppedByModerator = false;
   /** The publisher's header extension id for audio levels, if negotiated. */
   audioLevelExtId: number | undefined;
   /** Called with each packet's audio level (dBov, 0 loudest … 127 silence). */
@@ -79,6 +87,29 @@ export class ForwardedTrack {
     const count = Math.max(1, rids.length);
     this.layers = Array.from({ length: count }, (_, i) => new TrackLayer(i, rids[i], keyframeIntervalMs));
     this.demand = this.layers.map(() => true);
+  }
+
+  /** Whether a moderator stopped this track for good. */
+  get stopped(): boolean {
+    return this.stoppedByModerator;
+  }
+
+  /**
+   * Mutes (nothing is forwarded from the next packet on) or unmutes; an unmuted video asks
+   * for a keyframe so receivers can decode at once.
+   */
+  setMuted(muted: boolean): void {
+    if (this.muted === muted) return;
+    this.muted = muted;
+    if (muted) return;
+    for (const sink of this.sinks) sink.resume?.();
+    this.requestKeyframe();
+  }
+
+  /** Stops forwarding for good (a moderator stopped a screen share); idempotent. */
+  stop(): void {
+    this.stoppedByModerator = true;
+    this.muted = true;
   }
 
   /** The wire description of this track. */
@@ -187,6 +218,8 @@ export class ForwardedTrack {
 
   private onRtp(packet: RtpPacket, layer: TrackLayer): void {
     forwardingStats.packetsIn++;
+    // Muted (by its owner or a moderator) or stopped: nothing leaves the SFU.
+    if (this.muted) return;
     layer.onPacket(packet, this.kind === "video");
     if (this.onAudioLevel && this.audioLevelExtId !== undefined) {
       for (const ext of packet.header.extensions) {

@@ -4,14 +4,17 @@ import {
   decodeClientMessage,
   encodeMessage,
   ErrorCode,
+  MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   type ClientMessage,
   type ServerMessage,
 } from "@confab/protocol";
+import type { PasswordGuard } from "../auth/PasswordGuard.js";
 import type { ServerConfig } from "../config/config.js";
 import { ConfabError, ProtocolError, UserError } from "../errors.js";
 import { type Membership, type RoomHost, type RoomMessage } from "../room/RoomHost.js";
 import { ProbePeer } from "../sfu/ProbePeer.js";
+import { joinRequest } from "./joinRequest.js";
 import { RateLimiter } from "./RateLimiter.js";
 
 /** The transport under a session: a WebSocket in production, anything with these in tests. */
@@ -21,6 +24,15 @@ export interface SessionSocket {
 }
 
 type State = "awaiting-hello" | "ready" | "joining" | "joined" | "closed";
+
+/** What a session shares with the others of its server. */
+export interface SessionContext {
+  rooms: RoomHost;
+  config: ServerConfig;
+  serverVersion: string;
+  /** Limits password attempts per client address and per room. */
+  passwords: PasswordGuard;
+}
 
 /**
  * One signaling connection: handshake, then at most one join, then the participant's
@@ -39,22 +51,30 @@ export class Session {
   private readonly handshakeTimer: NodeJS.Timeout;
   /** The lobby's connectivity test connection, at most one per session. */
   private probe: ProbePeer | undefined;
+  /** Gives up a join waiting in the lobby when the socket closes. */
+  private joinAbort: AbortController | undefined;
+  /** The join in progress is waiting in the room's lobby. */
+  private waitingInLobby = false;
+  private readonly rooms: RoomHost;
+  private readonly config: ServerConfig;
 
   constructor(
     private readonly socket: SessionSocket,
-    private readonly rooms: RoomHost,
-    private readonly config: ServerConfig,
-    private readonly serverVersion: string,
+    private readonly context: SessionContext,
+    /** The client's address (behind a trusted proxy, the one it reported). */
+    private readonly address: string,
     private log: Logger,
   ) {
-    this.limiter = new RateLimiter(config.signaling.maxMessagesPerSecond);
-    this.chatLimiter = new RateLimiter(config.signaling.maxChatPerSecond);
-    this.reactionLimiter = new RateLimiter(config.signaling.maxReactionsPerSecond);
+    this.rooms = context.rooms;
+    this.config = context.config;
+    this.limiter = new RateLimiter(this.config.signaling.maxMessagesPerSecond);
+    this.chatLimiter = new RateLimiter(this.config.signaling.maxChatPerSecond);
+    this.reactionLimiter = new RateLimiter(this.config.signaling.maxReactionsPerSecond);
     this.handshakeTimer = setTimeout(() => {
       if (this.state === "awaiting-hello") {
         this.fail(new ProtocolError(ErrorCode.HANDSHAKE_REQUIRED, "no hello within the handshake timeout", CloseCode.TIMEOUT));
       }
-    }, config.signaling.handshakeTimeoutMs);
+    }, this.config.signaling.handshakeTimeoutMs);
   }
 
   /** Handles one received frame. Never throws. */
@@ -83,6 +103,7 @@ export class Session {
     this.state = "closed";
     clearTimeout(this.handshakeTimer);
     this.probe?.close();
+    this.joinAbort?.abort();
     if (wasJoined) this.membership?.leave("disconnected");
     this.membership = undefined;
   }
@@ -139,6 +160,9 @@ export class Session {
       throw new ProtocolError(ErrorCode.HANDSHAKE_REQUIRED, "the first message must be hello", CloseCode.HANDSHAKE_REQUIRED);
     }
     switch (message.type) {
+      case "moderate":
+      case "policy":
+        return this.toRoom(message);
       case "hello":
         return this.onHello(message);
       case "join":
@@ -166,8 +190,12 @@ export class Session {
     }
   }
 
-  /** Hands a message to the room, after a join still in progress. */
+  /**
+   * Hands a message to the room, after a join still in progress. Someone waiting in the lobby
+   * is not in the room: they get NOT_JOINED, and nothing queues up behind the wait.
+   */
   private async toRoom(message: RoomMessage): Promise<void> {
+    if (this.state === "joining" && this.waitingInLobby) throw new UserError(ErrorCode.NOT_JOINED, "you are waiting to be let in");
     if (this.state === "joining") await this.joining;
     await this.requireJoined().handle(message);
   }
@@ -182,16 +210,16 @@ export class Session {
 
   private onHello(message: Extract<ClientMessage, { type: "hello" }>): void {
     if (this.state !== "awaiting-hello") throw new UserError(ErrorCode.BAD_STATE, "hello was already received");
-    if (message.protocolVersion !== PROTOCOL_VERSION) {
+    if (message.protocolVersion < MIN_PROTOCOL_VERSION || message.protocolVersion > PROTOCOL_VERSION) {
       throw new ProtocolError(
         ErrorCode.UNSUPPORTED_VERSION,
-        `protocol version ${message.protocolVersion} is not supported (server speaks ${PROTOCOL_VERSION})`,
+        `protocol version ${message.protocolVersion} is not supported (server speaks ${MIN_PROTOCOL_VERSION}–${PROTOCOL_VERSION}); reload the page`,
         CloseCode.UNSUPPORTED_VERSION,
       );
     }
     clearTimeout(this.handshakeTimer);
     this.state = "ready";
-    this.send({ type: "welcome", protocolVersion: PROTOCOL_VERSION, serverVersion: this.serverVersion });
+    this.send({ type: "welcome", protocolVersion: PROTOCOL_VERSION, serverVersion: this.context.serverVersion });
   }
 
   private async onJoin(message: Extract<ClientMessage, { type: "join" }>): Promise<void> {
@@ -199,17 +227,26 @@ export class Session {
       throw new UserError(ErrorCode.ALREADY_JOINED, "this connection is already in a room");
     }
     this.state = "joining";
-    const joining = this.rooms.join(message.room, message.name, {
-      send: (m) => this.send(m),
-      lost: (reason) => this.fail(new ProtocolError(ErrorCode.INTERNAL, reason, CloseCode.ROOM_LOST)),
-    });
-    this.joining = joining.catch(() => undefined);
     let membership: Membership;
+    const abort = (this.joinAbort = new AbortController());
     try {
+      const request = await joinRequest(message, this.config);
+      if (request.password !== undefined) {
+        const verdict = this.context.passwords.check(this.address, request.room);
+        if (!verdict.ok) {
+          throw new UserError(ErrorCode.RATE_LIMITED, `too many password attempts; try again in ${Math.ceil(verdict.retryAfterMs / 1000)} s`);
+        }
+      }
+      if (this.state !== "joining") return;
+      const joining = this.rooms.join(request, { send: (m) => this.onRoomMessage(m), lost: (reason) => this.fail(new ProtocolError(ErrorCode.INTERNAL, reason, CloseCode.ROOM_LOST)) }, abort.signal);
+      this.joining = joining.catch(() => undefined);
       membership = await joining;
     } catch (error) {
       if (this.state === "joining") this.state = "ready";
       throw error;
+    } finally {
+      this.waitingInLobby = false;
+      if (this.joinAbort === abort) this.joinAbort = undefined;
     }
     if (this.state !== "joining") {
       // The socket closed while joining: leave at once.
@@ -219,6 +256,36 @@ export class Session {
     this.membership = membership;
     this.state = "joined";
     this.log = this.log.child({ room: membership.room, participant: membership.participantId });
+  }
+
+  /**
+   * A message from the room for this participant. Removal and the end of the meeting close
+   * the connection with their own codes, so the client knows not to reconnect.
+   */
+  private onRoomMessage(message: ServerMessage): void {
+    this.send(message);
+    switch (message.type) {
+      case "lobby":
+        this.waitingInLobby = true;
+        return;
+      case "joined":
+        this.waitingInLobby = false;
+        return;
+      case "removed":
+        return this.closeAfterRoom(CloseCode.REMOVED, "removed");
+      case "ended":
+        return this.closeAfterRoom(CloseCode.ROOM_ENDED, "ended");
+      default:
+        return;
+    }
+  }
+
+  /** Closes the socket after the room let this participant go (its `leave` is then a no-op). */
+  private closeAfterRoom(code: number, reason: string): void {
+    if (this.state === "closed") return;
+    this.log.info({ reason }, "closing session: %s", reason);
+    this.socket.close(code, reason);
+    this.onClose();
   }
 
   private onLeave(): void {

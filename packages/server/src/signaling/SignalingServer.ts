@@ -5,7 +5,8 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { CloseCode, SIGNALING_PATH } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import type { RoomHost } from "../room/RoomHost.js";
-import { Session } from "./Session.js";
+import { PasswordGuard } from "../auth/PasswordGuard.js";
+import { Session, type SessionContext } from "./Session.js";
 
 /**
  * Accepts WebSocket upgrades on {@link SIGNALING_PATH} (checking `Origin`), runs one
@@ -16,13 +17,15 @@ export class SignalingServer {
   private readonly alive = new Map<WebSocket, number>();
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
+  private readonly context: SessionContext;
 
   constructor(
     private readonly config: ServerConfig,
-    private readonly rooms: RoomHost,
-    private readonly serverVersion: string,
+    rooms: RoomHost,
+    serverVersion: string,
     private readonly log: Logger,
   ) {
+    this.context = { rooms, config, serverVersion, passwords: new PasswordGuard() };
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: config.signaling.maxFrameBytes,
@@ -80,7 +83,8 @@ export class SignalingServer {
   }
 
   private onConnection(ws: WebSocket, req: IncomingMessage): void {
-    const log = this.log.child({ remote: req.socket.remoteAddress });
+    const address = req.socket.remoteAddress ?? "unknown";
+    const log = this.log.child({ remote: address });
     const session = new Session(
       {
         send: (data) => {
@@ -88,9 +92,8 @@ export class SignalingServer {
         },
         close: (code, reason) => ws.close(code, reason),
       },
-      this.rooms,
-      this.config,
-      this.serverVersion,
+      this.context,
+      address,
       log,
     );
     this.alive.set(ws, Date.now());

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorCode, MAX_CHAT_LENGTH } from "@confab/protocol";
+import { PROTOCOL_VERSION, ErrorCode, MAX_CHAT_LENGTH } from "@confab/protocol";
 import type { RunningServer } from "../server.js";
 import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
 
@@ -43,7 +43,7 @@ describe("chat", () => {
     }
     const bob = await WireClient.joined(url, room, "Bob");
     const late = await WireClient.connect(url);
-    late.sendJson({ type: "hello", protocolVersion: 1 });
+    late.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
     await late.next("welcome");
     late.sendJson({ type: "join", room, name: "Cat" });
     const catJoined = await late.next("joined");
@@ -61,7 +61,7 @@ describe("chat", () => {
     ann.close();
     await expect.poll(() => server.rooms.roomSize(room)).toBeUndefined();
     const c = await WireClient.connect(url);
-    c.sendJson({ type: "hello", protocolVersion: 1 });
+    c.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
     await c.next("welcome");
     c.sendJson({ type: "join", room, name: "Bob" });
     expect((await c.next("joined")).chat).toEqual([]);
@@ -70,7 +70,7 @@ describe("chat", () => {
 
   it("rejects empty, oversized and pre-join messages with typed errors", async () => {
     const c = await WireClient.connect(url);
-    c.sendJson({ type: "hello", protocolVersion: 1 });
+    c.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
     await c.next("welcome");
     c.sendJson({ type: "chat", text: "too early" });
     expect(await c.next("error")).toMatchObject({ code: ErrorCode.NOT_JOINED, inReplyTo: "chat" });
@@ -107,7 +107,7 @@ describe("hand and reactions", () => {
     expect((await bob.next("participant.updated")).participant).toMatchObject({ name: "Ann", handRaised: true });
     expect((await ann.next("participant.updated")).participant.handRaised).toBe(true);
     const cat = await WireClient.connect(url);
-    cat.sendJson({ type: "hello", protocolVersion: 1 });
+    cat.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
     await cat.next("welcome");
     cat.sendJson({ type: "join", room, name: "Cat" });
     const joined = await cat.next("joined");
@@ -145,7 +145,7 @@ describe("probe", () => {
   it("connects a throw-away media connection before joining (ICE pair + DTLS)", async () => {
     const { RTCPeerConnection } = await import("werift");
     const c = await WireClient.connect(url);
-    c.sendJson({ type: "hello", protocolVersion: 1 });
+    c.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
     await c.next("welcome");
     const pc = new RTCPeerConnection({ iceServers: [], iceAdditionalHostAddresses: ["127.0.0.1"], iceUseIpv6: false });
     pc.createDataChannel("probe");
@@ -165,7 +165,7 @@ describe("probe", () => {
 
   it("rejects a probe that is not SDP", async () => {
     const c = await WireClient.connect(url);
-    c.sendJson({ type: "hello", protocolVersion: 1 });
+    c.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
     await c.next("welcome");
     c.sendJson({ type: "probe", sdp: "<html>" });
     expect(await c.next("error")).toMatchObject({ code: ErrorCode.BAD_MESSAGE, inReplyTo: "probe" });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CloseCode, ErrorCode, MAX_SIGNAL_FRAME_BYTES } from "@confab/protocol";
+import { PROTOCOL_VERSION, CloseCode, ErrorCode, MAX_SIGNAL_FRAME_BYTES } from "@confab/protocol";
 import type { RunningServer } from "../server.js";
 import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
 
@@ -17,7 +17,7 @@ afterAll(async () => {
 
 async function hello(): Promise<WireClient> {
   const c = await WireClient.connect(url);
-  c.sendJson({ type: "hello", protocolVersion: 1 });
+  c.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
   await c.next("welcome");
   return c;
 }
@@ -25,9 +25,9 @@ async function hello(): Promise<WireClient> {
 describe("signaling handshake", () => {
   it("answers hello with welcome and the protocol version", async () => {
     const c = await WireClient.connect(url);
-    c.sendJson({ type: "hello", protocolVersion: 1, client: "test" });
+    c.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION, client: "test" });
     const w = await c.next("welcome");
-    expect(w.protocolVersion).toBe(1);
+    expect(w.protocolVersion).toBe(PROTOCOL_VERSION);
     c.close();
   });
 
@@ -185,7 +185,7 @@ describe("rooms", () => {
     const a = await WireClient.joined(url, "late", "Ann");
     const b = await WireClient.joined(url, "late", "Bob");
     const c = await WireClient.connect(url);
-    c.sendJson({ type: "hello", protocolVersion: 1 });
+    c.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
     await c.next("welcome");
     c.sendJson({ type: "join", room: "late", name: "Cat" });
     const joined = await c.next("joined");
@@ -198,7 +198,7 @@ describe("rooms", () => {
     const u = wsUrl(small);
     const a = await WireClient.joined(u, "tiny", "Ann");
     const b = await WireClient.connect(u);
-    b.sendJson({ type: "hello", protocolVersion: 1 });
+    b.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
     await b.next("welcome");
     b.sendJson({ type: "join", room: "tiny", name: "Bob" });
     expect((await b.next("error")).code).toBe(ErrorCode.ROOM_FULL);

@@ -1,5 +1,5 @@
 import { WebSocket } from "ws";
-import { decodeServerMessage, type ServerMessage } from "@confab/protocol";
+import { PROTOCOL_VERSION, decodeServerMessage, type ServerMessage } from "@confab/protocol";
 
 /**
  * A raw signaling client for tests: sends arbitrary frames and records every server message
@@ -38,7 +38,7 @@ export class WireClient {
   /** Connects, says hello and joins `room` as `name`. */
   static async joined(url: string, room: string, name: string): Promise<WireClient> {
     const c = await WireClient.connect(url);
-    c.sendJson({ type: "hello", protocolVersion: 1 });
+    c.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
     await c.next("welcome");
     c.sendJson({ type: "join", room, name });
     await c.next("joined");

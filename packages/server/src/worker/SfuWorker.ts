@@ -2,6 +2,7 @@ import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
 import { SafeEmitter } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
+import type { RoomPolicy } from "../room/policy/RoomPolicy.js";
 import { emptyStats, type HostStats, type RoomSink } from "../room/RoomHost.js";
 import { fromWireError, type FromWorker, type ToWorker, type WorkerInit } from "./messages.js";
 
@@ -45,9 +46,10 @@ export class SfuWorker {
     readonly index: number,
     config: ServerConfig,
     private readonly log: Logger,
+    configuredRooms: Map<string, RoomPolicy>,
   ) {
     this.events = new SafeEmitter((event, error) => log.error({ err: error, event }, "listener failed"));
-    const init: WorkerInit = { config, index };
+    const init: WorkerInit = { config, index, configuredRooms };
     this.worker = new Worker(entryUrl(), { workerData: init, name: `sfu-${index}` });
     this.worker.on("online", () => (this.started = true));
     this.worker.on("message", (m: FromWorker) => this.onMessage(m));

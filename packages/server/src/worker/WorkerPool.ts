@@ -2,6 +2,8 @@ import type { Logger } from "pino";
 import { ErrorCode } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
+import type { JoinRequest } from "../room/JoinRequest.js";
+import type { RoomPolicy } from "../room/policy/RoomPolicy.js";
 import { addCounters, emptyStats, type HostStats, type Membership, type RoomHost, type RoomMessage, type RoomSink } from "../room/RoomHost.js";
 import { leastLoaded } from "./placement.js";
 import { SfuWorker } from "./SfuWorker.js";
@@ -70,6 +72,7 @@ export class WorkerPool implements RoomHost {
     private readonly config: ServerConfig,
     private readonly log: Logger,
     count: number,
+    private readonly configuredRooms: Map<string, RoomPolicy> = new Map(),
   ) {
     this.count = count;
     for (let i = 0; i < count; i++) this.workers.push(this.spawn(i));
@@ -92,8 +95,9 @@ export class WorkerPool implements RoomHost {
     await this.workers[index]?.terminate();
   }
 
-  async join(room: string, name: string, sink: RoomSink): Promise<Membership> {
+  async join(request: JoinRequest, sink: RoomSink, signal?: AbortSignal): Promise<Membership> {
     if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "server is shutting down");
+    const { room } = request;
     const placement = this.place(room);
     const { worker } = placement;
     const session = this.nextSession++;
@@ -104,13 +108,22 @@ export class WorkerPool implements RoomHost {
       worker.participants--;
       if (--placement.members === 0 && this.placements.get(room) === placement) this.placements.delete(room);
     };
+    const cancel = () => worker.notify({ t: "cancel", session });
+    signal?.addEventListener("abort", cancel, { once: true });
     try {
-      const participantId = await worker.call<string>({ t: "join", session, room, name });
+      const participantId = await worker.call<string>({ t: "join", session, request });
+      if (signal?.aborted) {
+        // Admitted just as the session went away: leave at once.
+        worker.notify({ t: "leave", session, reason: "disconnected" });
+        throw new UserError(ErrorCode.BAD_STATE, "join cancelled");
+      }
       return new RemoteMembership(room, participantId, session, worker, release);
     } catch (error) {
       worker.removeSink(session);
       release();
       throw error;
+    } finally {
+      signal?.removeEventListener("abort", cancel);
     }
   }
 
@@ -156,7 +169,7 @@ export class WorkerPool implements RoomHost {
 
   private spawn(index: number): SfuWorker {
     const config = { ...this.config, rtc: { ...this.config.rtc, portRange: workerPortRange(this.config.rtc.portRange, index, this.size || 1) } };
-    const worker = new SfuWorker(index, config, this.log);
+    const worker = new SfuWorker(index, config, this.log, this.configuredRooms);
     worker.events.on("died", () => {
       for (const [room, p] of this.placements) if (p.worker === worker) this.placements.delete(room);
       addCounters(this.retired, worker.stats);

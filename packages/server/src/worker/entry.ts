@@ -7,6 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { pino } from "pino";
 import { MemoryChatStore } from "../room/ChatStore.js";
 import { LocalRoomHost } from "../room/LocalRoomHost.js";
+import { createPolicyResolver } from "../room/policy/createPolicyResolver.js";
 import type { Membership } from "../room/RoomHost.js";
 import { toWireError, type FromWorker, type ToWorker, type WorkerInit } from "./messages.js";
 
@@ -14,10 +15,12 @@ const STATS_INTERVAL_MS = 1000;
 
 const port = parentPort;
 if (!port) throw new Error("worker/entry.js runs as a worker thread");
-const { config, index } = workerData as WorkerInit;
+const { config, index, configuredRooms } = workerData as WorkerInit;
 const log = pino({ level: config.logLevel }).child({ worker: index });
-const host = new LocalRoomHost(config, log, new MemoryChatStore(config.rooms.chatHistorySize));
+const host = new LocalRoomHost(config, log, new MemoryChatStore(config.rooms.chatHistorySize), createPolicyResolver(config, configuredRooms));
 const members = new Map<number, Membership>();
+/** Joins still waiting (lobby), by session, so the main thread can cancel them. */
+const joining = new Map<number, AbortController>();
 
 function post(message: FromWorker): void {
   port!.postMessage(message);
@@ -38,12 +41,19 @@ port.on("message", (m: ToWorker) => {
   switch (m.t) {
     case "join":
       return reply(m.call, async () => {
-        const membership = await host.join(m.room, m.name, {
-          send: (message) => post({ t: "signal", session: m.session, message }),
-        });
-        members.set(m.session, membership);
-        return membership.participantId;
+        const abort = new AbortController();
+        joining.set(m.session, abort);
+        try {
+          const membership = await host.join(m.request, { send: (message) => post({ t: "signal", session: m.session, message }) }, abort.signal);
+          members.set(m.session, membership);
+          return membership.participantId;
+        } finally {
+          joining.delete(m.session);
+        }
       });
+    case "cancel":
+      joining.get(m.session)?.abort();
+      return;
     case "message":
       return reply(m.call, async () => {
         const membership = members.get(m.session);

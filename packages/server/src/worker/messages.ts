@@ -1,6 +1,8 @@
 import type { ServerMessage } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { ConfabError, ProtocolError, UserError } from "../errors.js";
+import type { JoinRequest } from "../room/JoinRequest.js";
+import type { RoomPolicy } from "../room/policy/RoomPolicy.js";
 import type { HostStats, RoomMessage } from "../room/RoomHost.js";
 import { ErrorCode, type CloseCode } from "@confab/protocol";
 
@@ -8,11 +10,15 @@ import { ErrorCode, type CloseCode } from "@confab/protocol";
 export interface WorkerInit {
   config: ServerConfig;
   index: number;
+  /** The operator's pre-configured rooms (`ROOMS_FILE`), loaded once by the main thread. */
+  configuredRooms: Map<string, RoomPolicy>;
 }
 
 /** Main thread → SFU worker. `call` numbers the requests that get a {@link Reply}. */
 export type ToWorker =
-  | { t: "join"; call: number; session: number; room: string; name: string }
+  | { t: "join"; call: number; session: number; request: JoinRequest }
+  /** The session gave up a join still waiting (in the lobby). */
+  | { t: "cancel"; session: number }
   | { t: "message"; call: number; session: number; message: RoomMessage }
   | { t: "leave"; session: number; reason: "left" | "disconnected" }
   | { t: "size"; call: number; room: string }

@@ -85,7 +85,8 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
   const metrics = createMetrics(() => rooms.stats(), () => signaling.connectionCount);
 
   const apps: FastifyInstance[] = [];
-  const http = await createApp({ webRoot: config.webRoot, logger: log, metrics });
+  const info = { auth: config.auth.mode, version: SERVER_VERSION };
+  const http = await createApp({ webRoot: config.webRoot, logger: log, metrics, info });
   signaling.attach(http.server);
   apps.push(http);
   await http.listen({ port: config.port, host: config.host });
@@ -94,7 +95,7 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
   let httpsUrl: string | undefined;
   if (config.httpsPort !== 0) {
     const tls = await loadTls(config, log);
-    const https = await createApp({ webRoot: config.webRoot, logger: log, metrics, https: tls });
+    const https = await createApp({ webRoot: config.webRoot, logger: log, metrics, https: tls, info });
     signaling.attach(https.server);
     apps.push(https);
     await https.listen({ port: Math.max(0, config.httpsPort), host: config.host });

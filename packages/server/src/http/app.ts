@@ -22,12 +22,21 @@ const CSP = [
   "form-action 'self'",
 ].join("; ");
 
+/** Public facts about this server, for the landing page (`GET /info`). */
+export interface ServerInfo {
+  /** `open`: anyone may start a meeting; `token`: only invitation links (signed tokens) work. */
+  auth: "open" | "token";
+  version: string;
+}
+
 /** The HTTP application: the built web app (SPA), health and metrics. */
 export async function createApp(options: {
   webRoot: string;
   logger: Logger;
   metrics: Registry;
   https?: { cert: string; key: string };
+  /** What the web app needs to know before joining (`GET /info`). */
+  info: ServerInfo;
 }): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger,
@@ -43,6 +52,7 @@ export async function createApp(options: {
   });
 
   app.get("/healthz", async () => ({ ok: true }));
+  app.get("/info", async () => options.info);
   app.get("/metrics", async (_req, reply) => {
     reply.type(options.metrics.contentType);
     return options.metrics.metrics();

@@ -32,6 +32,8 @@ export interface BotOptions {
   url: string;
   room: string;
   name: string;
+  /** A signed join token (servers with `AUTH=token`, or to join with a role). */
+  token?: string;
   publish?: BotPublishOptions;
   /** Receive the others' media (default true). */
   subscribe?: boolean;
@@ -134,7 +136,8 @@ export class Bot {
         else return;
         off();
       });
-      this.signaling.send({ type: "join", room: this.options.room, name: this.options.name });
+      const token = this.options.token;
+      this.signaling.send({ type: "join", room: this.options.room, name: this.options.name, ...(token ? { token } : {}) });
     });
     this.id = joined.self.id;
     const publish = this.options.publish ?? {};

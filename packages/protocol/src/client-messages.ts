@@ -13,8 +13,14 @@ import {
 } from "./common.js";
 import { JoinToken, ModerationAction, PolicyChange, RoomPassword } from "./access.js";
 
+/*
+ * Every client message is a strict object: a field the protocol does not define (say, a
+ * `participantId` naming someone else as the author) makes the message invalid (BAD_MESSAGE),
+ * so nothing a client sends can claim to come from another participant.
+ */
+
 /** First message on every connection. */
-export const HelloMessage = z.object({
+export const HelloMessage = z.strictObject({
   type: z.literal("hello"),
   protocolVersion: z.number().int().positive(),
   /** Free-form client identification for logs, e.g. "confab-web/0.1.0". */
@@ -26,7 +32,7 @@ export const HelloMessage = z.object({
  * `lobby` (waiting), then `joined` once a moderator admits you, or an `error`
  * (`LOBBY_DENIED`, `LOBBY_TIMEOUT`).
  */
-export const JoinMessage = z.object({
+export const JoinMessage = z.strictObject({
   type: z.literal("join"),
   room: RoomName,
   name: DisplayName,
@@ -37,7 +43,7 @@ export const JoinMessage = z.object({
 });
 
 /** Leave the room; the server closes the connection after `left`. */
-export const LeaveMessage = z.object({ type: z.literal("leave") });
+export const LeaveMessage = z.strictObject({ type: z.literal("leave") });
 
 /** Describes one media section of a publisher offer, so the server knows what it carries. */
 export const PublishedTrack = z.object({
@@ -52,7 +58,7 @@ export type PublishedTrack = z.infer<typeof PublishedTrack>;
  * An SDP offer (publisher) or answer (subscriber). A publisher offer lists the tracks its
  * media sections carry; sections not listed are rejected.
  */
-export const ClientSdpMessage = z.object({
+export const ClientSdpMessage = z.strictObject({
   type: z.literal("sdp"),
   pc: PeerRole,
   description: SessionDescription,
@@ -60,33 +66,33 @@ export const ClientSdpMessage = z.object({
 });
 
 /** Trickle ICE (RFC 8838); `null` marks the end of candidates. */
-export const ClientIceMessage = z.object({
+export const ClientIceMessage = z.strictObject({
   type: z.literal("ice"),
   pc: PeerRole,
   candidate: IceCandidate.nullable(),
 });
 
 /** Mute or unmute one of the sender's own tracks (by source). */
-export const MuteMessage = z.object({
+export const MuteMessage = z.strictObject({
   type: z.literal("mute"),
   source: TrackSource,
   muted: z.boolean(),
 });
 
 /** Send a chat message to the room; everyone (the sender too) receives it as `chat`. */
-export const ChatSendMessage = z.object({
+export const ChatSendMessage = z.strictObject({
   type: z.literal("chat"),
   text: ChatText,
 });
 
 /** Raise or lower one's hand; the room sees it in `participant.updated`. */
-export const HandMessage = z.object({
+export const HandMessage = z.strictObject({
   type: z.literal("hand"),
   raised: z.boolean(),
 });
 
 /** Send a short-lived emoji reaction to the room. */
-export const ReactionSendMessage = z.object({
+export const ReactionSendMessage = z.strictObject({
   type: z.literal("reaction"),
   emoji: ReactionEmoji,
 });
@@ -95,7 +101,7 @@ export const ReactionSendMessage = z.object({
  * Which remote video tracks the client shows, and at what size. The SFU forwards only these
  * (other video is paused; audio always flows). Until the first `view`, all video is forwarded.
  */
-export const ViewMessage = z.object({
+export const ViewMessage = z.strictObject({
   type: z.literal("view"),
   tracks: z.array(ViewedTrack).max(256),
 });
@@ -104,19 +110,19 @@ export const ViewMessage = z.object({
  * Connectivity self-test (lobby): a complete SDP offer (candidates included, no trickle) for a
  * throw-away connection with one data channel. Allowed before joining; answered by `probe`.
  */
-export const ProbeOfferMessage = z.object({
+export const ProbeOfferMessage = z.strictObject({
   type: z.literal("probe"),
   sdp: z.string().min(1).max(200_000),
 });
 
 /** A moderator action (moderators only; anyone else gets `FORBIDDEN`). */
-export const ModerateMessage = z.object({
+export const ModerateMessage = z.strictObject({
   type: z.literal("moderate"),
   command: ModerationAction,
 });
 
 /** Change the room's policy: lock, lobby, password (moderators only). */
-export const PolicyMessage = z.object({
+export const PolicyMessage = z.strictObject({
   type: z.literal("policy"),
   change: PolicyChange,
 });

@@ -10,3 +10,4 @@ export { installWeriftPatches } from "./sfu/weriftPatches.js";
 export { probeUdpBufferSizes, udpBufferCapMessage } from "./sfu/udpSockets.js";
 export { mediaSections, type MediaSection } from "./sfu/sdp.js";
 export { SERVER_NODE_FLAGS } from "./node-flags.js";
+export { signJoinToken, verifyJoinToken, type JoinClaims } from "./auth/tokens.js";

@@ -118,8 +118,10 @@ export class Room {
   }
 
   private async admit(request: JoinRequest, sink: SignalSink, signal?: AbortSignal): Promise<Participant> {
-    const policy = await this.policyLoad;
+    await this.policyLoad;
     if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "room is closed");
+    // The current policy: a moderator may have changed it since it was loaded.
+    const policy = this.policy;
     const empty = this.participants.size === 0 && this.lobby.knocks.length === 0 && !this.creatorClaimed;
     const granted = await admission(request, policy, {
       mode: this.config.auth.mode,

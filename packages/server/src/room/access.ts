@@ -1,5 +1,5 @@
 import { ErrorCode, type Role } from "@confab/protocol";
-import { verifyPassword } from "../auth/password.js";
+import { checkPassword } from "../auth/PasswordChecks.js";
 import { UserError } from "../errors.js";
 import type { JoinRequest } from "./JoinRequest.js";
 import { may } from "./permissions.js";
@@ -53,7 +53,7 @@ export async function admission(request: JoinRequest, policy: RoomPolicy, room: 
     if (policy.locked) throw new UserError(ErrorCode.ROOM_LOCKED, "this meeting is locked");
     if (policy.passwordHash !== null) {
       if (request.password === undefined) throw new UserError(ErrorCode.PASSWORD_REQUIRED, "this meeting needs a password");
-      if (!(await verifyPassword(request.password, policy.passwordHash))) throw new UserError(ErrorCode.PASSWORD_WRONG, "wrong password");
+      if (!(await checkPassword(request.password, policy.passwordHash))) throw new UserError(ErrorCode.PASSWORD_WRONG, "wrong password");
     }
   }
   const max = Math.min(policy.maxParticipants, room.serverMaxParticipants);

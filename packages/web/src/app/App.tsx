@@ -4,12 +4,12 @@ import { Landing } from "../landing/Landing.js";
 import { BadRoom } from "../landing/BadRoom.js";
 import { Meeting } from "./Meeting.js";
 
-/** Routes by path: `/` is the start page, `/<room>` a meeting. */
-export function App() {
+/** Routes by path: `/` is the start page, `/<room>` a meeting (`token`: from the invitation link). */
+export function App({ token }: { token: string | undefined }) {
   const room = roomFromPath(location.pathname);
   return (
     <I18nProvider>
-      {room === undefined ? <Landing /> : room === null ? <BadRoom /> : <Meeting room={room} />}
+      {room === undefined ? <Landing /> : room === null ? <BadRoom /> : <Meeting room={room} token={token} />}
     </I18nProvider>
   );
 }

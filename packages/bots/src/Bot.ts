@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { WebSocket } from "ws";
 import { MediaStreamTrack, RTCPeerConnection, RTP_EXTENSION_URI, SrtpAuthenticationError, type RTCRtpTransceiver, type RtpPacket } from "werift";
 import { SignalingClient, signalingUrl, type WebSocketFactory } from "@confab/client";
-import { SafeEmitter, type ServerMessage, type SubscribedTrack, type ViewedTrack } from "@confab/protocol";
+import { SafeEmitter, type ClientMessageInput, type ServerMessage, type SubscribedTrack, type ViewedTrack } from "@confab/protocol";
 import { DEFAULT_UDP_BUFFER_BYTES, filterSdpCandidates, installWeriftPatches, mediaSections, onAllowedCandidates, peerConfig } from "@confab/server";
 import { writeIvf } from "./media/ivf.js";
 import { AudioPacketSource, VideoPacketSource, loadMedia } from "./MediaSource.js";
@@ -142,6 +142,11 @@ export class Bot {
     this.id = joined.self.id;
     const publish = this.options.publish ?? {};
     if (publish.video || publish.audio) await this.publish(publish);
+  }
+
+  /** Sends a signaling message as this bot (tests: unmute after a moderator's mute, and so on). */
+  send(message: ClientMessageInput): boolean {
+    return this.signaling.send(message);
   }
 
   /**

@@ -51,7 +51,7 @@ export const ParticipantJoinedMessage = z.object({
 export const ParticipantLeftMessage = z.object({
   type: z.literal("participant.left"),
   participantId: Id,
-  reason: z.enum(["left", "disconnected", "kicked", "ended"]),
+  reason: z.enum(["left", "disconnected", "kicked"]),
 });
 
 export const ParticipantUpdatedMessage = z.object({

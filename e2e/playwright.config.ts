@@ -1,9 +1,25 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "@confab/bots/chromium";
 import { SERVER_NODE_FLAGS } from "@confab/bots";
 
 /** Port of the server the E2E suite starts (HTTP only, media on loopback). */
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 8181);
+
+/**
+ * The E2E servers' API key and secret (fixed test values), so tests can mint join tokens with
+ * the token CLI exactly as an operator would.
+ */
+export const E2E_API_KEY = "confab-e2e";
+export const E2E_API_SECRET = "e2e-secret-0123456789abcdef0123456789abcdef";
+
+// One data directory per run (room policies land here), shared by the runner and its workers
+// through the environment they inherit.
+process.env.CONFAB_E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), "confab-e2e-"));
+/** DATA_DIR of the suite's server. */
+export const E2E_DATA_DIR = process.env.CONFAB_E2E_DATA_DIR;
 
 export default defineConfig({
   testDir: "tests",
@@ -35,6 +51,9 @@ export default defineConfig({
       HTTPS_PORT: "0",
       RTC_ANNOUNCED_IPS: "127.0.0.1",
       LOG_LEVEL: "warn",
+      API_KEY: E2E_API_KEY,
+      API_SECRET: E2E_API_SECRET,
+      DATA_DIR: E2E_DATA_DIR,
     },
   },
 });

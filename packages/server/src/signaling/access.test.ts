@@ -371,3 +371,38 @@ describe("lobby", () => {
     ann.c.close();
   });
 });
+
+describe("room settings survive a restart", () => {
+  it("keeps a password a moderator set in DATA_DIR, as a hash, across a restart", async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dataDir = mkdtempSync(join(tmpdir(), "confab-policy-"));
+    try {
+      const first = await startTestServer({ dataDir, auth: { persistPolicies: true } });
+      const owner = await WireClient.joined(wsUrl(first), "kept", "Owner");
+      owner.sendJson({ type: "policy", change: { password: "s3cret!", lobby: false } });
+      await owner.next("policy");
+      owner.close();
+      await first.close();
+      const stored = readFileSync(join(dataDir, "rooms", "kept.json"), "utf8");
+      expect(stored).not.toContain("s3cret!");
+      expect(stored).toContain("scrypt$");
+      const second = await startTestServer({ dataDir, auth: { persistPolicies: true } });
+      try {
+        const c = await WireClient.connect(wsUrl(second));
+        c.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
+        await c.next("welcome");
+        c.sendJson({ type: "join", room: "kept", name: "Back" });
+        expect((await c.next("error")).code).toBe(ErrorCode.PASSWORD_REQUIRED);
+        c.sendJson({ type: "join", room: "kept", name: "Back", password: "s3cret!" });
+        expect((await c.next("joined")).policy.hasPassword).toBe(true);
+        c.close();
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,22 +1,45 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ConfabRoom, ClientError } from "@confab/client";
 import { useI18n } from "../i18n/context.js";
+import { tokenDisplayName } from "../lib/joinLink.js";
 import { PreJoin, type JoinRequest } from "../prejoin/PreJoin.js";
 import { RoomView } from "../room/RoomView.js";
-import { errorText } from "./errors.js";
+import { errorText, joinErrorText } from "./errors.js";
+import { Farewell } from "./Farewell.js";
 
 type Phase =
   | { name: "prejoin"; error?: string }
   | { name: "room"; room: ConfabRoom }
   | { name: "left" }
-  | { name: "lost"; reason: string };
+  | { name: "lost"; reason: string }
+  | { name: "removed" }
+  | { name: "ended" };
 
-/** One meeting page: pre-join, the room, then "you left" or "disconnected". */
-export function Meeting({ room: roomName }: { room: string }) {
+const SOURCES = ["microphone", "camera", "screen", "screen-audio"] as const;
+
+/** The phase after the room closed on its own: removed, ended, or disconnected. */
+function afterClose(t: Parameters<typeof errorText>[0], error: ClientError): Phase {
+  if (error.code === "REMOVED") return { name: "removed" };
+  if (error.code === "ENDED") return { name: "ended" };
+  return { name: "lost", reason: errorText(t, error) };
+}
+
+/**
+ * One meeting page: pre-join (password, lobby), the room, then "you left", "disconnected",
+ * "removed" or "ended". `token` comes from the invitation link and lives in memory only.
+ */
+export function Meeting({ room: roomName, token }: { room: string; token: string | undefined }) {
   const { t } = useI18n();
   const [phase, setPhase] = useState<Phase>({ name: "prejoin" });
   const [joining, setJoining] = useState(false);
+  const [waiting, setWaiting] = useState<ConfabRoom | undefined>();
+  const [askPassword, setAskPassword] = useState(false);
   const local = useRef<JoinRequest | undefined>(undefined);
+  /** The token to join with: the link's, or the moderator token the server gave the creator. */
+  const joinToken = useRef(token);
+  /** The password that worked, for a rejoin. */
+  const password = useRef<string | undefined>(undefined);
+  const cancelled = useRef<ConfabRoom | undefined>(undefined);
 
   useEffect(() => {
     document.title = `${roomName} · ${t("app.name")}`;
@@ -24,7 +47,7 @@ export function Meeting({ room: roomName }: { room: string }) {
 
   /** Releases every device: those from the lobby and those picked up in the room since. */
   const stopLocal = useCallback((room?: ConfabRoom) => {
-    const held = (["microphone", "camera", "screen", "screen-audio"] as const).map((s) => room?.localTrack(s));
+    const held = SOURCES.map((s) => room?.localTrack(s));
     for (const track of [local.current?.microphone, local.current?.camera, ...held]) track?.stop();
     local.current = undefined;
   }, []);
@@ -33,20 +56,31 @@ export function Meeting({ room: roomName }: { room: string }) {
   useEffect(() => {
     const onUnload = () => {
       if (phase.name === "room") phase.room.close();
+      waiting?.close();
     };
     window.addEventListener("pagehide", onUnload);
     return () => window.removeEventListener("pagehide", onUnload);
-  }, [phase]);
+  }, [phase, waiting]);
 
-  const join = async (request: JoinRequest) => {
-    local.current = request;
+  const join = async (request: JoinRequest): Promise<boolean> => {
     setJoining(true);
-    const room = new ConfabRoom({ serverUrl: location.origin, room: roomName, name: request.name, clientName: "confab-web/0.1.0" });
+    const pass = request.password ?? password.current;
+    const room = new ConfabRoom({
+      serverUrl: location.origin,
+      room: roomName,
+      name: request.name,
+      token: joinToken.current,
+      password: pass,
+      clientName: "confab-web/0.1.0",
+    });
+    let entered = false;
+    room.events.on("change", () => {
+      if (room.status === "waiting") setWaiting(room);
+    });
     room.events.on("closed", (error) => {
-      if (error) {
-        stopLocal(room);
-        setPhase({ name: "lost", reason: errorText(t, error) });
-      }
+      if (!entered || !error) return;
+      stopLocal(room);
+      setPhase(afterClose(t, error));
     });
     try {
       await room.join({
@@ -54,18 +88,43 @@ export function Meeting({ room: roomName }: { room: string }) {
         camera: request.camera,
         muted: { microphone: request.micMuted, camera: request.cameraMuted },
       });
+      entered = true;
+      local.current = request;
+      password.current = pass;
+      // The creator's moderator token brings them back as moderator if they rejoin.
+      if (room.moderatorToken) joinToken.current = room.moderatorToken;
       // Joined with the camera off: give the device back until it is turned on.
-      if (request.cameraMuted) await room.releaseDevice("camera");
+      if (request.cameraMuted) void room.releaseDevice("camera");
       setPhase({ name: "room", room });
+      return true;
     } catch (error) {
-      setPhase({ name: "prejoin", error: t("error.join", { reason: errorText(t, error as ClientError) }) });
+      const e = error instanceof ClientError ? error : new ClientError("CONNECTION_LOST", String(error));
+      if (cancelled.current === room) {
+        setPhase({ name: "prejoin" });
+      } else if (e.code === "REMOVED") {
+        // Final: this screen replaces the form, so the devices it held are released here.
+        for (const track of [request.microphone, request.camera]) track?.stop();
+        setPhase({ name: "removed" });
+      } else {
+        if (e.code === "PASSWORD_REQUIRED" || e.code === "PASSWORD_WRONG") setAskPassword(true);
+        if (e.code === "PASSWORD_WRONG") password.current = undefined;
+        setPhase({ name: "prejoin", error: joinErrorText(t, e) });
+      }
+      return false;
     } finally {
       setJoining(false);
+      setWaiting(undefined);
     }
   };
 
+  const cancelWaiting = () => {
+    if (!waiting) return;
+    cancelled.current = waiting;
+    waiting.close();
+  };
+
   const leave = async (room: ConfabRoom) => {
-    const held = (["microphone", "camera", "screen", "screen-audio"] as const).map((s) => room.localTrack(s));
+    const held = SOURCES.map((s) => room.localTrack(s));
     await room.leave();
     for (const track of held) track?.stop();
     stopLocal();
@@ -74,26 +133,27 @@ export function Meeting({ room: roomName }: { room: string }) {
 
   switch (phase.name) {
     case "prejoin":
-      return <PreJoin room={roomName} joining={joining} error={phase.error} onJoin={join} />;
+      return (
+        <PreJoin
+          room={roomName}
+          joining={joining}
+          error={phase.error}
+          askPassword={askPassword}
+          waiting={waiting !== undefined}
+          initialName={tokenDisplayName(token)}
+          onJoin={join}
+          onCancel={cancelWaiting}
+        />
+      );
     case "room":
       return <RoomView room={phase.room} roomName={roomName} onLeave={() => void leave(phase.room)} />;
     case "left":
+      return <Farewell kind="left" onRejoin={() => setPhase({ name: "prejoin" })} />;
     case "lost":
-      return (
-        <main className="page page--center">
-          <div className="card">
-            <h1>{t(phase.name === "left" ? "left.title" : "lost.title")}</h1>
-            {phase.name === "lost" && <p role="alert">{t("lost.body", { reason: phase.reason })}</p>}
-            <div className="row">
-              <button type="button" className="button button--primary" onClick={() => setPhase({ name: "prejoin" })}>
-                {t("left.rejoin")}
-              </button>
-              <a className="button" href="/">
-                {t("left.home")}
-              </a>
-            </div>
-          </div>
-        </main>
-      );
+      return <Farewell kind="lost" reason={phase.reason} onRejoin={() => setPhase({ name: "prejoin" })} />;
+    case "removed":
+      return <Farewell kind="removed" />;
+    case "ended":
+      return <Farewell kind="ended" />;
   }
 }

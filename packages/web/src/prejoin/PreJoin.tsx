@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { MAX_PASSWORD_LENGTH } from "@confab/protocol";
 import { useI18n } from "../i18n/context.js";
 import { LanguagePicker } from "../app/LanguagePicker.js";
 import { acquire, problemMessage, type DeviceResult } from "../media/devices.js";
@@ -7,6 +8,7 @@ import { VideoView } from "../room/VideoView.js";
 import { ConnectivityCheck } from "./ConnectivityCheck.js";
 import { DevicePickers } from "./DevicePickers.js";
 import { LevelMeter } from "./LevelMeter.js";
+import { LobbyWaiting } from "./LobbyWaiting.js";
 
 export const SPEAKER_KEY = "confab.speaker";
 
@@ -19,6 +21,8 @@ export interface JoinRequest {
   camera: MediaStreamTrack | undefined;
   micMuted: boolean;
   cameraMuted: boolean;
+  /** The meeting's password, when the server asked for one. */
+  password?: string | undefined;
 }
 
 interface Props {
@@ -26,14 +30,27 @@ interface Props {
   joining: boolean;
   /** Why the last join failed. */
   error: string | undefined;
-  onJoin: (request: JoinRequest) => void;
+  /** The meeting has a password: show its field. */
+  askPassword: boolean;
+  /** Waiting in the meeting's lobby for a moderator to let this person in. */
+  waiting: boolean;
+  /** The name the invitation link carries (pre-filled; the server uses the link's name). */
+  initialName: string | undefined;
+  /** Joins; resolves whether the room took the devices (false: they stay with this screen). */
+  onJoin: (request: JoinRequest) => Promise<boolean>;
+  /** Stops waiting in the lobby. */
+  onCancel: () => void;
 }
 
-/** The lobby: camera preview, name, microphone and camera on/off, join. */
-export function PreJoin({ room, joining, error, onJoin }: Props) {
+/** The lobby: camera preview, name, microphone and camera on/off, password, join, waiting. */
+export function PreJoin({ room, joining, error, askPassword, waiting, initialName, onJoin, onCancel }: Props) {
   const { t } = useI18n();
   const nameId = useId();
-  const [name, setName] = useState(() => localStorage.getItem(NAME_KEY) ?? "");
+  const passwordId = useId();
+  const errorId = useId();
+  const [name, setName] = useState(() => initialName ?? localStorage.getItem(NAME_KEY) ?? "");
+  const [password, setPassword] = useState("");
+  const passwordInput = useRef<HTMLInputElement>(null);
   const [mic, setMic] = useState<DeviceResult | undefined>();
   const [camera, setCamera] = useState<DeviceResult | undefined>();
   const [micOn, setMicOn] = useState(true);
@@ -84,14 +101,23 @@ export function PreJoin({ room, joining, error, onJoin }: Props) {
     if (cameraTrack) cameraTrack.enabled = cameraOn;
   }, [cameraTrack, cameraOn]);
 
+  // Asked for the password (or told it was wrong): put the cursor where the answer goes.
+  useEffect(() => {
+    if (askPassword && error) passwordInput.current?.select();
+  }, [askPassword, error]);
+
   const ready = mic !== undefined && camera !== undefined;
-  const canJoin = name.trim() !== "" && ready && !joining;
+  const canJoin = name.trim() !== "" && ready && !joining && (!askPassword || password !== "");
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!canJoin) return;
-    localStorage.setItem(NAME_KEY, name.trim());
+    if (name.trim() !== initialName) localStorage.setItem(NAME_KEY, name.trim());
+    // Set before joining: entering the room unmounts this screen before onJoin resolves.
     handedOver.current = true;
-    onJoin({ name: name.trim(), microphone: micTrack, camera: cameraTrack, micMuted: !micOn, cameraMuted: !cameraOn });
+    const request = { name: name.trim(), microphone: micTrack, camera: cameraTrack, micMuted: !micOn, cameraMuted: !cameraOn, password: askPassword ? password : undefined };
+    void onJoin(request).then((entered) => {
+      handedOver.current = entered;
+    });
   };
 
   const problems = [
@@ -131,30 +157,51 @@ export function PreJoin({ room, joining, error, onJoin }: Props) {
           </p>
         ))}
       </section>
-      <form className="prejoin__form card" onSubmit={submit}>
-        <h1>{t("prejoin.title", { room })}</h1>
-        <label htmlFor={nameId}>{t("prejoin.name.label")}</label>
-        <input
-          id={nameId}
-          data-testid="display-name"
-          value={name}
-          maxLength={64}
-          autoComplete="name"
-          placeholder={t("prejoin.name.placeholder")}
-          onChange={(e) => setName(e.target.value)}
-          autoFocus
-        />
-        {error && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit" data-testid="join" className="button button--primary button--large" disabled={!canJoin}>
-          {joining ? t("prejoin.joining") : t("prejoin.join")}
-        </button>
-        <ConnectivityCheck />
-        <LanguagePicker />
-      </form>
+      {waiting ? (
+        <LobbyWaiting room={room} onCancel={onCancel} />
+      ) : (
+        <form className="prejoin__form card" onSubmit={submit}>
+          <h1>{t("prejoin.title", { room })}</h1>
+          <label htmlFor={nameId}>{t("prejoin.name.label")}</label>
+          <input
+            id={nameId}
+            data-testid="display-name"
+            value={name}
+            maxLength={64}
+            autoComplete="name"
+            placeholder={t("prejoin.name.placeholder")}
+            onChange={(e) => setName(e.target.value)}
+            autoFocus
+          />
+          {askPassword && (
+            <>
+              <label htmlFor={passwordId}>{t("prejoin.password.label")}</label>
+              <input
+                id={passwordId}
+                ref={passwordInput}
+                type="password"
+                data-testid="password-input"
+                value={password}
+                maxLength={MAX_PASSWORD_LENGTH}
+                autoComplete="off"
+                aria-invalid={error !== undefined}
+                aria-describedby={error ? errorId : undefined}
+                onChange={(e) => setPassword(e.target.value)}
+              />
+            </>
+          )}
+          {error && (
+            <p id={errorId} className="field-error" role="alert" data-testid="join-error">
+              {error}
+            </p>
+          )}
+          <button type="submit" data-testid="join" className="button button--primary button--large" disabled={!canJoin}>
+            {joining ? t("prejoin.joining") : t("prejoin.join")}
+          </button>
+          <ConnectivityCheck />
+          <LanguagePicker />
+        </form>
+      )}
     </main>
   );
 }

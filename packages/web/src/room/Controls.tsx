@@ -4,6 +4,7 @@ import { REACTION_EMOJI } from "@confab/protocol";
 import { useI18n } from "../i18n/context.js";
 import { Icon, type IconName } from "./Icon.js";
 import { MediaToggle } from "./MediaToggle.js";
+import { EndMeeting } from "./moderation/EndMeeting.js";
 import type { Layout } from "./Stage.js";
 
 interface Props {
@@ -39,7 +40,10 @@ function RoundButton(props: { icon: IconName; label: string; testId?: string; pr
   );
 }
 
-/** The bottom bar: devices, presenting, hand, reactions, panels, layout, invite, settings, leave. */
+/**
+ * The bottom bar: devices, presenting, hand, reactions, leave (and "end for all" for
+ * moderators), panels, layout, invite, settings.
+ */
 export function Controls(p: Props) {
   const { t } = useI18n();
   const { room } = p;
@@ -76,6 +80,7 @@ export function Controls(p: Props) {
           <Icon name="leave" />
           <span className="pill__text">{t("controls.leave")}</span>
         </button>
+        <EndMeeting room={room} />
       </div>
       <div className="controls__group">
         <RoundButton

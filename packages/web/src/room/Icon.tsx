@@ -21,6 +21,10 @@ const PATHS = {
   help: "M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM9.1 9a3 3 0 0 1 5.8 1c0 2-3 3-3 3M12 17h.01",
   left: "M15 18l-6-6 6-6",
   right: "M9 18l6-6-6-6",
+  more: "M12 5h.01M12 12h.01M12 19h.01",
+  shield: "M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10z",
+  lock: "M5 11h14v10H5zM8 11V7a4 4 0 0 1 8 0v4",
+  end: "M3 15.5c5-5 13-5 18 0l-2.5 2.5-3-2v-2.5a10 10 0 0 0-5 0V16l-3 2z",
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -10,7 +10,9 @@ import { SettingsDialog } from "./SettingsDialog.js";
 import { useShortcuts } from "./shortcuts.js";
 import { Stage, type Layout } from "./Stage.js";
 import { buildTiles } from "./tiles.js";
-import { Toasts } from "./Toasts.js";
+import { Toasts, type Notice, type ToastAction } from "./Toasts.js";
+import { KnockRequests } from "./moderation/KnockRequests.js";
+import { useModerationNotices } from "./moderation/useModerationNotices.js";
 import { useRoomVersion } from "./useRoom.js";
 import { SPEAKER_KEY } from "../prejoin/PreJoin.js";
 import { useCameraToggle } from "./useCameraToggle.js";
@@ -52,15 +54,19 @@ export function RoomView({ room, roomName, onLeave }: Props) {
   const [layout, setLayout] = useState<Layout>("grid");
   const [pinned, setPinned] = useState<string | undefined>();
   const [dialog, setDialog] = useState<"help" | "settings" | null>(null);
-  const [notice, setNotice] = useState<{ text: string; id: number } | undefined>();
+  const [notice, setNotice] = useState<Notice | undefined>();
   const [pageSize, setPageSize] = useState(() => Number(localStorage.getItem(PAGE_SIZE_KEY) ?? 0) || 0);
   const [sinkId, setSinkId] = useState(() => localStorage.getItem(SPEAKER_KEY) ?? "");
   const noticeSeq = useRef(0);
-  const notify = useCallback((text: string) => setNotice({ text, id: ++noticeSeq.current }), []);
+  const notify = useCallback((text: string, action?: ToastAction) => setNotice({ text, id: ++noticeSeq.current, action }), []);
   const screen = useScreenShare(room, (reason) => notify(t("controls.screen.failed", { reason })));
   const unread = useUnread(room, panel === "chat");
   const toggleCamera = useCameraToggle(room, t, notify);
   const lastSpeaker = useLastSpeaker(room);
+  const turnCameraOn = useCallback(() => {
+    if (room.isMuted("camera")) void toggleCamera();
+  }, [room, toggleCamera]);
+  useModerationNotices(room, t, notify, turnCameraOn);
 
   const tiles = buildTiles(room);
   const screenTile = tiles.find((m) => m.kind === "screen" && !m.local) ?? tiles.find((m) => m.kind === "screen");
@@ -78,6 +84,8 @@ export function RoomView({ room, roomName, onLeave }: Props) {
     () =>
       room.events.on("error", (error) => {
         if (error.code === "RATE_LIMITED") notify(t("chat.tooFast"));
+        // A moderator action the server refused (e.g. this client was no longer a moderator).
+        if (error.code === "FORBIDDEN") notify(t("access.FORBIDDEN"));
       }),
     [room, notify, t],
   );
@@ -114,7 +122,7 @@ export function RoomView({ room, roomName, onLeave }: Props) {
   const remoteAudio = room.participants().flatMap((p) =>
     (["microphone", "screen-audio"] as const).map((source) => {
       const track = room.mediaOf(p.id, source);
-      return track ? <RemoteAudio key={`${p.id}:${source}`} track={track} sinkId={sinkId} /> : null;
+      return track ? <RemoteAudio key={`${p.id}:${source}`} track={track} sinkId={sinkId} participantId={p.id} source={source} /> : null;
     }),
   );
 
@@ -153,10 +161,11 @@ export function RoomView({ room, roomName, onLeave }: Props) {
           />
         </ViewReporter>
         {panel === "chat" && <ChatPanel room={room} onClose={() => setPanel(null)} />}
-        {panel === "participants" && <ParticipantsPanel room={room} onClose={() => setPanel(null)} />}
+        {panel === "participants" && <ParticipantsPanel room={room} roomName={roomName} onClose={() => setPanel(null)} notify={notify} />}
       </div>
       {room.participants().length === 0 && <p className="alone">{t("room.alone")}</p>}
       <div hidden>{remoteAudio}</div>
+      <KnockRequests room={room} />
       <Toasts room={room} notice={notice} />
       <Controls
         room={room}

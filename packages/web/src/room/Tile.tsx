@@ -3,6 +3,8 @@ import type { ConfabRoom } from "@confab/client";
 import { useI18n } from "../i18n/context.js";
 import { Avatar } from "./Avatar.js";
 import { Icon } from "./Icon.js";
+import { ParticipantMenu } from "./moderation/ParticipantMenu.js";
+import { moderationTarget } from "./moderation/target.js";
 import { QualityBadge } from "./QualityBadge.js";
 import type { TileModel } from "./tiles.js";
 import { VideoView } from "./VideoView.js";
@@ -17,13 +19,18 @@ interface Props {
   compact?: boolean;
 }
 
-/** One tile: video (or avatar), name, microphone and hand state, pin and full-screen buttons. */
+/**
+ * One tile: video (or avatar), name, role, microphone and hand state, pin and full-screen
+ * buttons, and for moderators the participant's moderation menu.
+ */
 export function Tile({ tile, room, pinned, onPin, compact = false }: Props) {
   const { t } = useI18n();
   const [element, setElement] = useState<HTMLElement | null>(null);
   const [showing, setShowing] = useState(false);
   useViewed(tile.local ? undefined : tile.videoTrackId, element, pinned);
   const screen = tile.kind === "screen";
+  const remote = !tile.local && !screen && tile.participantId !== undefined ? room.participants().find((p) => p.id === tile.participantId) : undefined;
+  const menu = remote && room.role === "moderator" ? moderationTarget(room, remote) : undefined;
   const label = screen ? (tile.local ? t("tile.yourScreen") : t("tile.screenOf", { name: tile.name })) : tile.local ? t("room.youName", { name: tile.name }) : tile.name;
   const fullscreen = () => {
     if (document.fullscreenElement) void document.exitFullscreen();
@@ -36,6 +43,7 @@ export function Tile({ tile, room, pinned, onPin, compact = false }: Props) {
       data-testid={screen ? "screen-tile" : "tile"}
       data-local={tile.local ? "" : undefined}
       data-participant-id={tile.participantId}
+      data-role={tile.role}
       data-speaking={tile.speaking ? "" : undefined}
       data-withheld={tile.withheld ? "true" : undefined}
       aria-label={label}
@@ -53,7 +61,8 @@ export function Tile({ tile, room, pinned, onPin, compact = false }: Props) {
           ✋
         </span>
       )}
-      <div className="tile__actions">
+      <div className={`tile__actions${menu ? " tile__actions--moderator" : ""}`}>
+        {menu && <ParticipantMenu room={room} target={menu} />}
         <button type="button" className="icon-button" onClick={onPin} aria-pressed={pinned} aria-label={pinned ? t("tile.unpin", { name: label }) : t("tile.pin", { name: label })} title={pinned ? t("tile.unpin", { name: label }) : t("tile.pin", { name: label })}>
           <Icon name="pin" size={18} />
         </button>
@@ -72,6 +81,11 @@ export function Tile({ tile, room, pinned, onPin, compact = false }: Props) {
           {screen ? label : tile.name}
         </span>
         {tile.local && !screen && <span className="tile__you">({t("room.you")})</span>}
+        {!screen && tile.role === "moderator" && (
+          <span className="tile__role" data-testid="moderator-badge" role="img" aria-label={t("role.moderator")} title={t("role.moderator")}>
+            <Icon name="shield" size={14} />
+          </span>
+        )}
         {!tile.local && !screen && tile.video && <QualityBadge room={room} track={tile.video} />}
       </figcaption>
     </figure>

@@ -1,4 +1,6 @@
 import type { ConfabRoom } from "@confab/client";
+import type { Role } from "@confab/protocol";
+import { roleOf } from "../lib/remoteRoles.js";
 
 /** One tile on the stage: a person's camera (or avatar), or a shared screen. */
 export interface TileModel {
@@ -8,6 +10,8 @@ export interface TileModel {
   local: boolean;
   participantId: string | undefined;
   name: string;
+  /** The person's role (moderators' tiles are marked). */
+  role: Role;
   video: MediaStreamTrack | undefined;
   /** The remote video track id (what the client asks the SFU for), if any. */
   videoTrackId: string | undefined;
@@ -32,6 +36,7 @@ export function buildTiles(room: ConfabRoom): TileModel[] {
     local: true,
     participantId: undefined,
     name: selfName,
+    role: room.role,
     video: room.localTrack("camera"),
     videoTrackId: undefined,
     videoOff: room.isMuted("camera"),
@@ -48,6 +53,7 @@ export function buildTiles(room: ConfabRoom): TileModel[] {
       local: true,
       participantId: undefined,
       name: selfName,
+      role: room.role,
       video: localScreen,
       videoTrackId: undefined,
       videoOff: false,
@@ -66,6 +72,7 @@ export function buildTiles(room: ConfabRoom): TileModel[] {
       local: false,
       participantId: p.id,
       name: p.name,
+      role: roleOf(p),
       video: room.mediaOf(p.id, "camera"),
       videoTrackId: camera?.id,
       videoOff: room.isRemoteOff(p.id, "camera"),
@@ -81,6 +88,7 @@ export function buildTiles(room: ConfabRoom): TileModel[] {
         local: false,
         participantId: p.id,
         name: p.name,
+        role: roleOf(p),
         video: room.mediaOf(p.id, "screen"),
         videoTrackId: screen.id,
         videoOff: false,

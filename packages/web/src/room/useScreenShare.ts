@@ -1,18 +1,20 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { ConfabRoom } from "@confab/client";
 
 /**
  * Presenting: asks the browser for a screen, window or tab (with its audio where offered),
- * publishes it with content hint `detail`, and stops when the browser's own "Stop sharing" is used.
+ * publishes it with content hint `detail`, and stops when the browser's own "Stop sharing" is
+ * used or a moderator stops the share.
  */
 export function useScreenShare(room: ConfabRoom, onError: (reason: string) => void) {
   const [sharing, setSharing] = useState(false);
+  /** The captured tracks: ours to stop, also after the SDK has unpublished them. */
+  const captured = useRef<MediaStreamTrack[]>([]);
 
   const stop = useCallback(() => {
-    for (const source of ["screen", "screen-audio"] as const) {
-      room.localTrack(source)?.stop();
-      void room.unpublishTrack(source);
-    }
+    for (const track of captured.current) track.stop();
+    captured.current = [];
+    for (const source of ["screen", "screen-audio"] as const) void room.unpublishTrack(source);
     setSharing(false);
   }, [room]);
 
@@ -28,6 +30,7 @@ export function useScreenShare(room: ConfabRoom, onError: (reason: string) => vo
     }
     const video = stream.getVideoTracks()[0];
     if (!video) return;
+    captured.current = stream.getTracks();
     video.contentHint = "detail";
     video.addEventListener("ended", stop);
     await room.publishTrack("screen", video);
@@ -36,6 +39,8 @@ export function useScreenShare(room: ConfabRoom, onError: (reason: string) => vo
     setSharing(true);
   }, [room, stop, onError]);
 
+  // A moderator stopped the share: the SDK unpublished it; the capture ends here.
+  useEffect(() => room.events.on("moderated", (event) => event.action === "screen-stopped" && stop()), [room, stop]);
   useEffect(() => () => stop(), [stop]);
   return { sharing, start, stop, toggle: () => (sharing ? stop() : void start()) };
 }

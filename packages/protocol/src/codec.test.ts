@@ -46,6 +46,15 @@ describe("decodeClientMessage", () => {
     expect(name.ok ? null : name.code).toBe(ErrorCode.INVALID_NAME);
   });
 
+  it("refuses names that only look blank: Hangul fillers, the braille blank, lone combining marks", () => {
+    for (const name of ["\u3164", "\u3164\u3164 \u115F", "\u2800\u2800", "\uFFA0", "\u0301\u0301", " \u17B4 "]) {
+      const r = decodeClientMessage(JSON.stringify({ type: "join", room: "standup", name }));
+      expect(r.ok ? null : r.code, JSON.stringify(name)).toBe(ErrorCode.INVALID_NAME);
+    }
+    const ok = decodeClientMessage(JSON.stringify({ type: "join", room: "standup", name: "\u3164Ann\u3164" }));
+    expect(ok.ok && ok.message.type === "join" ? ok.message.name : null).toBe("Ann");
+  });
+
   it("strips control characters from display names and keeps markup as plain text", () => {
     const r = decodeClientMessage(JSON.stringify({ type: "join", room: "a", name: " <b>Ann</b>\u0007\nSmith " }));
     expect(r.ok && r.message.type === "join" ? r.message.name : null).toBe("<b>Ann</b> Smith");
@@ -64,9 +73,9 @@ describe("decodeClientMessage", () => {
     if (!bad.ok) expect(bad.message).toContain("pinned");
   });
 
-  it("ignores a __proto__ key instead of polluting prototypes", () => {
+  it("refuses a __proto__ key (a field the protocol does not define) without polluting prototypes", () => {
     const r = decodeClientMessage('{"type":"leave","__proto__":{"polluted":true}}');
-    expect(r.ok).toBe(true);
+    expect(r.ok ? null : r.code).toBe(ErrorCode.BAD_MESSAGE);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

@@ -14,12 +14,27 @@ export const DisplayName = z
   .transform((s) => normalizeDisplayName(s))
   .pipe(z.string().min(1, "name is empty").max(MAX_DISPLAY_NAME_LENGTH, "name is too long"));
 
-/** Removes control and format characters, folds white space and trims. */
+/**
+ * Characters that render as nothing or as blank space but are not white space to Unicode:
+ * Hangul fillers, the braille blank, Khmer inherent vowels, the Mongolian vowel separator.
+ * A name made of them would look empty.
+ */
+const BLANK_LOOKING = /[\u115F\u1160\u3164\uFFA0\u2800\u17B4\u17B5\u180E]/gu;
+
+/** Something a person can see: a letter, digit, symbol or punctuation mark. */
+const VISIBLE = /[\p{L}\p{N}\p{S}\p{P}]/u;
+
+/**
+ * Removes control, format and blank-looking characters, folds white space and trims. A name
+ * with nothing visible left (only combining marks, say) becomes empty, and so invalid.
+ */
 export function normalizeDisplayName(raw: string): string {
-  return raw
+  const name = raw
     .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, " ")
+    .replace(BLANK_LOOKING, " ")
     .replace(/\s+/gu, " ")
     .trim();
+  return VISIBLE.test(name) ? name : "";
 }
 
 /** Server-assigned identifier (participants, tracks). */

@@ -39,7 +39,11 @@ export interface ServerConfig {
     handshakeTimeoutMs: number;
     /** WebSocket ping interval, ms (`HEARTBEAT_INTERVAL_MS`). */
     heartbeatIntervalMs: number;
-    /** A socket silent (no pong) for this long is dropped, ms (`HEARTBEAT_TIMEOUT_MS`). */
+    /**
+     * A socket silent (no pong, no message) for this long is dropped, ms
+     * (`HEARTBEAT_TIMEOUT_MS`). Time the server itself was stalled (a paused process, a long
+     * GC) does not count: a late server must not take everyone for dead.
+     */
     heartbeatTimeoutMs: number;
     /** Invalid messages tolerated per connection before it is closed as a protocol violation. */
     maxInvalidMessages: number;
@@ -49,6 +53,30 @@ export interface ServerConfig {
     maxChatPerSecond: number;
     /** Reactions per second one participant may send (burst = this value). */
     maxReactionsPerSecond: number;
+    /**
+     * Limits per client address (IPv6 by /64), so one address cannot open thousands of
+     * sessions or claim every room: open sockets at once, new sockets, joins and new rooms per
+     * minute (each also the burst allowed at once).
+     */
+    perAddress: {
+      maxConnections: number;
+      connectionsPerMinute: number;
+      joinsPerMinute: number;
+      roomsPerMinute: number;
+    };
+    /**
+     * Loopback clients (tests, benchmarks, a local bot) are not limited per address
+     * (`LIMIT_LOOPBACK=1` limits them too). Behind a reverse proxy set `TRUST_PROXY`, or every
+     * client looks like the proxy.
+     */
+    exemptLoopback: boolean;
+    /**
+     * Reverse proxies in front of the server that append to `X-Forwarded-For` (`TRUST_PROXY`,
+     * default 0): the client's address is the one the outermost of them saw.
+     */
+    trustProxyHops: number;
+    /** A socket that lets this much of our output pile up unread is dropped, bytes. */
+    maxBufferedBytes: number;
   };
   rooms: {
     /** Most participants in one room (`MAX_PARTICIPANTS`). */
@@ -129,12 +157,16 @@ export const defaultConfig: ServerConfig = {
   signaling: {
     maxFrameBytes: MAX_SIGNAL_FRAME_BYTES,
     handshakeTimeoutMs: 10_000,
-    heartbeatIntervalMs: 700,
-    heartbeatTimeoutMs: 1_800,
+    heartbeatIntervalMs: 1_000,
+    heartbeatTimeoutMs: 5_000,
     maxInvalidMessages: 20,
     maxMessagesPerSecond: 50,
     maxChatPerSecond: 5,
     maxReactionsPerSecond: 4,
+    perAddress: { maxConnections: 50, connectionsPerMinute: 120, joinsPerMinute: 60, roomsPerMinute: 10 },
+    exemptLoopback: true,
+    trustProxyHops: 0,
+    maxBufferedBytes: 4 * 1024 * 1024,
   },
   rooms: {
     maxParticipants: 100,

@@ -63,6 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     signaling: {
       heartbeatIntervalMs: int(env, "HEARTBEAT_INTERVAL_MS", d.signaling.heartbeatIntervalMs, 100, 60_000),
       heartbeatTimeoutMs: int(env, "HEARTBEAT_TIMEOUT_MS", d.signaling.heartbeatTimeoutMs, 200, 300_000),
+      trustProxyHops: int(env, "TRUST_PROXY", d.signaling.trustProxyHops, 0, 10),
+      exemptLoopback: env.LIMIT_LOOPBACK !== "1",
     },
     rooms: {
       maxParticipants: int(env, "MAX_PARTICIPANTS", d.rooms.maxParticipants, 1, 10_000),

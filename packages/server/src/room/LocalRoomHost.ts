@@ -98,6 +98,11 @@ export class LocalRoomHost implements RoomHost {
     return new LocalMembership(joined.room, joined.participant);
   }
 
+  exists(room: string): boolean {
+    const r = this.manager.get(room);
+    return r !== undefined && !r.isClosed;
+  }
+
   async roomSize(room: string): Promise<number | undefined> {
     return this.manager.get(room)?.size;
   }

@@ -20,6 +20,7 @@ import { ActiveSpeakerDetector } from "./ActiveSpeaker.js";
 import type { ChatStore } from "./ChatStore.js";
 import type { JoinRequest } from "./JoinRequest.js";
 import { LastNForwarding } from "./LastNForwarding.js";
+import { recentHistory } from "./chatHistory.js";
 import { Lobby } from "./Lobby.js";
 import { Participant, type SignalSink } from "./Participant.js";
 import { may, requirePermission } from "./permissions.js";
@@ -138,7 +139,7 @@ export class Room {
       sink.send({ type: "lobby", status: "waiting" });
       await this.lobby.knock(request.name, signal);
     }
-    const chat = this.closed ? [] : await this.chat.history(this.name);
+    const chat = this.closed ? [] : recentHistory(await this.chat.history(this.name));
     if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "room is closed");
     if (signal?.aborted) throw new UserError(ErrorCode.BAD_STATE, "join cancelled");
     const max = Math.min(this.policy.maxParticipants, this.config.rooms.maxParticipants);

@@ -57,6 +57,8 @@ export interface RoomHost {
    * lobby on, the promise settles when a moderator answers; `signal` gives up waiting.
    */
   join(request: JoinRequest, sink: RoomSink, signal?: AbortSignal): Promise<Membership>;
+  /** Whether `room` exists now (someone is in it or waiting to enter): joining it creates nothing. */
+  exists(room: string): boolean;
   /** Participants in `room`, or undefined if there is no such room. */
   roomSize(room: string): Promise<number | undefined>;
   stats(): HostStats;

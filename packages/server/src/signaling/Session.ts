@@ -10,6 +10,7 @@ import {
   type ServerMessage,
 } from "@confab/protocol";
 import type { PasswordGuard } from "../auth/PasswordGuard.js";
+import type { AddressLimits } from "./AddressLimits.js";
 import type { ServerConfig } from "../config/config.js";
 import { ConfabError, ProtocolError, UserError } from "../errors.js";
 import { type Membership, type RoomHost, type RoomMessage } from "../room/RoomHost.js";
@@ -32,6 +33,8 @@ export interface SessionContext {
   serverVersion: string;
   /** Limits password attempts per client address and per room. */
   passwords: PasswordGuard;
+  /** Limits joins and new rooms per client address. */
+  limits: AddressLimits;
 }
 
 /**
@@ -222,14 +225,25 @@ export class Session {
     this.send({ type: "welcome", protocolVersion: PROTOCOL_VERSION, serverVersion: this.context.serverVersion });
   }
 
-  private async onJoin(message: Extract<ClientMessage, { type: "join" }>): Promise<void> {
+  private onJoin(message: Extract<ClientMessage, { type: "join" }>): Promise<void> {
     if (this.state === "joined" || this.state === "joining") {
       throw new UserError(ErrorCode.ALREADY_JOINED, "this connection is already in a room");
     }
     this.state = "joining";
+    // Everything that waits for this join (room messages, a quick leave) waits for all of it.
+    const run = this.join(message);
+    this.joining = run.catch(() => undefined);
+    return run;
+  }
+
+  private async join(message: Extract<ClientMessage, { type: "join" }>): Promise<void> {
     let membership: Membership;
     const abort = (this.joinAbort = new AbortController());
     try {
+      if (!this.context.limits.join(this.address)) throw new UserError(ErrorCode.RATE_LIMITED, "too many joins from your address; wait a minute");
+      if (!this.rooms.exists(message.room) && !this.context.limits.createRoom(this.address)) {
+        throw new UserError(ErrorCode.RATE_LIMITED, "too many new meetings from your address; wait a minute");
+      }
       const request = await joinRequest(message, this.config);
       if (request.password !== undefined) {
         const verdict = this.context.passwords.check(this.address, request.room);
@@ -238,9 +252,11 @@ export class Session {
         }
       }
       if (this.state !== "joining") return;
-      const joining = this.rooms.join(request, { send: (m) => this.onRoomMessage(m), lost: (reason) => this.fail(new ProtocolError(ErrorCode.INTERNAL, reason, CloseCode.ROOM_LOST)) }, abort.signal);
-      this.joining = joining.catch(() => undefined);
-      membership = await joining;
+      membership = await this.rooms.join(
+        request,
+        { send: (m) => this.onRoomMessage(m), lost: (reason) => this.fail(new ProtocolError(ErrorCode.INTERNAL, reason, CloseCode.ROOM_LOST)) },
+        abort.signal,
+      );
     } catch (error) {
       if (this.state === "joining") this.state = "ready";
       throw error;
@@ -288,7 +304,24 @@ export class Session {
     this.onClose();
   }
 
-  private onLeave(): void {
+  /**
+   * Leaves the room. A leave sent while the join is still in progress completes once the join
+   * does (a leave while waiting in the lobby gives up the wait), so a quick leave is never lost.
+   */
+  private async onLeave(): Promise<void> {
+    if (this.state === "joining") {
+      if (this.waitingInLobby) this.joinAbort?.abort();
+      await this.joining;
+      const after = this.state as State;
+      if (after === "closed") return;
+      if (after !== "joined") {
+        // The join did not happen (refused, or given up): nothing to leave, but the leave holds.
+        this.send({ type: "left" });
+        this.socket.close(CloseCode.NORMAL, "left");
+        this.onClose();
+        return;
+      }
+    }
     const membership = this.requireJoined();
     this.state = "ready";
     this.membership = undefined;
@@ -297,4 +330,5 @@ export class Session {
     this.socket.close(CloseCode.NORMAL, "left");
     this.onClose();
   }
+
 }

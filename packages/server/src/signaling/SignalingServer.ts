@@ -6,6 +6,7 @@ import { CloseCode, SIGNALING_PATH } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import type { RoomHost } from "../room/RoomHost.js";
 import { PasswordGuard } from "../auth/PasswordGuard.js";
+import { AddressLimits, clientAddress } from "./AddressLimits.js";
 import { Session, type SessionContext } from "./Session.js";
 
 /**
@@ -16,6 +17,9 @@ export class SignalingServer {
   private readonly wss: WebSocketServer;
   private readonly alive = new Map<WebSocket, number>();
   private readonly heartbeat: NodeJS.Timeout;
+  /** When the heartbeat last ran: a much later run means this process was stalled. */
+  private lastBeat = Date.now();
+  private readonly limits: AddressLimits;
   private closed = false;
   private readonly context: SessionContext;
 
@@ -25,13 +29,14 @@ export class SignalingServer {
     serverVersion: string,
     private readonly log: Logger,
   ) {
-    this.context = { rooms, config, serverVersion, passwords: new PasswordGuard() };
+    this.limits = new AddressLimits(config.signaling);
+    this.context = { rooms, config, serverVersion, passwords: new PasswordGuard(), limits: this.limits };
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: config.signaling.maxFrameBytes,
       perMessageDeflate: false,
     });
-    this.wss.on("connection", (ws: WebSocket, req: IncomingMessage) => this.onConnection(ws, req));
+    this.wss.on("connection", (ws: WebSocket, req: IncomingMessage, address: string) => this.onConnection(ws, req, address));
     this.heartbeat = setInterval(() => this.checkHeartbeats(), config.signaling.heartbeatIntervalMs);
     this.heartbeat.unref();
   }
@@ -49,7 +54,19 @@ export class SignalingServer {
         socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit("connection", ws, req));
+      const address = clientAddress(req, this.config.signaling.trustProxyHops);
+      if (!this.limits.openConnection(address)) {
+        this.log.warn({ remote: address }, "refused a WebSocket: too many from this address");
+        socket.end("HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 10\r\n\r\n");
+        return;
+      }
+      let counted = true;
+      const release = () => {
+        if (counted) this.limits.closeConnection(address);
+        counted = false;
+      };
+      socket.once("close", release);
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit("connection", ws, req, address));
     });
   }
 
@@ -82,13 +99,20 @@ export class SignalingServer {
     }
   }
 
-  private onConnection(ws: WebSocket, req: IncomingMessage): void {
-    const address = req.socket.remoteAddress ?? "unknown";
+  private onConnection(ws: WebSocket, _req: IncomingMessage, address: string): void {
     const log = this.log.child({ remote: address });
+    const maxBuffered = this.config.signaling.maxBufferedBytes;
     const session = new Session(
       {
         send: (data) => {
-          if (ws.readyState === ws.OPEN) ws.send(data);
+          if (ws.readyState !== ws.OPEN) return;
+          // A client that does not read its socket must not make the server buffer without end.
+          if (ws.bufferedAmount > maxBuffered) {
+            log.warn({ buffered: ws.bufferedAmount }, "dropping a socket that does not read what it is sent");
+            ws.terminate();
+            return;
+          }
+          ws.send(data);
         },
         close: (code, reason) => ws.close(code, reason),
       },
@@ -109,8 +133,21 @@ export class SignalingServer {
     });
   }
 
+  /**
+   * Pings every socket and drops those silent for longer than the timeout. When this process
+   * itself was stalled (the beat comes far later than scheduled: a paused process, a long GC),
+   * the silence is ours, not theirs: everyone gets a fresh timeout instead of being dropped.
+   */
   private checkHeartbeats(): void {
     const now = Date.now();
+    const interval = this.config.signaling.heartbeatIntervalMs;
+    const late = now - this.lastBeat - interval;
+    const stalled = late > interval;
+    this.lastBeat = now;
+    if (stalled) {
+      this.log.warn({ lateMs: late }, "the server was stalled; no socket is dropped for it");
+      for (const ws of this.alive.keys()) this.alive.set(ws, now);
+    }
     for (const [ws, last] of this.alive) {
       if (now - last > this.config.signaling.heartbeatTimeoutMs) {
         this.alive.delete(ws);

@@ -56,7 +56,7 @@ export class WireClient {
   /** Resolves with the first message of `type` not yet consumed (waits up to `timeoutMs`). */
   async next<T extends ServerMessage["type"]>(
     type: T,
-    timeoutMs = 5000,
+    timeoutMs = 15_000,
   ): Promise<Extract<ServerMessage, { type: T }>> {
     const found = await this.waitFor(() => {
       const i = this.messages.findIndex((m) => m.type === type);
@@ -66,7 +66,7 @@ export class WireClient {
   }
 
   /** Resolves with the close code once the server closes the socket. */
-  closed(timeoutMs = 5000): Promise<number> {
+  closed(timeoutMs = 15_000): Promise<number> {
     return this.waitFor(() => this.closeCode, timeoutMs, "close");
   }
 

@@ -127,6 +127,10 @@ export class WorkerPool implements RoomHost {
     }
   }
 
+  exists(room: string): boolean {
+    return this.placements.get(room)?.worker.alive === true;
+  }
+
   async roomSize(room: string): Promise<number | undefined> {
     const placement = this.placements.get(room);
     if (!placement?.worker.alive) return undefined;

@@ -86,7 +86,8 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
 
   const apps: FastifyInstance[] = [];
   const info = { auth: config.auth.mode, version: SERVER_VERSION };
-  const http = await createApp({ webRoot: config.webRoot, logger: log, metrics, info });
+  const metricsAccess = { metricsToken: config.metricsToken, trustProxyHops: config.signaling.trustProxyHops };
+  const http = await createApp({ webRoot: config.webRoot, logger: log, metrics, info, ...metricsAccess });
   signaling.attach(http.server);
   apps.push(http);
   await http.listen({ port: config.port, host: config.host });
@@ -95,7 +96,7 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
   let httpsUrl: string | undefined;
   if (config.httpsPort !== 0) {
     const tls = await loadTls(config, log);
-    const https = await createApp({ webRoot: config.webRoot, logger: log, metrics, https: tls, info });
+    const https = await createApp({ webRoot: config.webRoot, logger: log, metrics, https: tls, info, ...metricsAccess });
     signaling.attach(https.server);
     apps.push(https);
     await https.listen({ port: Math.max(0, config.httpsPort), host: config.host });

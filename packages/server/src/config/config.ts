@@ -28,6 +28,19 @@ export interface ServerConfig {
   /** Allowed `Origin`s for the WebSocket upgrade (`ALLOWED_ORIGINS`, comma separated). Empty: same host only. */
   allowedOrigins: string[];
   /**
+   * Host names browsers may reach the server by (`ALLOWED_HOSTS`, comma separated), besides
+   * `localhost`, this machine's name and addresses, and `PUBLIC_URL`'s host. A browser's
+   * WebSocket under any other `Host` is refused: a DNS-rebinding page cannot drive a session.
+   */
+  allowedHosts: string[];
+  /** The address people use to reach this server (`PUBLIC_URL`), e.g. `https://meet.example.org`. */
+  publicUrl: string | undefined;
+  /**
+   * Who may read `/metrics` (`METRICS_TOKEN`): unset, loopback clients only; set, anyone
+   * sending `Authorization: Bearer <token>`.
+   */
+  metricsToken: string | undefined;
+  /**
    * SFU worker threads (`WORKERS`, default one per core). Each room runs on one worker, placed
    * on the least loaded one. 0 runs rooms in the main thread (one core, no message relay).
    */
@@ -153,6 +166,9 @@ export const defaultConfig: ServerConfig = {
   webRoot: "",
   logLevel: "info",
   allowedOrigins: [],
+  allowedHosts: [],
+  publicUrl: undefined,
+  metricsToken: undefined,
   workers: os.availableParallelism(),
   signaling: {
     maxFrameBytes: MAX_SIGNAL_FRAME_BYTES,

@@ -59,6 +59,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     webRoot: env.WEB_ROOT || defaultWebRoot(),
     logLevel: env.LOG_LEVEL || d.logLevel,
     allowedOrigins: list(env, "ALLOWED_ORIGINS"),
+    allowedHosts: list(env, "ALLOWED_HOSTS"),
+    publicUrl: env.PUBLIC_URL || undefined,
+    metricsToken: env.METRICS_TOKEN || undefined,
     workers: int(env, "WORKERS", d.workers, 0, 256),
     signaling: {
       heartbeatIntervalMs: int(env, "HEARTBEAT_INTERVAL_MS", d.signaling.heartbeatIntervalMs, 100, 60_000),

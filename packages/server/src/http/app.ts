@@ -1,10 +1,13 @@
+import { timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
+import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { ROOM_NAME_PATTERN } from "@confab/protocol";
+import { clientAddress, isLoopback } from "../net/address.js";
 
 /**
  * Content Security Policy for the app: everything from this origin, media from local
@@ -16,11 +19,21 @@ const CSP = [
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "media-src 'self' blob: mediastream:",
-  "connect-src 'self' ws: wss:",
+  "connect-src 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
   "form-action 'self'",
 ].join("; ");
+
+/** `/metrics` is for the machine's own Prometheus, or for whoever holds `METRICS_TOKEN`. */
+function metricsAllowed(req: IncomingMessage, token: string | undefined, hops: number): boolean {
+  if (token) {
+    const given = Buffer.from(req.headers.authorization ?? "");
+    const expected = Buffer.from(`Bearer ${token}`);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+  return isLoopback(clientAddress(req, hops));
+}
 
 /** Public facts about this server, for the landing page (`GET /info`). */
 export interface ServerInfo {
@@ -37,6 +50,10 @@ export async function createApp(options: {
   https?: { cert: string; key: string };
   /** What the web app needs to know before joining (`GET /info`). */
   info: ServerInfo;
+  /** `METRICS_TOKEN`: unset, /metrics answers loopback clients only. */
+  metricsToken?: string | undefined;
+  /** Reverse proxies trusted to tell the client's address (`TRUST_PROXY`). */
+  trustProxyHops?: number;
 }): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger,
@@ -53,14 +70,23 @@ export async function createApp(options: {
 
   app.get("/healthz", async () => ({ ok: true }));
   app.get("/info", async () => options.info);
-  app.get("/metrics", async (_req, reply) => {
+  app.get("/metrics", async (req, reply) => {
+    if (!metricsAllowed(req.raw, options.metricsToken, options.trustProxyHops ?? 0)) {
+      return reply.code(403).type("text/plain").send("metrics are for this machine, or need METRICS_TOKEN\n");
+    }
     reply.type(options.metrics.contentType);
     return options.metrics.metrics();
   });
 
   const indexHtml = path.join(options.webRoot, "index.html");
   if (existsSync(indexHtml)) {
-    await app.register(fastifyStatic, { root: options.webRoot, index: ["index.html"], wildcard: false });
+    // Source maps are built for developers, not served: they would publish the app's source.
+    await app.register(fastifyStatic, {
+      root: options.webRoot,
+      index: ["index.html"],
+      wildcard: false,
+      allowedPath: (pathName) => !pathName.endsWith(".map"),
+    });
     // The SPA owns `/` and `/<room>`; anything else that is not a file is a 404.
     app.get("/:room", async (req, reply) => {
       const { room } = req.params as { room: string };

@@ -91,6 +91,11 @@ export class Session {
       this.reject({ code: ErrorCode.RATE_LIMITED, message: "too many messages; slow down" });
       return;
     }
+    const bytes = typeof frame === "string" ? Buffer.byteLength(frame) : frame.length;
+    if (bytes > this.config.signaling.maxFrameBytes) {
+      this.fail(new ProtocolError(ErrorCode.TOO_BIG, `frame of ${bytes} bytes exceeds ${this.config.signaling.maxFrameBytes}`, CloseCode.TOO_BIG));
+      return;
+    }
     const text = typeof frame === "string" ? frame : frame.toString("utf8");
     const decoded = decodeClientMessage(text);
     if (!decoded.ok) {

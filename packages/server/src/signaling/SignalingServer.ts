@@ -6,7 +6,9 @@ import { CloseCode, SIGNALING_PATH } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import type { RoomHost } from "../room/RoomHost.js";
 import { PasswordGuard } from "../auth/PasswordGuard.js";
-import { AddressLimits, clientAddress } from "./AddressLimits.js";
+import { clientAddress } from "../net/address.js";
+import { AddressLimits } from "./AddressLimits.js";
+import { allowedHostNames, hostName } from "./hosts.js";
 import { Session, type SessionContext } from "./Session.js";
 
 /**
@@ -20,6 +22,7 @@ export class SignalingServer {
   /** When the heartbeat last ran: a much later run means this process was stalled. */
   private lastBeat = Date.now();
   private readonly limits: AddressLimits;
+  private readonly hostNames: Set<string>;
   private closed = false;
   private readonly context: SessionContext;
 
@@ -30,10 +33,13 @@ export class SignalingServer {
     private readonly log: Logger,
   ) {
     this.limits = new AddressLimits(config.signaling);
+    this.hostNames = allowedHostNames(config);
     this.context = { rooms, config, serverVersion, passwords: new PasswordGuard(), limits: this.limits };
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: config.signaling.maxFrameBytes,
+      // Frames up to twice the limit are read, so the client is told TOO_BIG before the close;
+      // larger ones are cut off by ws itself (1009, no message).
+      maxPayload: 2 * config.signaling.maxFrameBytes,
       perMessageDeflate: false,
     });
     this.wss.on("connection", (ws: WebSocket, req: IncomingMessage, address: string) => this.onConnection(ws, req, address));
@@ -92,8 +98,12 @@ export class SignalingServer {
     const origin = req.headers.origin;
     if (!origin) return true;
     if (this.config.allowedOrigins.includes(origin)) return true;
+    const host = req.headers.host ?? "";
+    // DNS rebinding: a foreign page whose name now resolves to us sends a matching Origin and
+    // Host, but its name is not one of ours.
+    if (!this.hostNames.has(hostName(host))) return false;
     try {
-      return new URL(origin).host === req.headers.host;
+      return new URL(origin).host === host;
     } catch {
       return false;
     }

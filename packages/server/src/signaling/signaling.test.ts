@@ -88,9 +88,17 @@ describe("bad input after the handshake", () => {
     c.close();
   });
 
-  it("closes an oversize frame with 1009", async () => {
+  it("answers an oversize frame with a fatal TOO_BIG error, then closes with 1009", async () => {
     const c = await hello();
     c.sendRaw("x".repeat(MAX_SIGNAL_FRAME_BYTES + 10));
+    const error = await c.next("error");
+    expect(error).toMatchObject({ code: ErrorCode.TOO_BIG, fatal: true });
+    expect(await c.closed()).toBe(CloseCode.TOO_BIG);
+  });
+
+  it("cuts off a frame over twice the limit with 1009 without reading it", async () => {
+    const c = await hello();
+    c.sendRaw("x".repeat(2 * MAX_SIGNAL_FRAME_BYTES + 10));
     expect(await c.closed()).toBe(CloseCode.TOO_BIG);
   });
 

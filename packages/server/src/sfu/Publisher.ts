@@ -7,6 +7,7 @@ import { SafeEmitter } from "@confab/protocol";
 import { ForwardedTrack } from "./ForwardedTrack.js";
 import { AUDIO_LEVEL_URI } from "./ForwardedTrack.js";
 import { mediaSections, sdpProblem, type MediaSection } from "./sdp.js";
+import { PUBLISHER_OFFER_LIMITS, sdpLimitProblem } from "./sdpLimits.js";
 import { withStartBitrate } from "./peer-config.js";
 import { SfuPeer } from "./SfuPeer.js";
 
@@ -97,7 +98,7 @@ export class Publisher {
 
   private async applyOffer(sdp: string, declared: PublishedTrack[]): Promise<string> {
     if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "publisher is closed");
-    const problem = sdpProblem(sdp);
+    const problem = sdpLimitProblem(sdp, PUBLISHER_OFFER_LIMITS) ?? sdpProblem(sdp);
     if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, `offer rejected: ${problem}`);
     const sections = mediaSections(sdp);
     const byMid = new Map(sections.map((s) => [s.mid, s]));

@@ -9,6 +9,7 @@ import { MAX_PADDING, RetransmitBudget } from "./RtpWriter.js";
 import { allocateLayers, preferredLayer, wantedBitrate, type AllocatedVideo } from "./LayerAllocator.js";
 import type { ForwardedTrack } from "./ForwardedTrack.js";
 import { sdpProblem } from "./sdp.js";
+import { sdpLimitProblem, subscriberAnswerLimits } from "./sdpLimits.js";
 import { SfuPeer } from "./SfuPeer.js";
 import { TransportCc } from "./TransportCc.js";
 import { TwccEstimator } from "./TwccEstimator.js";
@@ -135,7 +136,7 @@ export class Subscriber {
   async handleAnswer(sdp: string): Promise<void> {
     if (this.closed) return;
     if (!this.awaitingAnswer) throw new UserError(ErrorCode.BAD_STATE, "no subscriber offer is awaiting an answer");
-    const problem = sdpProblem(sdp);
+    const problem = sdpLimitProblem(sdp, subscriberAnswerLimits(this.pc.getTransceivers().length)) ?? sdpProblem(sdp);
     if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, `answer rejected: ${problem}`);
     try {
       await this.pc.setRemoteDescription({ type: "answer", sdp });

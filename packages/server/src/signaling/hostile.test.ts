@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ErrorCode } from "@confab/protocol";
+import type { RunningServer } from "../server.js";
+import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startTestServer({ auth: { persistPolicies: false } });
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+/** An offer with `count` video sections, each as a browser would write it. */
+function offer(count: number, bundleLines = 1): string {
+  const mids = Array.from({ length: count }, (_, i) => i).join(" ");
+  const head = ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", ...Array.from({ length: bundleLines }, () => `a=group:BUNDLE ${mids}`)];
+  const body = Array.from({ length: count }, (_, i) => [
+    "m=video 9 UDP/TLS/RTP/SAVPF 96",
+    "c=IN IP4 0.0.0.0",
+    "a=ice-ufrag:abcd",
+    "a=ice-pwd:abcdefghijklmnopqrstuvwx",
+    "a=fingerprint:sha-256 " + Array.from({ length: 32 }, () => "AB").join(":"),
+    "a=setup:actpass",
+    `a=mid:${i}`,
+    "a=sendonly",
+    "a=rtcp-mux",
+    "a=rtpmap:96 VP8/90000",
+  ]).flat();
+  return [...head, ...body].join("\r\n") + "\r\n";
+}
+
+describe("hostile offers", () => {
+  it("refuses an offer with 152 media sections before werift sees it, and the participant stays usable", async () => {
+    const ann = await WireClient.joined(wsUrl(server), "hostile-1", "Ann");
+    ann.sendJson({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: offer(152) }, tracks: [] });
+    const error = await ann.next("error");
+    expect(error).toMatchObject({ code: ErrorCode.BAD_MESSAGE, fatal: false, inReplyTo: "sdp" });
+    expect(error.message).toMatch(/media sections/);
+    ann.sendJson({ type: "chat", text: "still here" });
+    expect((await ann.next("chat")).message.text).toBe("still here");
+    ann.close();
+  });
+
+  it("refuses an offer that repeats its BUNDLE group (werift leaked two UDP sockets per session on it)", async () => {
+    const ann = await WireClient.joined(wsUrl(server), "hostile-2", "Ann");
+    ann.sendJson({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: offer(2, 2) }, tracks: [] });
+    const error = await ann.next("error");
+    expect(error.code).toBe(ErrorCode.BAD_MESSAGE);
+    expect(error.message).toMatch(/BUNDLE/);
+    ann.close();
+  });
+});

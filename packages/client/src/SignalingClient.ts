@@ -24,8 +24,6 @@ export interface WebSocketLike {
 /** A WebSocket constructor. */
 export type WebSocketFactory = new (url: string) => WebSocketLike;
 
-/** Maps each server message type to its message. */
-export type ServerMessageOf<T extends ServerMessage["type"]> = Extract<ServerMessage, { type: T }>;
 
 export type SignalingEvents = {
   /** Every valid message from the server, after the handshake. */

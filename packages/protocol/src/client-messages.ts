@@ -147,19 +147,3 @@ export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage["type"];
 /** The input shape (before defaults and transforms), i.e. what a client constructs. */
 export type ClientMessageInput = z.input<typeof ClientMessage>;
-
-export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = [
-  "hello",
-  "join",
-  "leave",
-  "sdp",
-  "ice",
-  "mute",
-  "chat",
-  "hand",
-  "reaction",
-  "view",
-  "probe",
-  "moderate",
-  "policy",
-];

@@ -126,7 +126,28 @@ export async function watchFor(page: Page, key: string, selector: string): Promi
   );
 }
 
-/** When {@link watchFor}'s selector first matched, or undefined while it has not. */
+/**
+ * Starts recording, in the page, when (ms since the epoch) the person first clicks an element
+ * matching `selector`: the moment of the click itself, not when the test asked for it (on a
+ * busy machine Playwright's actionability checks take a while). Read it with {@link firstSeenAt}.
+ */
+export async function watchClick(page: Page, key: string, selector: string): Promise<void> {
+  await page.evaluate(
+    ([k, sel]) => {
+      const seen = ((window as unknown as { __seen?: Record<string, number> }).__seen ??= {});
+      delete seen[k];
+      const onClick = (event: Event) => {
+        if (!(event.target instanceof Element) || !event.target.closest(sel)) return;
+        seen[k] = Date.now();
+        document.removeEventListener("click", onClick, true);
+      };
+      document.addEventListener("click", onClick, true);
+    },
+    [key, selector] as const,
+  );
+}
+
+/** When {@link watchFor}'s selector first matched (or {@link watchClick}'s click happened), or undefined. */
 export async function firstSeenAt(page: Page, key: string): Promise<number | undefined> {
   return page.evaluate((k) => (window as unknown as { __seen?: Record<string, number> }).__seen?.[k], key);
 }

@@ -1,6 +1,6 @@
 import { expect, test } from "../support/test.js";
 import { expectRemoteAudioFlowing, join, remoteTiles, roomName, tileOf } from "../support/room.js";
-import { audioPacketsFrom, firstSeenAt, joinVia, mintLink, moderateTile, open, openParticipants, ownTile, pressJoin, watchFor } from "../support/access.js";
+import { audioPacketsFrom, firstSeenAt, joinVia, mintLink, moderateTile, open, openParticipants, ownTile, pressJoin, watchClick, watchFor } from "../support/access.js";
 
 test.describe("moderation", () => {
   // Three or four browsers with fake cameras on 2 shared cores: give each test room to finish.
@@ -54,8 +54,9 @@ test.describe("moderation", () => {
     await watchFor(bob.page, "bob-muted", "[data-testid=tile][data-local] [data-testid=mic-off]");
     const menu = tileOf(ann.page, "Bob").getByTestId("participant-menu");
     await menu.getByTestId("participant-menu-button").click();
-    const clickedAt = Date.now();
+    await watchClick(ann.page, "mute-click", "[data-testid=mute-participant]");
     await menu.getByTestId("mute-participant").click();
+    const clickedAt = (await firstSeenAt(ann.page, "mute-click"))!;
 
     for (const p of [ann, cat, bob]) {
       await expect.poll(() => firstSeenAt(p.page, "bob-muted"), { intervals: [100], timeout: 10_000 }).toBeDefined();

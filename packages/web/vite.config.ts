@@ -12,6 +12,6 @@ export default defineConfig({
     sourcemap: true,
   },
   server: {
-    proxy: { "/ws": { target: "ws://127.0.0.1:8080", ws: true } },
+    proxy: { "/ws": { target: "ws://127.0.0.1:8080", ws: true }, "/info": "http://127.0.0.1:8080" },
   },
 });

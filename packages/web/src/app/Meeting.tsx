@@ -138,7 +138,7 @@ export function Meeting({ room: roomName, token }: { room: string; token: string
           room={roomName}
           joining={joining}
           error={phase.error}
-          askPassword={askPassword}
+          askPassword={askPassword && password.current === undefined}
           waiting={waiting !== undefined}
           initialName={tokenDisplayName(token)}
           onJoin={join}

@@ -29,8 +29,8 @@ export function Tile({ tile, room, pinned, onPin, compact = false }: Props) {
   const [showing, setShowing] = useState(false);
   useViewed(tile.local ? undefined : tile.videoTrackId, element, pinned);
   const screen = tile.kind === "screen";
-  const remote = !tile.local && !screen && tile.participantId !== undefined ? room.participants().find((p) => p.id === tile.participantId) : undefined;
-  const menu = remote && room.role === "moderator" ? moderationTarget(room, remote) : undefined;
+  const remote = room.role === "moderator" && !tile.local && !screen ? room.participants().find((p) => p.id === tile.participantId) : undefined;
+  const menu = remote ? moderationTarget(room, remote) : undefined;
   const label = screen ? (tile.local ? t("tile.yourScreen") : t("tile.screenOf", { name: tile.name })) : tile.local ? t("room.youName", { name: tile.name }) : tile.name;
   const fullscreen = () => {
     if (document.fullscreenElement) void document.exitFullscreen();

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { RoomState } from "@confab/client";
-import type { ParticipantInfo } from "@confab/protocol";
+import { ParticipantInfo } from "@confab/protocol";
 import { keepRemoteRoles, roleOf } from "./remoteRoles.js";
 
-const person = (id: string, role: ParticipantInfo["role"]): ParticipantInfo => ({ id, name: id, joinedAt: 1, tracks: [], handRaised: false, role });
+// Parsed, so fields the protocol adds with defaults are filled in.
+const person = (id: string, role: ParticipantInfo["role"]): ParticipantInfo => ParticipantInfo.parse({ id, name: id, joinedAt: 1, tracks: [], role });
 
 describe("remote roles", () => {
   it("knows who moderates, from joined and from a later promotion", () => {

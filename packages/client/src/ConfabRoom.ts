@@ -123,11 +123,18 @@ export class ConfabRoom {
   private pendingJoin: { resolve: () => void; reject: (error: ClientError) => void } | undefined;
   private pendingLeave: (() => void) | undefined;
   private readonly access = new AccessState();
+  /** The token to resume as the same participant after a dropped connection (single use). */
+  private resumeToken: string | undefined;
+  private readonly onPageHide = () => {
+    // Closing the tab is leaving: others should not wait out a resume grace period.
+    if (this.statusValue === "joined") this.signaling.send({ type: "leave" });
+  };
 
   constructor(private readonly options: ConfabRoomOptions) {
     this.WebSocketImpl = options.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketFactory);
     this.RTCPeerConnectionImpl = options.RTCPeerConnection ?? globalThis.RTCPeerConnection;
     this.signaling = this.openSignaling();
+    globalThis.addEventListener?.("pagehide", this.onPageHide);
   }
 
   get status(): RoomStatus {
@@ -364,6 +371,18 @@ export class ConfabRoom {
     return client;
   }
 
+  /**
+   * Comes back as the same participant on a new connection (its media connections kept).
+   * Rejects with RESUME_FAILED when the server no longer has it.
+   */
+  private async connectAndResume(token: string): Promise<void> {
+    await this.signaling.connect();
+    await new Promise<void>((resolve, reject) => {
+      this.pendingJoin = { resolve, reject };
+      this.signaling.send({ type: "resume", room: this.options.room, token });
+    });
+  }
+
   private async connectAndJoin(): Promise<void> {
     await this.signaling.connect();
     await new Promise<void>((resolve, reject) => {
@@ -393,7 +412,15 @@ export class ConfabRoom {
   private reconnect(cause: ClientError): void {
     if (this.statusValue !== "joined") return;
     this.statusValue = "reconnecting";
-    this.teardownMedia();
+    // Only the signaling connection dropped: try to resume as the same participant, with the
+    // media connections as they are. A failed media connection needs a fresh join: leave
+    // first, so nobody waits out a grace period for this participant.
+    const mediaFailed = cause.code === "MEDIA_FAILED";
+    if (mediaFailed) {
+      if (this.signaling.isOpen) this.signaling.send({ type: "leave" });
+      this.resumeToken = undefined;
+      this.teardownMedia();
+    }
     this.events.emit("change");
     const deadline = Date.now() + (this.options.reconnectTimeoutMs ?? 60_000);
     let attempt = 0;
@@ -402,8 +429,17 @@ export class ConfabRoom {
       if (this.statusValue !== "reconnecting") return;
       this.signaling.close();
       this.signaling = this.openSignaling();
-      this.connectAndJoin().catch((error: unknown) => {
+      const token = this.resumeToken;
+      const attempt$ = token ? this.connectAndResume(token) : this.connectAndJoin();
+      attempt$.catch((error: unknown) => {
         if (this.statusValue !== "reconnecting") return;
+        if (error instanceof ClientError && error.code === "RESUME_FAILED") {
+          // The server no longer has us (grace over, or it restarted): join anew, now.
+          this.resumeToken = undefined;
+          this.teardownMedia();
+          this.reconnectTimer = setTimeout(tryOnce, 0);
+          return;
+        }
         const refused = error instanceof ClientError && error.code !== "CONNECTION_LOST";
         if (refused || Date.now() >= deadline) {
           this.finish(error instanceof ClientError ? error : cause);
@@ -434,6 +470,7 @@ export class ConfabRoom {
     this.pendingJoin?.reject(error ?? new ClientError("CLOSED", "the room was closed before joining", true));
     this.pendingJoin = undefined;
     this.pendingLeave?.();
+    globalThis.removeEventListener?.("pagehide", this.onPageHide);
     this.teardownMedia();
     this.signaling.close();
     this.events.emit("closed", error);
@@ -460,6 +497,11 @@ export class ConfabRoom {
         this.finish(new ClientError("ENDED", `${message.by} ended the meeting`, true));
         return;
       case "joined":
+        this.resumeToken = message.resumeToken;
+        if (message.resumed === true && this.publisher && this.subscriber) {
+          this.onResumed(message);
+          return;
+        }
         this.chat = message.chat.slice(-CHAT_HISTORY_LIMIT);
         this.speakerId = message.speaker;
         this.onJoined(message.self, message.iceServers);
@@ -499,7 +541,7 @@ export class ConfabRoom {
         else this.subscriber?.addRemoteCandidate(message.candidate);
         return;
       case "error":
-        if (this.pendingJoin && message.inReplyTo === "join") {
+        if (this.pendingJoin && (message.inReplyTo === "join" || message.inReplyTo === "resume")) {
           this.pendingJoin.reject(new ClientError(message.code, message.message, true));
           this.pendingJoin = undefined;
           return;
@@ -535,6 +577,29 @@ export class ConfabRoom {
         console.warn("confab: unhandled server message", unreachable);
       }
     }
+  }
+
+  /**
+   * Back as the same participant: the room's state is taken afresh, the media connections go on,
+   * and an offer that may have been lost with the old connection is sent again.
+   */
+  private onResumed(message: Extract<ServerMessage, { type: "joined" }>): void {
+    this.selfInfo = message.self;
+    this.statusValue = "joined";
+    this.speakerId = message.speaker;
+    const media = this.media;
+    this.state.clear();
+    this.state.apply(message);
+    this.media = media;
+    this.publisher?.resendPendingOffer();
+    // A mute change made while disconnected may not have reached the server.
+    for (const [source, announced] of this.announced) {
+      const muted = this.muted.get(source) === true;
+      if (announced !== muted && this.signaling.send({ type: "mute", source, muted })) this.announced.set(source, muted);
+    }
+    this.pendingJoin?.resolve();
+    this.pendingJoin = undefined;
+    this.events.emit("change");
   }
 
   private onJoined(self: ParticipantInfo, iceServers: IceServer[]): void {
@@ -614,8 +679,8 @@ export class ConfabRoom {
     const muted = this.muted.get(source) === true;
     // Before the answer, the offer's track list carries the state; after it, a `mute` message.
     if (announced === undefined || announced === muted || !this.publisher?.pc.remoteDescription) return;
-    this.announced.set(source, muted);
-    this.signaling.send({ type: "mute", source, muted });
+    // Only what reached the socket counts as announced; a resume re-sends the rest.
+    if (this.signaling.send({ type: "mute", source, muted })) this.announced.set(source, muted);
   }
 
   private reportError(code: "MEDIA_FAILED", message: string): void {

@@ -117,6 +117,16 @@ export class PublishConnection {
     if (this.negotiationQueued) await this.negotiate();
   }
 
+  /**
+   * The signaling connection was replaced (a resume): an offer still waiting for its answer
+   * may have been lost with the old one, so it is sent again.
+   */
+  resendPendingOffer(): void {
+    const local = this.pc.localDescription;
+    if (this.closed || !this.awaitingAnswer || !local || this.pc.signalingState !== "have-local-offer") return;
+    this.signals.offer({ type: "offer", sdp: local.sdp }, this.declaredTracks());
+  }
+
   addRemoteCandidate(candidate: IceCandidate | null): Promise<void> {
     return this.closed ? Promise.resolve() : this.ice.add(candidate);
   }
@@ -164,14 +174,19 @@ export class PublishConnection {
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
     if (this.closed) return;
+    const local = this.pc.localDescription;
+    if (!local) throw new Error("the browser produced no local description");
+    this.signals.offer({ type: "offer", sdp: local.sdp }, this.declaredTracks());
+  }
+
+  /** What each sent section of the current offer carries. */
+  private declaredTracks(): PublishedTrack[] {
     const declared: PublishedTrack[] = [];
     for (const [source, transceiver] of this.transceivers) {
       const track = transceiver.sender.track;
       if (!track || !transceiver.mid || transceiver.direction !== "sendonly") continue;
       declared.push({ mid: transceiver.mid, kind: track.kind as "audio" | "video", source, muted: this.isMuted(source) });
     }
-    const local = this.pc.localDescription;
-    if (!local) throw new Error("the browser produced no local description");
-    this.signals.offer({ type: "offer", sdp: local.sdp }, declared);
+    return declared;
   }
 }

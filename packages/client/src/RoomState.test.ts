@@ -4,7 +4,7 @@ import { RoomState } from "./RoomState.js";
 
 const mic = { id: "t-mic", kind: "audio" as const, source: "microphone" as const, muted: false };
 const cam = { id: "t-cam", kind: "video" as const, source: "camera" as const, muted: false };
-const person = (id: string, joinedAt: number, tracks = [mic]): ParticipantInfo => ({ id, name: id, joinedAt, tracks, handRaised: false, role: "participant" });
+const person = (id: string, joinedAt: number, tracks = [mic]): ParticipantInfo => ({ id, name: id, joinedAt, tracks, handRaised: false, role: "participant", reconnecting: false });
 
 function joinedState(): RoomState {
   const state = new RoomState();

@@ -42,6 +42,18 @@ export const JoinMessage = z.strictObject({
   password: RoomPassword.optional(),
 });
 
+/**
+ * Come back as the same participant after the connection dropped, within the server's grace
+ * period (`RESUME_GRACE_MS`, 30 s): `token` is the `resumeToken` of the last `joined`. Instead
+ * of `join`; answered with `joined` (`resumed: true`, a fresh `resumeToken`) or
+ * `RESUME_FAILED` (join anew).
+ */
+export const ResumeMessage = z.strictObject({
+  type: z.literal("resume"),
+  room: RoomName,
+  token: z.string().min(16).max(256),
+});
+
 /** Leave the room; the server closes the connection after `left`. */
 export const LeaveMessage = z.strictObject({ type: z.literal("leave") });
 
@@ -131,6 +143,7 @@ export const PolicyMessage = z.strictObject({
 export const ClientMessage = z.discriminatedUnion("type", [
   HelloMessage,
   JoinMessage,
+  ResumeMessage,
   LeaveMessage,
   ClientSdpMessage,
   ClientIceMessage,

@@ -66,6 +66,8 @@ export const ParticipantInfo = z.object({
   handRaised: z.boolean().default(false),
   /** The participant's role in the room. */
   role: z.enum(["moderator", "participant", "viewer"]).default("participant"),
+  /** Its connection dropped; it may come back (resume) within the server's grace period. */
+  reconnecting: z.boolean().default(false),
 });
 export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
 

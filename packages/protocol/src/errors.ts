@@ -10,6 +10,8 @@
  *   TOKEN_INVALID / TOKEN_EXPIRED / TOKEN_NOT_YET_VALID / TOKEN_WRONG_ROOM, PASSWORD_REQUIRED /
  *   PASSWORD_WRONG, ROOM_LOCKED, REMOVED (removed from this meeting), LOBBY_DENIED /
  *   LOBBY_TIMEOUT.
+ * - RESUME_FAILED: the participant to resume is gone (grace period over, or unknown token):
+ *   join anew.
  * - INTERNAL: the server failed; the session continues when it can.
  */
 export const ErrorCode = {
@@ -38,6 +40,7 @@ export const ErrorCode = {
   REMOVED: "REMOVED",
   LOBBY_DENIED: "LOBBY_DENIED",
   LOBBY_TIMEOUT: "LOBBY_TIMEOUT",
+  RESUME_FAILED: "RESUME_FAILED",
   INTERNAL: "INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -38,6 +38,10 @@ export const JoinedMessage = z.object({
    * moderator with `/<room>?token=…`.
    */
   moderatorToken: z.string().optional(),
+  /** Single use: sent in `resume` after a dropped connection to come back as the same participant. */
+  resumeToken: z.string().optional(),
+  /** This answers a `resume`: the same participant, its media connections kept. */
+  resumed: z.boolean().optional(),
 });
 
 /** Answer to `leave`. */

@@ -105,6 +105,12 @@ export interface ServerConfig {
      * receiver pinned flow in addition; screen shares and audio are never held back.
      */
     lastN: number;
+    /**
+     * How long a participant whose connection dropped stays in its room, shown as
+     * reconnecting, waiting to resume as itself (`RESUME_GRACE_MS`, default 30 s; 0: it leaves
+     * at once).
+     */
+    resumeGraceMs: number;
   };
   auth: {
     /**
@@ -189,6 +195,7 @@ export const defaultConfig: ServerConfig = {
     maxRooms: 1_000,
     chatHistorySize: CHAT_HISTORY_LIMIT,
     lastN: 0,
+    resumeGraceMs: 30_000,
   },
   auth: {
     mode: "open",

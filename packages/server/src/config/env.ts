@@ -74,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       maxRooms: int(env, "MAX_ROOMS", d.rooms.maxRooms, 1, 1_000_000),
       chatHistorySize: int(env, "CHAT_HISTORY", d.rooms.chatHistorySize, 0, 100_000),
       lastN: int(env, "LAST_N", d.rooms.lastN, 0, 10_000),
+      resumeGraceMs: int(env, "RESUME_GRACE_MS", d.rooms.resumeGraceMs, 0, 600_000),
     },
     auth: {
       mode,

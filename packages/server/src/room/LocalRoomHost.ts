@@ -66,6 +66,8 @@ export class LocalMembership implements Membership {
   constructor(
     private readonly roomRef: Room,
     private readonly participant: Participant,
+    /** The connection this membership speaks for; a resume elsewhere retires it. */
+    private readonly sink: RoomSink,
   ) {}
 
   get room(): string {
@@ -77,11 +79,16 @@ export class LocalMembership implements Membership {
   }
 
   handle(message: RoomMessage): Promise<void> {
+    if (!this.participant.hasSink(this.sink)) return Promise.reject(new UserError(ErrorCode.NOT_JOINED, "this connection was replaced"));
     return applyRoomMessage(this.roomRef, this.participant, message);
   }
 
   leave(reason: "left" | "disconnected"): void {
-    this.roomRef.leave(this.participant, reason);
+    if (this.participant.hasSink(this.sink)) this.roomRef.leave(this.participant, reason);
+  }
+
+  disconnect(): void {
+    this.roomRef.disconnect(this.participant, this.sink);
   }
 }
 
@@ -89,13 +96,19 @@ export class LocalMembership implements Membership {
 export class LocalRoomHost implements RoomHost {
   readonly manager: RoomManager;
 
-  constructor(config: ServerConfig, log: Logger, chat: ChatStore, policies: PolicyResolver) {
-    this.manager = new RoomManager(config, log, chat, policies);
+  constructor(config: ServerConfig, log: Logger, chat: ChatStore, policies: PolicyResolver, onParticipantLeft?: (room: string) => void) {
+    this.manager = new RoomManager(config, log, chat, policies, onParticipantLeft);
   }
 
   async join(request: JoinRequest, sink: RoomSink, signal?: AbortSignal): Promise<Membership> {
     const joined = await this.manager.join(request, sink, signal);
-    return new LocalMembership(joined.room, joined.participant);
+    return new LocalMembership(joined.room, joined.participant, sink);
+  }
+
+  async resume(room: string, token: string, sink: RoomSink): Promise<Membership> {
+    const r = this.manager.get(room);
+    if (!r || r.isClosed) throw new UserError(ErrorCode.RESUME_FAILED, "nothing to resume; join again");
+    return new LocalMembership(r, r.resume(token, sink), sink);
   }
 
   exists(room: string): boolean {

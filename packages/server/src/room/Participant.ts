@@ -1,8 +1,14 @@
+import { randomBytes } from "node:crypto";
 import type { AuthMethod, Grants, ParticipantInfo, Role, ServerMessage } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { Publisher } from "../sfu/Publisher.js";
 import { Subscriber } from "../sfu/Subscriber.js";
 import type { JoinRequest } from "./JoinRequest.js";
+
+/** 32 random bytes: guessing one is hopeless, and each is used once. */
+function newResumeToken(): string {
+  return randomBytes(32).toString("base64url");
+}
 
 /** Where a participant's signaling messages go (its WebSocket session). */
 export interface SignalSink {
@@ -25,13 +31,18 @@ export class Participant {
   role: Role;
   readonly grants: Grants;
   readonly auth: AuthMethod;
+  /** Its signaling connection dropped: messages are dropped until it resumes or its grace ends. */
+  reconnecting = false;
+  /** The single-use token that lets it resume after a dropped connection; rotated on use. */
+  resumeToken: string;
+  private sinkValue: SignalSink | undefined;
   private closed = false;
 
   constructor(
     readonly id: string,
     request: JoinRequest,
     role: Role,
-    readonly sink: SignalSink,
+    sink: SignalSink,
     rtc: ServerConfig["rtc"],
     onListenerError: (event: string, error: unknown) => void,
     onMediaError: (error: unknown) => void,
@@ -41,6 +52,8 @@ export class Participant {
     this.role = role;
     this.grants = request.grants;
     this.auth = request.auth;
+    this.sinkValue = sink;
+    this.resumeToken = newResumeToken();
     this.publisher = new Publisher(id, rtc, onListenerError);
     this.subscriber = new Subscriber(rtc, onListenerError, onMediaError);
   }
@@ -58,11 +71,30 @@ export class Participant {
       tracks: this.publisher.tracks.map((t) => t.info),
       handRaised: this.handRaised,
       role: this.role,
+      reconnecting: this.reconnecting,
     };
   }
 
   send(message: ServerMessage): void {
-    if (!this.closed) this.sink.send(message);
+    if (!this.closed) this.sinkValue?.send(message);
+  }
+
+  /** Whether `sink` is the connection this participant uses now. */
+  hasSink(sink: SignalSink): boolean {
+    return this.sinkValue === sink;
+  }
+
+  /** The connection dropped: nothing is sent until {@link attach}. */
+  detach(): void {
+    this.sinkValue = undefined;
+    this.reconnecting = true;
+  }
+
+  /** A resumed connection takes over; the old token is spent and a new one issued. */
+  attach(sink: SignalSink): void {
+    this.sinkValue = sink;
+    this.reconnecting = false;
+    this.resumeToken = newResumeToken();
   }
 
   /** Closes both peer connections (and so every published track); idempotent. */

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
 import {
   ErrorCode,
@@ -27,8 +27,23 @@ import { may, requirePermission } from "./permissions.js";
 import type { PolicyResolver } from "./policy/PolicyResolver.js";
 import { policyInfo, type RoomPolicy } from "./policy/RoomPolicy.js";
 
+/** Compares resume tokens in constant time. */
+function tokensEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
 /** How often the active speaker is re-evaluated, ms. */
 const SPEAKER_TICK_MS = 100;
+
+/** What a room tells its owner (the {@link RoomManager}). */
+export interface RoomHooks {
+  /** The room closed (empty, or ended): drop it. */
+  empty(room: Room): void;
+  /** A participant left for good (left, removed, disconnected past its grace). */
+  participantLeft?(room: Room, participant: Participant): void;
+}
 
 /**
  * A room: its policy, the participants in it and their roles, the lobby, and the routing of
@@ -41,6 +56,8 @@ export class Room {
   private readonly speakers: ActiveSpeakerDetector;
   private readonly lastN: LastNForwarding;
   private readonly speakerTimer: NodeJS.Timeout;
+  /** Participants whose connection dropped, and when their grace period ends. */
+  private readonly graceTimers = new Map<Participant, NodeJS.Timeout>();
   /** Identities a moderator removed from this meeting: they may not rejoin it. */
   private readonly removed = new Set<string>();
   readonly lobby: Lobby;
@@ -61,7 +78,7 @@ export class Room {
     private readonly log: Logger,
     private readonly chat: ChatStore,
     private readonly policies: PolicyResolver,
-    private readonly onEmpty: (room: Room) => void,
+    private readonly hooks: RoomHooks,
   ) {
     this.lobby = new Lobby(config.auth.lobbyTimeoutMs, () => this.toModerators({ type: "knocks", knocking: this.lobby.knocks }));
     this.policyLoad = policies.resolve(name).then((p) => (this.policyValue = p));
@@ -168,6 +185,7 @@ export class Room {
       chat,
       speaker: this.speakers.speaker,
       policy: policyInfo(this.policy),
+      resumeToken: participant.resumeToken,
       ...(moderatorToken ? { moderatorToken } : {}),
     });
     if (participant.role === "moderator") participant.send({ type: "knocks", knocking: this.lobby.knocks });
@@ -198,6 +216,9 @@ export class Room {
   leave(participant: Participant, reason: "left" | "disconnected" | "kicked"): void {
     if (this.participants.get(participant.id) !== participant) return;
     this.participants.delete(participant.id);
+    clearTimeout(this.graceTimers.get(participant));
+    this.graceTimers.delete(participant);
+    this.hooks.participantLeft?.(this, participant);
     participant.close();
     this.speakers.remove(participant.id);
     this.lastN.leave(participant.id);
@@ -208,6 +229,55 @@ export class Room {
       return;
     }
     if (participant.role === "moderator" && this.config.auth.mode === "open") this.ensureModerator();
+  }
+
+  /**
+   * The participant's signaling connection dropped (`sink` is the one that was in use: a
+   * connection a resume already replaced changes nothing). It stays in the room, shown as
+   * reconnecting, with its media and tracks, for the grace period; then it leaves.
+   */
+  disconnect(participant: Participant, sink: SignalSink): void {
+    if (this.participants.get(participant.id) !== participant || !participant.hasSink(sink)) return;
+    const grace = this.config.rooms.resumeGraceMs;
+    if (grace <= 0) return this.leave(participant, "disconnected");
+    participant.detach();
+    this.broadcast({ type: "participant.updated", participant: participant.info }, participant.id);
+    const timer = setTimeout(() => this.leave(participant, "disconnected"), grace);
+    timer.unref();
+    this.graceTimers.set(participant, timer);
+    this.log.info({ participant: participant.id, graceMs: grace }, "participant disconnected; waiting for it to resume");
+  }
+
+  /**
+   * Brings a participant back on a new connection: the one whose current resume token is
+   * `token`. It keeps its id, role, hand, tracks and media connections; it gets the room's
+   * state as `joined` (`resumed: true`) with a fresh token, and a pending subscriber offer
+   * again. Throws RESUME_FAILED for an unknown or spent token.
+   */
+  resume(token: string, sink: SignalSink): Participant {
+    const participant = [...this.participants.values()].find((p) => tokensEqual(p.resumeToken, token));
+    if (!participant || this.closed) throw new UserError(ErrorCode.RESUME_FAILED, "nothing to resume; join again");
+    clearTimeout(this.graceTimers.get(participant));
+    this.graceTimers.delete(participant);
+    participant.attach(sink);
+    const others = [...this.participants.values()].filter((p) => p !== participant);
+    participant.send({
+      type: "joined",
+      room: this.name,
+      self: participant.info,
+      participants: others.map((p) => p.info),
+      iceServers: this.config.rtc.iceServers,
+      chat: [],
+      speaker: this.speakers.speaker,
+      policy: policyInfo(this.policy),
+      resumeToken: participant.resumeToken,
+      resumed: true,
+    });
+    if (participant.role === "moderator") participant.send({ type: "knocks", knocking: this.lobby.knocks });
+    this.broadcast({ type: "participant.updated", participant: participant.info }, participant.id);
+    participant.subscriber.resendOffer();
+    this.log.info({ participant: participant.id }, "participant resumed");
+    return participant;
   }
 
   /** Open mode: with no moderator left, promotes the participant present longest. */
@@ -367,11 +437,13 @@ export class Room {
     if (this.closed) return;
     this.closed = true;
     this.lobby.close();
+    for (const timer of this.graceTimers.values()) clearTimeout(timer);
+    this.graceTimers.clear();
     clearInterval(this.speakerTimer);
     for (const p of this.participants.values()) p.close();
     this.participants.clear();
     this.chat.drop(this.name).catch((error: unknown) => this.log.warn({ err: error }, "dropping chat history failed"));
-    this.onEmpty(this);
+    this.hooks.empty(this);
   }
 
   private wire(participant: Participant): void {

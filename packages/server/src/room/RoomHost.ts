@@ -16,6 +16,11 @@ export interface Membership {
   handle(message: RoomMessage): Promise<void>;
   /** Leaves the room; idempotent. */
   leave(reason: "left" | "disconnected"): void;
+  /**
+   * The connection dropped without a leave: the participant stays for the room's grace period,
+   * waiting to resume; idempotent.
+   */
+  disconnect(): void;
 }
 
 /** Counters of one host (all its rooms), read by the metrics endpoint. */
@@ -57,6 +62,11 @@ export interface RoomHost {
    * lobby on, the promise settles when a moderator answers; `signal` gives up waiting.
    */
   join(request: JoinRequest, sink: RoomSink, signal?: AbortSignal): Promise<Membership>;
+  /**
+   * Resumes the participant of `room` whose resume token is `token` on a new connection; rejects
+   * with RESUME_FAILED when there is none (grace over, spent token).
+   */
+  resume(room: string, token: string, sink: RoomSink): Promise<Membership>;
   /** Whether `room` exists now (someone is in it or waiting to enter): joining it creates nothing. */
   exists(room: string): boolean;
   /** Participants in `room`, or undefined if there is no such room. */

@@ -18,6 +18,8 @@ export class RoomManager {
     private readonly log: Logger,
     private readonly chat: ChatStore,
     private readonly policies: PolicyResolver,
+    /** Told whenever a participant leaves a room for good (the worker tells the main thread). */
+    private readonly onParticipantLeft?: (room: string) => void,
   ) {}
 
   /**
@@ -45,8 +47,11 @@ export class RoomManager {
     if (this.rooms.size >= this.config.rooms.maxRooms) {
       throw new UserError(ErrorCode.ROOM_FULL, "this server has no room for another meeting");
     }
-    const room = new Room(name, this.config, this.log.child({ room: name }), this.chat, this.policies, (r) => {
-      if (this.rooms.get(r.name) === r) this.rooms.delete(r.name);
+    const room = new Room(name, this.config, this.log.child({ room: name }), this.chat, this.policies, {
+      empty: (r) => {
+        if (this.rooms.get(r.name) === r) this.rooms.delete(r.name);
+      },
+      participantLeft: (r) => this.onParticipantLeft?.(r.name),
     });
     this.rooms.set(name, room);
     return room;

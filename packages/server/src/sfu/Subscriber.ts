@@ -57,6 +57,8 @@ export class Subscriber {
   private readonly allocationTimer: NodeJS.Timeout;
   private awaitingAnswer = false;
   private negotiationQueued = false;
+  /** The last offer sent, to send again to a participant that resumed. */
+  private lastOffer: { sdp: string; tracks: SubscribedTrack[] } | undefined;
   private closed = false;
 
   constructor(
@@ -286,6 +288,16 @@ export class Subscriber {
     });
   }
 
+  /**
+   * The participant's connection was replaced (a resume): an offer it may have missed is sent
+   * again; with none pending, nothing happens.
+   */
+  resendOffer(): void {
+    if (this.closed || !this.awaitingAnswer || !this.lastOffer) return;
+    this.events.emit("offer", this.lastOffer.sdp, this.lastOffer.tracks);
+    this.peer.releaseCandidates();
+  }
+
   private async sendOffer(): Promise<void> {
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
@@ -295,7 +307,9 @@ export class Subscriber {
       const mid = down.mid;
       if (mid !== undefined) tracks.push({ mid, participantId: down.participantId, trackId: down.track.id });
     }
-    this.events.emit("offer", this.peer.localSdp(), tracks);
+    const sdp = this.peer.localSdp();
+    this.lastOffer = { sdp, tracks };
+    this.events.emit("offer", sdp, tracks);
     this.peer.releaseCandidates();
   }
 }

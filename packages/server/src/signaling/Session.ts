@@ -13,7 +13,7 @@ import type { PasswordGuard } from "../auth/PasswordGuard.js";
 import type { AddressLimits } from "./AddressLimits.js";
 import type { ServerConfig } from "../config/config.js";
 import { ConfabError, ProtocolError, UserError } from "../errors.js";
-import { type Membership, type RoomHost, type RoomMessage } from "../room/RoomHost.js";
+import { type Membership, type RoomHost, type RoomMessage, type RoomSink } from "../room/RoomHost.js";
 import { ProbePeer } from "../sfu/ProbePeer.js";
 import { joinRequest } from "./joinRequest.js";
 import { RateLimiter } from "./RateLimiter.js";
@@ -112,7 +112,8 @@ export class Session {
     clearTimeout(this.handshakeTimer);
     this.probe?.close();
     this.joinAbort?.abort();
-    if (wasJoined) this.membership?.leave("disconnected");
+    // Not a leave: the participant waits for a resume during the room's grace period.
+    if (wasJoined) this.membership?.disconnect();
     this.membership = undefined;
   }
 
@@ -175,6 +176,8 @@ export class Session {
         return this.onHello(message);
       case "join":
         return this.onJoin(message);
+      case "resume":
+        return this.onResume(message);
       case "leave":
         return this.onLeave();
       case "chat":
@@ -230,6 +233,46 @@ export class Session {
     this.send({ type: "welcome", protocolVersion: PROTOCOL_VERSION, serverVersion: this.context.serverVersion });
   }
 
+  /** Comes back as the participant a resume token names (instead of a join). */
+  private onResume(message: Extract<ClientMessage, { type: "resume" }>): Promise<void> {
+    if (this.state === "joined" || this.state === "joining") {
+      throw new UserError(ErrorCode.ALREADY_JOINED, "this connection is already in a room");
+    }
+    this.state = "joining";
+    const run = (async () => {
+      let membership: Membership;
+      try {
+        membership = await this.rooms.resume(message.room, message.token, this.roomSink());
+      } catch (error) {
+        if (this.state === "joining") this.state = "ready";
+        throw error;
+      }
+      this.entered(membership);
+    })();
+    this.joining = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Where the room's messages for this participant go, and what happens if its room is lost. */
+  private roomSink(): RoomSink {
+    return {
+      send: (m) => this.onRoomMessage(m),
+      lost: (reason) => this.fail(new ProtocolError(ErrorCode.INTERNAL, reason, CloseCode.ROOM_LOST)),
+    };
+  }
+
+  /** A join or resume succeeded: the session is in the room (or leaves at once if it closed). */
+  private entered(membership: Membership): void {
+    if (this.state !== "joining") {
+      // The socket closed while joining: go away at once.
+      membership.leave("disconnected");
+      return;
+    }
+    this.membership = membership;
+    this.state = "joined";
+    this.log = this.log.child({ room: membership.room, participant: membership.participantId });
+  }
+
   private onJoin(message: Extract<ClientMessage, { type: "join" }>): Promise<void> {
     if (this.state === "joined" || this.state === "joining") {
       throw new UserError(ErrorCode.ALREADY_JOINED, "this connection is already in a room");
@@ -257,11 +300,7 @@ export class Session {
         }
       }
       if (this.state !== "joining") return;
-      membership = await this.rooms.join(
-        request,
-        { send: (m) => this.onRoomMessage(m), lost: (reason) => this.fail(new ProtocolError(ErrorCode.INTERNAL, reason, CloseCode.ROOM_LOST)) },
-        abort.signal,
-      );
+      membership = await this.rooms.join(request, this.roomSink(), abort.signal);
     } catch (error) {
       if (this.state === "joining") this.state = "ready";
       throw error;
@@ -269,14 +308,7 @@ export class Session {
       this.waitingInLobby = false;
       if (this.joinAbort === abort) this.joinAbort = undefined;
     }
-    if (this.state !== "joining") {
-      // The socket closed while joining: leave at once.
-      membership.leave("disconnected");
-      return;
-    }
-    this.membership = membership;
-    this.state = "joined";
-    this.log = this.log.child({ room: membership.room, participant: membership.participantId });
+    this.entered(membership);
   }
 
   /**

@@ -8,6 +8,8 @@ import { PROTOCOL_VERSION, decodeServerMessage, type ServerMessage } from "@conf
 export class WireClient {
   readonly messages: ServerMessage[] = [];
   closeCode: number | undefined;
+  /** The `joined` that {@link WireClient.joined} waited for. */
+  joinedMessage: Extract<ServerMessage, { type: "joined" }> | undefined;
   private readonly ws: WebSocket;
   private waiters: (() => void)[] = [];
 
@@ -41,7 +43,7 @@ export class WireClient {
     c.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
     await c.next("welcome");
     c.sendJson({ type: "join", room, name });
-    await c.next("joined");
+    c.joinedMessage = await c.next("joined");
     return c;
   }
 

@@ -18,6 +18,8 @@ type CallInput = Call extends infer C ? (C extends Call ? Omit<C, "call"> : neve
 interface SfuWorkerEvents {
   /** The thread ended without being closed (crash or out of memory). */
   died: [error: Error];
+  /** A participant left `room` for good. */
+  left: [room: string];
 }
 
 
@@ -119,6 +121,9 @@ export class SfuWorker {
         else p.resolve(m.value);
         return;
       }
+      case "left":
+        this.events.emit("left", m.room);
+        return;
       case "stats": {
         const now = Date.now();
         const seconds = Math.max(0.001, (now - this.statsAt) / 1000);

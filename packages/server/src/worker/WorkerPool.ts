@@ -21,7 +21,10 @@ export function workerPortRange(range: [number, number] | undefined, index: numb
   return [min, index === count - 1 ? range[1] : min + span - 1];
 }
 
-/** Where a room runs, and how many of its participants the main thread has sent there. */
+/**
+ * Where a room runs, and who holds it there: participants the worker has (it reports each
+ * that leaves for good, grace periods included) plus joins on their way.
+ */
 interface Placement {
   worker: SfuWorker;
   members: number;
@@ -29,27 +32,32 @@ interface Placement {
 
 /** A participant hosted by an SFU worker. */
 class RemoteMembership implements Membership {
-  private left = false;
+  private done = false;
 
   constructor(
     readonly room: string,
     readonly participantId: string,
     private readonly session: number,
     private readonly worker: SfuWorker,
-    private readonly onLeft: () => void,
   ) {}
 
   handle(message: RoomMessage): Promise<void> {
-    if (this.left) return Promise.reject(new UserError(ErrorCode.NOT_JOINED, "join a room first"));
+    if (this.done) return Promise.reject(new UserError(ErrorCode.NOT_JOINED, "join a room first"));
     return this.worker.call<void>({ t: "message", session: this.session, message });
   }
 
   leave(reason: "left" | "disconnected"): void {
-    if (this.left) return;
-    this.left = true;
+    if (this.done) return;
+    this.done = true;
     this.worker.notify({ t: "leave", session: this.session, reason });
     this.worker.removeSink(this.session);
-    this.onLeft();
+  }
+
+  disconnect(): void {
+    if (this.done) return;
+    this.done = true;
+    this.worker.notify({ t: "disconnect", session: this.session });
+    this.worker.removeSink(this.session);
   }
 }
 
@@ -104,31 +112,54 @@ export class WorkerPool implements RoomHost {
     placement.members++;
     worker.participants++;
     worker.addSink(session, sink);
-    const release = () => {
-      worker.participants--;
-      if (--placement.members === 0 && this.placements.get(room) === placement) this.placements.delete(room);
-    };
     const cancel = () => worker.notify({ t: "cancel", session });
     signal?.addEventListener("abort", cancel, { once: true });
+    let participantId: string;
     try {
-      const participantId = await worker.call<string>({ t: "join", session, request });
-      if (signal?.aborted) {
-        // Admitted just as the session went away: leave at once.
-        worker.notify({ t: "leave", session, reason: "disconnected" });
-        throw new UserError(ErrorCode.BAD_STATE, "join cancelled");
-      }
-      return new RemoteMembership(room, participantId, session, worker, release);
+      participantId = await worker.call<string>({ t: "join", session, request });
     } catch (error) {
+      // The join never entered: this placement's count goes back down here.
       worker.removeSink(session);
-      release();
+      this.release(room, worker);
       throw error;
     } finally {
       signal?.removeEventListener("abort", cancel);
     }
+    if (signal?.aborted) {
+      // Admitted just as the session went away: leave at once (the worker reports it, and the
+      // count goes down then).
+      worker.notify({ t: "leave", session, reason: "disconnected" });
+      worker.removeSink(session);
+      throw new UserError(ErrorCode.BAD_STATE, "join cancelled");
+    }
+    return new RemoteMembership(room, participantId, session, worker);
   }
 
   exists(room: string): boolean {
     return this.placements.get(room)?.worker.alive === true;
+  }
+
+  async resume(room: string, token: string, sink: RoomSink): Promise<Membership> {
+    const placement = this.placements.get(room);
+    if (this.closed || !placement?.worker.alive) throw new UserError(ErrorCode.RESUME_FAILED, "nothing to resume; join again");
+    const { worker } = placement;
+    const session = this.nextSession++;
+    worker.addSink(session, sink);
+    try {
+      const participantId = await worker.call<string>({ t: "resume", session, room, token });
+      return new RemoteMembership(room, participantId, session, worker);
+    } catch (error) {
+      worker.removeSink(session);
+      throw error;
+    }
+  }
+
+  /** A participant of `room` on `worker` left for good, or a join there failed. */
+  private release(room: string, worker: SfuWorker): void {
+    const placement = this.placements.get(room);
+    worker.participants = Math.max(0, worker.participants - 1);
+    if (!placement || placement.worker !== worker) return;
+    if (--placement.members <= 0) this.placements.delete(room);
   }
 
   async roomSize(room: string): Promise<number | undefined> {
@@ -174,6 +205,7 @@ export class WorkerPool implements RoomHost {
   private spawn(index: number): SfuWorker {
     const config = { ...this.config, rtc: { ...this.config.rtc, portRange: workerPortRange(this.config.rtc.portRange, index, this.size || 1) } };
     const worker = new SfuWorker(index, config, this.log, this.configuredRooms);
+    worker.events.on("left", (room) => this.release(room, worker));
     worker.events.on("died", () => {
       for (const [room, p] of this.placements) if (p.worker === worker) this.placements.delete(room);
       addCounters(this.retired, worker.stats);

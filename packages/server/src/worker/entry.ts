@@ -17,7 +17,9 @@ const port = parentPort;
 if (!port) throw new Error("worker/entry.js runs as a worker thread");
 const { config, index, configuredRooms } = workerData as WorkerInit;
 const log = pino({ level: config.logLevel }).child({ worker: index });
-const host = new LocalRoomHost(config, log, new MemoryChatStore(config.rooms.chatHistorySize), createPolicyResolver(config, configuredRooms));
+const host = new LocalRoomHost(config, log, new MemoryChatStore(config.rooms.chatHistorySize), createPolicyResolver(config, configuredRooms), (room) =>
+  post({ t: "left", room }),
+);
 const members = new Map<number, Membership>();
 /** Joins still waiting (lobby), by session, so the main thread can cancel them. */
 const joining = new Map<number, AbortController>();
@@ -53,6 +55,16 @@ port.on("message", (m: ToWorker) => {
       });
     case "cancel":
       joining.get(m.session)?.abort();
+      return;
+    case "resume":
+      return reply(m.call, async () => {
+        const membership = await host.resume(m.room, m.token, { send: (message) => post({ t: "signal", session: m.session, message }) });
+        members.set(m.session, membership);
+        return membership.participantId;
+      });
+    case "disconnect":
+      members.get(m.session)?.disconnect();
+      members.delete(m.session);
       return;
     case "message":
       return reply(m.call, async () => {

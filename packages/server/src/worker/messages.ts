@@ -19,6 +19,9 @@ export type ToWorker =
   | { t: "join"; call: number; session: number; request: JoinRequest }
   /** The session gave up a join still waiting (in the lobby). */
   | { t: "cancel"; session: number }
+  | { t: "resume"; call: number; session: number; room: string; token: string }
+  /** The session's socket dropped: its participant waits for a resume (grace period). */
+  | { t: "disconnect"; session: number }
   | { t: "message"; call: number; session: number; message: RoomMessage }
   | { t: "leave"; session: number; reason: "left" | "disconnected" }
   | { t: "size"; call: number; room: string }
@@ -38,7 +41,9 @@ export type FromWorker =
   /** A signaling message for one session's participant. */
   | { t: "signal"; session: number; message: ServerMessage }
   /** Totals of the worker, sent every second. */
-  | { t: "stats"; stats: HostStats };
+  | { t: "stats"; stats: HostStats }
+  /** A participant left `room` for good (the main thread counts who is where). */
+  | { t: "left"; room: string };
 
 /** A {@link ConfabError} (or anything thrown) made structured-cloneable. */
 export interface WireError {

@@ -8,7 +8,7 @@ import { DownTrack } from "./DownTrack.js";
 import { MAX_PADDING, RetransmitBudget } from "./RtpWriter.js";
 import { allocateLayers, preferredLayer, wantedBitrate, type AllocatedVideo } from "./LayerAllocator.js";
 import type { ForwardedTrack } from "./ForwardedTrack.js";
-import { sdpProblem, withBundleOnlyPorts } from "./sdp.js";
+import { sdpProblem, forWerift } from "./sdp.js";
 import { SfuPeer } from "./SfuPeer.js";
 import { TransportCc } from "./TransportCc.js";
 import { TwccEstimator } from "./TwccEstimator.js";
@@ -138,7 +138,7 @@ export class Subscriber {
     const problem = sdpProblem(sdp);
     if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, `answer rejected: ${problem}`);
     try {
-      await this.pc.setRemoteDescription({ type: "answer", sdp: withBundleOnlyPorts(sdp) });
+      await this.pc.setRemoteDescription({ type: "answer", sdp: forWerift(sdp) });
     } catch (error) {
       throw new UserError(ErrorCode.BAD_MESSAGE, `answer rejected: ${(error as Error).message}`);
     }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { mediaSections, sdpProblem, withBundleOnlyPorts } from "./sdp.js";
+import { mediaSections, sdpProblem, forWerift } from "./sdp.js";
 
 /**
  * Offers captured from real browsers publishing to Confab (`scripts/capture-sdp.mjs`): Debian's
@@ -34,10 +34,20 @@ describe("a Firefox offer (max-bundle: every section after the first is port 0 +
     expect(camera?.extmap.get("urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id")).toBe(9);
   });
 
-  it("is given to werift with port 9 on its bundle-only sections, and nothing else changed", () => {
-    const rewritten = withBundleOnlyPorts(firefox);
-    expect(mediaSections(rewritten).map((s) => s.port)).toEqual([9, 9, 9]);
-    expect(rewritten.replace(/^m=video 9 /gm, "m=video 0 ")).toBe(firefox);
+  it("is given to werift with port 9 on its bundle-only sections and without the camera's SSRC lines, and nothing else changed", () => {
+    const rewritten = forWerift(firefox);
+    const sections = mediaSections(rewritten);
+    expect(sections.map((s) => s.port)).toEqual([9, 9, 9]);
+    // werift would bind the first announced SSRC to a track without a rid (a layer lost, two
+    // mixed): the simulcast camera is routed by its RID header extension alone.
+    expect(sections[1]?.ssrcs).toEqual([]);
+    expect(rewritten.split("\r\n").filter((l) => l.startsWith("a=ssrc")).length).toBe(
+      firefox.split("\r\n").filter((l) => l.startsWith("a=ssrc")).length - 9,
+    );
+    expect(sections[0]?.ssrcs).toHaveLength(1);
+    expect(sections[2]?.ssrcs).toHaveLength(1);
+    const kept = (sdp: string) => sdp.split("\r\n").filter((l) => !l.startsWith("a=ssrc") && !l.startsWith("m=video"));
+    expect(kept(rewritten)).toEqual(kept(firefox));
     expect(rewritten).toContain("\r\n");
   });
 
@@ -67,8 +77,8 @@ describe("a Chromium offer (every section on port 9 or a real port)", () => {
   });
 
   it("passes to werift unchanged", () => {
-    expect(withBundleOnlyPorts(chromium)).toBe(chromium);
-    expect(withBundleOnlyPorts(fixture("chromium-camera-mic.offer.sdp"))).toBe(fixture("chromium-camera-mic.offer.sdp"));
+    expect(forWerift(chromium)).toBe(chromium);
+    expect(forWerift(fixture("chromium-camera-mic.offer.sdp"))).toBe(fixture("chromium-camera-mic.offer.sdp"));
   });
 });
 
@@ -79,13 +89,13 @@ describe("port 0 (RFC 8843 §7.5.3)", () => {
     // A stopped transceiver: port 0, no bundle-only, its mid left out of the group.
     const stopped = base.replace("a=group:BUNDLE 0 1", "a=group:BUNDLE 0").replace("a=bundle-only\r\n", "");
     expect(mediaSections(stopped)[1]?.direction).toBe("inactive");
-    expect(withBundleOnlyPorts(stopped)).toBe(stopped);
+    expect(mediaSections(forWerift(stopped))[1]?.port).toBe(0);
   });
 
   it("marks a bundle-only section outside the BUNDLE group as disabled", () => {
     const outside = base.replace("a=group:BUNDLE 0 1", "a=group:BUNDLE 0");
     expect(mediaSections(outside)[1]?.direction).toBe("inactive");
-    expect(mediaSections(withBundleOnlyPorts(outside))[1]?.port).toBe(0);
+    expect(mediaSections(forWerift(outside))[1]?.port).toBe(0);
   });
 
   it("keeps a bundle-only section's own direction (a camera turned off is offered inactive)", () => {

@@ -118,23 +118,35 @@ export function mediaSections(sdp: string): MediaSection[] {
 }
 
 /**
- * The SDP as werift should read it: werift takes every port-0 section as rejected, so a live
- * `bundle-only` section (RFC 8843 §6) gets the discard port 9 that other offerers put there
- * (JSEP RFC 8829 §5.2.1 gives both forms the same meaning inside a BUNDLE group). Without
- * this, Firefox's camera and screen are answered `inactive` and nobody sees them.
+ * The SDP as werift should read it; two things Firefox does that werift misreads:
+ * - werift takes every port-0 section as rejected, so a live `bundle-only` section (RFC 8843
+ *   §6) gets the discard port 9 that other offerers put there (JSEP RFC 8829 §5.2.1 gives both
+ *   forms the same meaning inside a BUNDLE group). Without this Firefox's camera and screen
+ *   were answered `inactive` and nobody saw them.
+ * - Firefox announces an SSRC per simulcast layer (`a=ssrc`, `a=ssrc-group:FID`) besides the
+ *   rids; werift binds the first announced SSRC to a receiver track of its own, without a rid,
+ *   so that layer's packets bypass rid routing and landed on the lowest layer (the top layer
+ *   never arrived, and two streams were mixed in one). In a section with `a=simulcast` the
+ *   SSRC lines go: layers are told apart by their RID header extension (RFC 8852), as for
+ *   Chromium, which announces none.
  */
-export function withBundleOnlyPorts(sdp: string): string {
+export function forWerift(sdp: string): string {
   const bundle = bundledMids(sdp);
-  if (bundle.size === 0) return sdp;
   return sdp
     .split(/(?=^m=)/m)
     .map((block) => {
       if (!block.startsWith("m=")) return block;
       const lines = block.split(/\r?\n/);
       const mid = lines.find((l) => l.startsWith("a=mid:"))?.slice(6).trim();
+      let out = block;
+      if (lines.some((l) => l.startsWith("a=simulcast:"))) {
+        out = out.replace(/^a=ssrc(-group)?:.*(\r?\n|$)/gm, "");
+      }
       const bundleOnly = lines.some((l) => l.trim() === "a=bundle-only");
-      if (!bundleOnly || mid === undefined || !bundle.has(mid)) return block;
-      return block.replace(/^(m=\S+ )0 /, (_, head: string) => `${head}9 `);
+      if (bundleOnly && mid !== undefined && bundle.has(mid)) {
+        out = out.replace(/^(m=\S+ )0 /, (_, head: string) => `${head}9 `);
+      }
+      return out;
     })
     .join("");
 }

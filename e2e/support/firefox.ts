@@ -205,18 +205,25 @@ export function rtpStats(page: Page, type: "inbound-rtp" | "outbound-rtp", kind:
   );
 }
 
-/** Waits until `count` inbound audio streams exist on the Firefox page and all of them grow. */
+/**
+ * Waits until `count` inbound audio streams exist on the Firefox page and all of them grow
+ * (streams keyed by SSRC: Firefox does not keep the order of its statistics between calls).
+ */
 export async function expectAudioFlowing(page: Page, count: number): Promise<void> {
-  const packets = async () => (await rtpStats(page, "inbound-rtp", "audio")).map((s) => Number(s.packetsReceived ?? 0));
-  let first: number[] = [];
+  const packets = async () => new Map((await rtpStats(page, "inbound-rtp", "audio")).map((s) => [Number(s.ssrc), Number(s.packetsReceived ?? 0)]));
+  let first = new Map<number, number>();
   await expect
     .poll(async () => {
       first = await packets();
-      return first.filter((n) => n > 0).length;
+      return [...first.values()].filter((n) => n > 0).length;
     }, { timeout: 30_000, message: "Firefox receives audio" })
     .toBe(count);
+  let now = new Map<number, number>();
   await expect
-    .poll(async () => (await packets()).filter((n, i) => n > (first[i] ?? 0)).length, { timeout: 15_000, message: "Firefox's audio keeps coming" })
+    .poll(async () => {
+      now = await packets();
+      return [...now].filter(([ssrc, n]) => n > (first.get(ssrc) ?? 0)).length;
+    }, { timeout: 15_000, message: `Firefox's audio keeps coming (packets before ${JSON.stringify([...first])}, after ${JSON.stringify([...now])})` })
     .toBe(count);
 }
 

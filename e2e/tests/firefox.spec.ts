@@ -67,6 +67,8 @@ async function pin(person: Person, name: string): Promise<void> {
 }
 
 test.describe("Firefox", () => {
+  // Three or four browsers and several phases per test on a 2-core machine.
+  test.describe.configure({ timeout: 240_000 });
   let firefox: Browser;
   const opened: FirefoxPage[] = [];
 

@@ -14,6 +14,7 @@ test.describe("first visit", () => {
   });
 
   test("on a phone (390×844) a screen share fills the width, the people follow right below it, and no filmstrip tile is cut", async ({ browser }) => {
+    test.setTimeout(240_000);
     const room = roomName("phone-screen");
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();
@@ -23,13 +24,12 @@ test.describe("first visit", () => {
     await expect(page.locator("[data-testid=tile][data-local]")).toBeVisible();
     const bob = await join(browser, room, "Bob");
     await join(browser, room, "Cat");
-    await join(browser, room, "Dan");
     await bob.page.getByTestId("toggle-screen").click();
 
     const screen = page.locator(".stage__focus [data-testid=screen-tile]");
-    await expect(screen).toHaveCount(1);
+    await expect(screen).toHaveCount(1, { timeout: 30_000 });
     const strip = page.locator(".filmstrip [data-testid=tile]");
-    await expect(strip).toHaveCount(4);
+    await expect(strip).toHaveCount(3, { timeout: 30_000 });
     await expect.poll(() => screen.locator("video").evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: 20_000 }).toBeGreaterThan(0);
 
     const stage = (await page.locator(".stage").boundingBox())!;

@@ -13,6 +13,19 @@ test.describe("first visit", () => {
     }
   });
 
+  test("a browser without WebRTC (like Debian's WebKitGTK) is told it cannot make calls instead of joining forever", async ({ browser }) => {
+    const context = await browser.newContext();
+    await context.addInitScript(() => {
+      delete (window as { RTCPeerConnection?: unknown }).RTCPeerConnection;
+    });
+    const page = await context.newPage();
+    await page.goto(`/${roomName("nowebrtc")}`);
+    await page.getByTestId("display-name").fill("Saf");
+    await expect(page.getByTestId("no-webrtc")).toBeVisible();
+    await expect(page.getByTestId("join")).toBeDisabled();
+    await context.close();
+  });
+
   test("on a phone (390×844) a screen share fills the width, the people follow right below it, and no filmstrip tile is cut", async ({ browser }) => {
     test.setTimeout(240_000);
     const room = roomName("phone-screen");

@@ -101,6 +101,8 @@ export interface FirefoxPerson {
 export async function joinFirefox(browser: Browser, baseURL: string, room: string, name: string): Promise<FirefoxPerson> {
   const page = await browser.newPage();
   page.setDefaultTimeout(30_000);
+  // The Chromium pages' size (playwright.config.ts), so tiles ask for the same layers.
+  await page.setViewport({ width: 1280, height: 720 });
   await page.evaluateOnNewDocument(recordPeerConnections);
   await page.goto(`${baseURL}/${room}`);
   await page.locator("[data-testid=display-name]").fill(name);

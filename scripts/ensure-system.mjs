@@ -7,6 +7,9 @@ import { existsSync } from "node:fs";
 /** command → Debian package that provides it. */
 const NEEDED = [
   ["chromium", "chromium"],
+  // The Firefox E2E tests drive Debian's firefox-esr; its screen share runs headed on Xvfb.
+  ["firefox-esr", "firefox-esr"],
+  ["Xvfb", "xvfb"],
   ["ffmpeg", "ffmpeg"],
   ["ffprobe", "ffmpeg"],
   // The bad-network E2E test makes network namespaces (ip) and runs a link emulator (python3).

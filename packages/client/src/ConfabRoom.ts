@@ -653,11 +653,12 @@ export class ConfabRoom {
       this.muted.set(event.source, true);
       this.announced.set(event.source, true);
     }
+    // Told first, so the app still finds the screen track to stop its capture.
+    this.events.emit("moderated", event);
     if (event.action === "screen-stopped") {
       void this.unpublishTrack("screen");
       void this.unpublishTrack("screen-audio");
     }
-    this.events.emit("moderated", event);
   }
 
   /** A media connection that fails for good (ICE failed) is rebuilt by rejoining. */

@@ -1,4 +1,4 @@
-import type { ParticipantInfo, ServerMessage, TrackInfo, TrackSource } from "@confab/protocol";
+import type { ParticipantInfo, Role, ServerMessage, TrackInfo, TrackSource } from "@confab/protocol";
 
 /** A remote participant as the application sees it. */
 export interface RemoteParticipant {
@@ -6,6 +6,10 @@ export interface RemoteParticipant {
   readonly name: string;
   readonly joinedAt: number;
   readonly handRaised: boolean;
+  /** Its role in the room (moderators can moderate). */
+  readonly role: Role;
+  /** Its connection dropped; it may come back within the server's grace period. */
+  readonly reconnecting: boolean;
   /** Published tracks, by track id. */
   readonly tracks: ReadonlyMap<string, TrackInfo>;
 }
@@ -98,6 +102,8 @@ export class RoomState {
       name: info.name,
       joinedAt: info.joinedAt,
       handRaised: info.handRaised,
+      role: info.role,
+      reconnecting: info.reconnecting,
       tracks: new Map(info.tracks.map((t) => [t.id, t])),
     });
   }

@@ -2,10 +2,8 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app/App.js";
 import { takeLinkToken } from "./lib/joinLink.js";
-import { keepRemoteRoles } from "./lib/remoteRoles.js";
 import "./styles.css";
 
-keepRemoteRoles();
 // Once, before anything renders: the token leaves the address bar and lives in memory only.
 const token = takeLinkToken();
 

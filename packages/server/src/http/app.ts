@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import fastifyStatic from "@fastify/static";
-import Fastify, { LogController, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { ROOM_NAME_PATTERN } from "@confab/protocol";
@@ -40,6 +40,21 @@ export interface ServerInfo {
   /** `open`: anyone may start a meeting; `token`: only invitation links (signed tokens) work. */
   auth: "open" | "token";
   version: string;
+}
+
+/**
+ * Whether a request that matched no route is a person's browser opening a page (answered with
+ * the app) rather than a script, image or API client missing something (a JSON 404): a GET or
+ * HEAD that accepts HTML, for a path whose last segment has no file extension, outside
+ * `/assets/` (the built app's files) and `/api/`.
+ */
+export function looksLikePage(method: string, url: string, accept: string | undefined): boolean {
+  if (method !== "GET" && method !== "HEAD") return false;
+  if (!accept?.includes("text/html")) return false;
+  const pathname = url.split(/[?#]/, 1)[0] ?? "";
+  if (/^\/(assets|api)(\/|$)/.test(pathname)) return false;
+  const last = pathname.slice(pathname.lastIndexOf("/") + 1);
+  return !last.includes(".");
 }
 
 /** The HTTP application: the built web app (SPA), health and metrics. */
@@ -87,12 +102,19 @@ export async function createApp(options: {
       wildcard: false,
       allowedPath: (pathName) => !pathName.endsWith(".map"),
     });
-    // The SPA owns `/` and `/<room>`; anything else that is not a file is a 404.
+    // The SPA owns `/` and `/<room>`. Any other address a person may type or follow
+    // (`/team%20standup!`, `/a/b/c`) is a 404 that still shows the app, whose "bad room" page
+    // explains it; a missing file or API path stays a plain 404 (see `looksLikePage`).
+    const notFound = (req: FastifyRequest, reply: FastifyReply) =>
+      looksLikePage(req.method, req.url, req.headers.accept)
+        ? reply.code(404).type("text/html").sendFile("index.html")
+        : reply.code(404).send({ error: "not found" });
     app.get("/:room", async (req, reply) => {
       const { room } = req.params as { room: string };
-      if (!ROOM_NAME_PATTERN.test(room)) return reply.code(404).send({ error: "not found" });
+      if (!ROOM_NAME_PATTERN.test(room)) return notFound(req, reply);
       return reply.type("text/html").sendFile("index.html");
     });
+    app.setNotFoundHandler(async (req, reply) => notFound(req, reply));
   } else {
     app.get("/*", async (_req, reply) =>
       reply

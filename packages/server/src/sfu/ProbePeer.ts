@@ -1,7 +1,7 @@
 import type { ServerConfig } from "../config/config.js";
 import { ErrorCode } from "@confab/protocol";
 import { UserError } from "../errors.js";
-import { sdpProblem } from "./sdp.js";
+import { sdpProblem, forWerift } from "./sdp.js";
 import { SfuPeer } from "./SfuPeer.js";
 
 /** How long a probe connection may live, ms. */
@@ -31,7 +31,7 @@ export class ProbePeer {
     if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, `probe offer rejected: ${problem}`);
     const pc = this.peer.pc;
     try {
-      await pc.setRemoteDescription({ type: "offer", sdp: offer });
+      await pc.setRemoteDescription({ type: "offer", sdp: forWerift(offer) });
     } catch (error) {
       throw new UserError(ErrorCode.BAD_MESSAGE, `probe offer rejected: ${(error as Error).message}`);
     }

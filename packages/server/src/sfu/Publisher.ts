@@ -6,7 +6,7 @@ import { UserError } from "../errors.js";
 import { SafeEmitter } from "@confab/protocol";
 import { ForwardedTrack } from "./ForwardedTrack.js";
 import { AUDIO_LEVEL_URI } from "./ForwardedTrack.js";
-import { mediaSections, sdpProblem, type MediaSection } from "./sdp.js";
+import { mediaSections, sdpProblem, forWerift, type MediaSection } from "./sdp.js";
 import { PUBLISHER_OFFER_LIMITS, sdpLimitProblem } from "./sdpLimits.js";
 import { withStartBitrate } from "./peer-config.js";
 import { SfuPeer } from "./SfuPeer.js";
@@ -113,7 +113,7 @@ export class Publisher {
       seenSources.add(t.source);
     }
     try {
-      await this.pc.setRemoteDescription({ type: "offer", sdp });
+      await this.pc.setRemoteDescription({ type: "offer", sdp: forWerift(sdp) });
     } catch (error) {
       throw new UserError(ErrorCode.BAD_MESSAGE, `offer rejected: ${(error as Error).message}`);
     }

@@ -8,7 +8,7 @@ import { DownTrack } from "./DownTrack.js";
 import { MAX_PADDING, RetransmitBudget } from "./RtpWriter.js";
 import { allocateLayers, preferredLayer, wantedBitrate, type AllocatedVideo } from "./LayerAllocator.js";
 import type { ForwardedTrack } from "./ForwardedTrack.js";
-import { sdpProblem } from "./sdp.js";
+import { sdpProblem, forWerift } from "./sdp.js";
 import { sdpLimitProblem, subscriberAnswerLimits } from "./sdpLimits.js";
 import { SfuPeer } from "./SfuPeer.js";
 import { TransportCc } from "./TransportCc.js";
@@ -141,7 +141,7 @@ export class Subscriber {
     const problem = sdpLimitProblem(sdp, subscriberAnswerLimits(this.pc.getTransceivers().length)) ?? sdpProblem(sdp);
     if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, `answer rejected: ${problem}`);
     try {
-      await this.pc.setRemoteDescription({ type: "answer", sdp });
+      await this.pc.setRemoteDescription({ type: "answer", sdp: forWerift(sdp) });
     } catch (error) {
       throw new UserError(ErrorCode.BAD_MESSAGE, `answer rejected: ${(error as Error).message}`);
     }

@@ -33,6 +33,7 @@ describe("mediaSections", () => {
         mid: "0",
         direction: "sendonly",
         port: 9,
+        bundleOnly: false,
         extmap: new Map([
           ["urn:ietf:params:rtp-hdrext:ssrc-audio-level", 1],
           ["urn:ietf:params:rtp-hdrext:sdes:mid", 4],
@@ -40,7 +41,7 @@ describe("mediaSections", () => {
         sendRids: [],
         ssrcs: [],
       },
-      { kind: "video", mid: "1", direction: "inactive", port: 0, extmap: new Map(), sendRids: [], ssrcs: [] },
+      { kind: "video", mid: "1", direction: "inactive", port: 0, bundleOnly: false, extmap: new Map(), sendRids: [], ssrcs: [] },
     ]);
   });
 

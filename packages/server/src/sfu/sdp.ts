@@ -6,11 +6,22 @@ export interface MediaSection {
   kind: string;
   mid: string;
   direction: "sendrecv" | "sendonly" | "recvonly" | "inactive";
-  /** Port 0 marks a rejected or stopped section (RFC 8843 §7.3). */
+  /**
+   * The m-line's port. 0 marks a disabled or rejected section — unless the section is
+   * `bundle-only` and in the BUNDLE group (RFC 8843 §6, JSEP RFC 8829 §5.2.1: a max-bundle
+   * offerer such as Firefox offers every section but the first this way), when it is live.
+   */
   port: number;
+  /** `a=bundle-only` (RFC 8843 §6): the section can only be used inside its BUNDLE group. */
+  bundleOnly: boolean;
   /** Header extension ids by URI (RFC 8285 `a=extmap`). */
   extmap: Map<string, number>;
-  /** Simulcast stream ids the remote sends, in its order (RFC 8853 `a=simulcast:send`). */
+  /**
+   * Simulcast stream ids the remote sends, low to high (RFC 8853 `a=simulcast:send`): in the
+   * order the sender lists them — Chromium and Firefox both keep the order of `sendEncodings`,
+   * which our SDK gives low to high — unless every one declares a size limit in its `a=rid`
+   * (RFC 8851 §5: `max-height`, else `max-width`), which then decides.
+   */
   sendRids: string[];
   /**
    * The media SSRCs the section announces (RFC 5576 `a=ssrc`), without the RTX ones
@@ -22,19 +33,42 @@ export interface MediaSection {
 /** RFC 8851 §10: rid-syntax is alphanumeric plus - and _ (we also cap the length). */
 const RID = /^[A-Za-z0-9_-]{1,16}$/;
 
-/** Lists the m-sections of an SDP with their mid, kind and direction. Never throws. */
+/** The mids of every `a=group:BUNDLE` line (RFC 8843 §7.1), session level. */
+function bundledMids(sdp: string): Set<string> {
+  const mids = new Set<string>();
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith("a=group:BUNDLE")) for (const mid of line.slice("a=group:BUNDLE".length).trim().split(/\s+/)) if (mid) mids.add(mid);
+  }
+  return mids;
+}
+
+/**
+ * Whether an m-section is disabled (RFC 8843 §7.3.3, §7.5.3): port 0, except a `bundle-only`
+ * section in the BUNDLE group, which shares the group's transport (RFC 8843 §6).
+ */
+function disabled(section: MediaSection, bundle: Set<string>): boolean {
+  return section.port === 0 && !(section.bundleOnly && bundle.has(section.mid));
+}
+
+/**
+ * Lists the m-sections of an SDP with their mid, kind and direction; a disabled section
+ * (port 0, and not a bundle-only member of the BUNDLE group) reads `inactive`. Never throws.
+ */
 export function mediaSections(sdp: string): MediaSection[] {
   const out: MediaSection[] = [];
   const rtxSsrcs = new Map<MediaSection, Set<number>>();
+  const ridSizes = new Map<MediaSection, Map<string, number>>();
   let current: MediaSection | undefined;
   for (const line of sdp.split(/\r?\n/)) {
     if (line.startsWith("m=")) {
       const [kind = "", port = "0"] = line.slice(2).split(" ");
-      current = { kind, mid: "", direction: "sendrecv", port: Number(port) || 0, extmap: new Map(), sendRids: [], ssrcs: [] };
+      current = { kind, mid: "", direction: "sendrecv", port: Number(port) || 0, bundleOnly: false, extmap: new Map(), sendRids: [], ssrcs: [] };
       rtxSsrcs.set(current, new Set());
+      ridSizes.set(current, new Map());
       out.push(current);
     } else if (current) {
       if (line.startsWith("a=mid:")) current.mid = line.slice(6).trim();
+      else if (line.trim() === "a=bundle-only") current.bundleOnly = true;
       else if (line.startsWith("a=extmap:")) {
         // a=extmap:<id>[/<direction>] <uri> [<attributes>]
         const match = /^a=extmap:(\d+)(?:\/\w+)? (\S+)/.exec(line);
@@ -50,6 +84,15 @@ export function mediaSections(sdp: string): MediaSection[] {
           .map((group) => (group.split(",")[0] ?? "").replace(/^~/, ""))
           .filter((rid) => rid.length > 0);
       }
+      else if (line.startsWith("a=rid:")) {
+        // a=rid:<id> send [pt=…;]max-width=1280;max-height=720 (RFC 8851 §10)
+        const match = /^a=rid:(\S+) send(?: (\S+))?/.exec(line);
+        if (match?.[1]) {
+          const params = new Map((match[2] ?? "").split(";").map((p) => p.split("=") as [string, string]));
+          const size = Number(params.get("max-height") ?? params.get("max-width"));
+          if (size > 0) ridSizes.get(current)!.set(match[1], size);
+        }
+      }
       else if (line.startsWith("a=ssrc:")) {
         const ssrc = Number(/^a=ssrc:(\d+)/.exec(line)?.[1]);
         if (Number.isInteger(ssrc) && ssrc <= 0xffffffff && !current.ssrcs.includes(ssrc)) current.ssrcs.push(ssrc);
@@ -63,8 +106,49 @@ export function mediaSections(sdp: string): MediaSection[] {
       }
     }
   }
-  for (const s of out) s.ssrcs = s.ssrcs.filter((ssrc) => !rtxSsrcs.get(s)!.has(ssrc));
-  return out.map((s) => (s.port === 0 ? { ...s, direction: "inactive" } : s));
+  for (const s of out) {
+    s.ssrcs = s.ssrcs.filter((ssrc) => !rtxSsrcs.get(s)!.has(ssrc));
+    const sizes = ridSizes.get(s)!;
+    if (s.sendRids.length > 1 && s.sendRids.every((rid) => sizes.has(rid))) {
+      s.sendRids = [...s.sendRids].sort((a, b) => sizes.get(a)! - sizes.get(b)!);
+    }
+  }
+  const bundle = bundledMids(sdp);
+  return out.map((s) => (disabled(s, bundle) ? { ...s, direction: "inactive" } : s));
+}
+
+/**
+ * The SDP as werift should read it; two things Firefox does that werift misreads:
+ * - werift takes every port-0 section as rejected, so a live `bundle-only` section (RFC 8843
+ *   §6) gets the discard port 9 that other offerers put there (JSEP RFC 8829 §5.2.1 gives both
+ *   forms the same meaning inside a BUNDLE group). Without this Firefox's camera and screen
+ *   were answered `inactive` and nobody saw them.
+ * - Firefox announces an SSRC per simulcast layer (`a=ssrc`, `a=ssrc-group:FID`) besides the
+ *   rids; werift binds the first announced SSRC to a receiver track of its own, without a rid,
+ *   so that layer's packets bypass rid routing and landed on the lowest layer (the top layer
+ *   never arrived, and two streams were mixed in one). In a section with `a=simulcast` the
+ *   SSRC lines go: layers are told apart by their RID header extension (RFC 8852), as for
+ *   Chromium, which announces none.
+ */
+export function forWerift(sdp: string): string {
+  const bundle = bundledMids(sdp);
+  return sdp
+    .split(/(?=^m=)/m)
+    .map((block) => {
+      if (!block.startsWith("m=")) return block;
+      const lines = block.split(/\r?\n/);
+      const mid = lines.find((l) => l.startsWith("a=mid:"))?.slice(6).trim();
+      let out = block;
+      if (lines.some((l) => l.startsWith("a=simulcast:"))) {
+        out = out.replace(/^a=ssrc(-group)?:.*(\r?\n|$)/gm, "");
+      }
+      const bundleOnly = lines.some((l) => l.trim() === "a=bundle-only");
+      if (bundleOnly && mid !== undefined && bundle.has(mid)) {
+        out = out.replace(/^(m=\S+ )0 /, (_, head: string) => `${head}9 `);
+      }
+      return out;
+    })
+    .join("");
 }
 
 /**

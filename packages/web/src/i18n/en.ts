@@ -26,6 +26,7 @@ export const en = {
   "prejoin.check.running": "Checking the connection to the server…",
   "prejoin.check.ok": "Connection to the server works (signaling {signaling} ms, media {media} ms).",
   "prejoin.check.failed": "The connection test failed: {reason}. You may not see or hear others.",
+  "prejoin.noWebrtc": "This browser cannot make calls (it has no WebRTC). Open this link in a current Chrome, Edge, Firefox or Safari.",
   "prejoin.check.retry": "Test again",
   "device.camera.denied": "Camera access was denied. You can join without it, or allow the camera in the browser's site settings and reload.",
   "device.camera.missing": "No camera was found. You can join without video.",

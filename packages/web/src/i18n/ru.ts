@@ -25,6 +25,7 @@ export const ru: Catalog = {
   "prejoin.check.running": "Проверяем связь с сервером…",
   "prejoin.check.ok": "Связь с сервером работает (сигнализация {signaling} мс, медиа {media} мс).",
   "prejoin.check.failed": "Проверка связи не удалась: {reason}. Возможно, вы не увидите и не услышите других.",
+  "prejoin.noWebrtc": "Этот браузер не умеет звонить (в нём нет WebRTC). Откройте ссылку в свежем Chrome, Edge, Firefox или Safari.",
   "prejoin.check.retry": "Проверить ещё раз",
   "device.camera.denied": "Доступ к камере запрещён. Можно войти без неё или разрешить камеру в настройках сайта и перезагрузить страницу.",
   "device.camera.missing": "Камера не найдена. Можно войти без видео.",

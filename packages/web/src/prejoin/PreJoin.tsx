@@ -107,7 +107,10 @@ export function PreJoin({ room, joining, error, askPassword, waiting, initialNam
   }, [askPassword, error]);
 
   const ready = mic !== undefined && camera !== undefined;
-  const canJoin = name.trim() !== "" && ready && !joining && (!askPassword || password !== "");
+  // A browser without WebRTC (Debian's WebKitGTK build, docs/decisions/0007) cannot take part:
+  // say so instead of a join that never completes.
+  const webrtc = typeof RTCPeerConnection !== "undefined";
+  const canJoin = webrtc && name.trim() !== "" && ready && !joining && (!askPassword || password !== "");
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!canJoin) return;
@@ -195,10 +198,15 @@ export function PreJoin({ room, joining, error, askPassword, waiting, initialNam
               {error}
             </p>
           )}
+          {!webrtc && (
+            <p className="field-error" role="alert" data-testid="no-webrtc">
+              {t("prejoin.noWebrtc")}
+            </p>
+          )}
           <button type="submit" data-testid="join" className="button button--primary button--large" disabled={!canJoin}>
             {joining ? t("prejoin.joining") : t("prejoin.join")}
           </button>
-          <ConnectivityCheck />
+          {webrtc && <ConnectivityCheck />}
           <LanguagePicker />
         </form>
       )}

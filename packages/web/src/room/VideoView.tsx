@@ -20,6 +20,9 @@ export function VideoView({ track, mirrored = false, fit = "cover", onShowing }:
     const video = ref.current;
     if (!video) return;
     showing.current?.(false);
+    // Safari (iOS above all) plays video without a gesture only when it is muted and inline:
+    // React renders `muted` as a property only, so it is set here again before play().
+    video.muted = true;
     video.srcObject = track ? new MediaStream([track]) : null;
     if (!track) return;
     video.play().catch(() => undefined);

@@ -176,18 +176,7 @@ export class Room {
     this.wire(participant);
     const others = [...this.participants.values()];
     this.participants.set(id, participant);
-    participant.send({
-      type: "joined",
-      room: this.name,
-      self: participant.info,
-      participants: others.map((p) => p.info),
-      iceServers: this.config.rtc.iceServers,
-      chat,
-      speaker: this.speakers.speaker,
-      policy: policyInfo(this.policy),
-      resumeToken: participant.resumeToken,
-      ...(moderatorToken ? { moderatorToken } : {}),
-    });
+    participant.send(this.joinedMessage(participant, { chat, ...(moderatorToken ? { moderatorToken } : {}) }));
     if (participant.role === "moderator") participant.send({ type: "knocks", knocking: this.lobby.knocks });
     this.broadcast({ type: "participant.joined", participant: participant.info }, id);
     for (const other of others) {
@@ -196,6 +185,24 @@ export class Room {
     this.lastN.join(participant);
     log.info({ room: this.name, identity: request.identity, role: participant.role, auth: request.auth, size: this.participants.size }, "participant joined");
     return participant;
+  }
+
+  /** The room as `participant` needs it on entering (or resuming): everyone else, the policy, its token. */
+  private joinedMessage(
+    participant: Participant,
+    extra: Pick<Extract<ServerMessage, { type: "joined" }>, "chat"> & { moderatorToken?: string; resumed?: boolean },
+  ): ServerMessage {
+    return {
+      type: "joined",
+      room: this.name,
+      self: participant.info,
+      participants: this.members.filter((p) => p !== participant).map((p) => p.info),
+      iceServers: this.config.rtc.iceServers,
+      speaker: this.speakers.speaker,
+      policy: policyInfo(this.policy),
+      resumeToken: participant.resumeToken,
+      ...extra,
+    };
   }
 
   /** A moderator token for the person who started the meeting, to come back as moderator. */
@@ -260,19 +267,7 @@ export class Room {
     clearTimeout(this.graceTimers.get(participant));
     this.graceTimers.delete(participant);
     participant.attach(sink);
-    const others = [...this.participants.values()].filter((p) => p !== participant);
-    participant.send({
-      type: "joined",
-      room: this.name,
-      self: participant.info,
-      participants: others.map((p) => p.info),
-      iceServers: this.config.rtc.iceServers,
-      chat: [],
-      speaker: this.speakers.speaker,
-      policy: policyInfo(this.policy),
-      resumeToken: participant.resumeToken,
-      resumed: true,
-    });
+    participant.send(this.joinedMessage(participant, { chat: [], resumed: true }));
     if (participant.role === "moderator") participant.send({ type: "knocks", knocking: this.lobby.knocks });
     this.broadcast({ type: "participant.updated", participant: participant.info }, participant.id);
     participant.subscriber.resendOffer();

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { expect } from "@playwright/test";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import { recordPeerConnections } from "./room.js";
 
 /**
  * Firefox in the E2E suite: Debian's firefox-esr driven by puppeteer-core over WebDriver BiDi
@@ -75,19 +76,6 @@ export async function startXvfb(): Promise<VirtualDisplay> {
       if (child.exitCode === null) child.kill();
     },
   };
-}
-
-/** The same instrumentation as the Playwright pages get (room.ts): remembers every RTCPeerConnection. */
-function recordPeerConnections(): void {
-  const Native = window.RTCPeerConnection;
-  const pcs: RTCPeerConnection[] = [];
-  (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = pcs;
-  window.RTCPeerConnection = class extends Native {
-    constructor(config?: RTCConfiguration) {
-      super(config);
-      pcs.push(this);
-    }
-  } as typeof RTCPeerConnection;
 }
 
 /** A person using Firefox. */

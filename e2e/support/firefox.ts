@@ -85,18 +85,91 @@ export interface FirefoxPerson {
   page: Page;
 }
 
+/** The device id of the second camera {@link addTestPatternDevices} adds. */
+export const TEST_PATTERN_CAMERA = "confab-test-pattern-camera";
+/** The device id of the second microphone {@link addTestPatternDevices} adds. */
+export const TEST_PATTERN_MICROPHONE = "confab-test-pattern-microphone";
+
+/**
+ * Runs in the page before the app: adds a second camera and a second microphone to the one
+ * fake device of each kind Firefox has (`media.navigator.streams.fake` offers no more), so
+ * switching devices mid-call can be tested through the app's own settings dialog. The camera
+ * is a 640×480 magenta canvas with a moving white bar (4:3, where the fake camera is 16:9);
+ * the microphone a 440 Hz oscillator. Every other request goes to Firefox's fake devices.
+ * Self-contained: it is serialised into the page.
+ */
+export function addTestPatternDevices(): void {
+  const camera = "confab-test-pattern-camera";
+  const microphone = "confab-test-pattern-microphone";
+  const devices = navigator.mediaDevices;
+  if (!devices) return;
+  const enumerate = devices.enumerateDevices.bind(devices);
+  const getUserMedia = devices.getUserMedia.bind(devices);
+  const info = (deviceId: string, kind: MediaDeviceKind, label: string) =>
+    ({ deviceId, groupId: "confab-test-pattern", kind, label, toJSON: () => ({ deviceId, kind, label }) }) as MediaDeviceInfo;
+  devices.enumerateDevices = async () => [...(await enumerate()), info(camera, "videoinput", "Test pattern camera"), info(microphone, "audioinput", "Test tone microphone")];
+  const wanted = (c: boolean | MediaTrackConstraints | undefined): string | undefined => {
+    const id = typeof c === "object" ? c.deviceId : undefined;
+    if (typeof id === "string") return id;
+    if (id && typeof id === "object" && !Array.isArray(id)) return typeof id.exact === "string" ? id.exact : undefined;
+    return undefined;
+  };
+  devices.getUserMedia = async (constraints) => {
+    if (wanted(constraints?.video) === camera) {
+      const canvas = document.createElement("canvas");
+      canvas.width = 640;
+      canvas.height = 480;
+      const g = canvas.getContext("2d")!;
+      let x = 0;
+      setInterval(() => {
+        g.fillStyle = "#ff00ff";
+        g.fillRect(0, 0, 640, 480);
+        g.fillStyle = "#ffffff";
+        g.fillRect(x, 0, 40, 480);
+        x = (x + 8) % 200;
+      }, 33);
+      return canvas.captureStream(30);
+    }
+    if (wanted(constraints?.audio) === microphone) {
+      const context = new AudioContext();
+      const tone = context.createOscillator();
+      const out = context.createMediaStreamDestination();
+      tone.frequency.value = 440;
+      tone.connect(out);
+      tone.start();
+      return out.stream;
+    }
+    return getUserMedia(constraints);
+  };
+}
+
 /** Opens `baseURL/<room>` in a new Firefox tab, fills the name and joins. */
-export async function joinFirefox(browser: Browser, baseURL: string, room: string, name: string): Promise<FirefoxPerson> {
+export async function joinFirefox(browser: Browser, baseURL: string, room: string, name: string, options: { testPatternDevices?: boolean } = {}): Promise<FirefoxPerson> {
   const page = await browser.newPage();
   page.setDefaultTimeout(30_000);
   // The Chromium pages' size (playwright.config.ts), so tiles ask for the same layers.
   await page.setViewport({ width: 1280, height: 720 });
   await page.evaluateOnNewDocument(recordPeerConnections);
+  if (options.testPatternDevices) await page.evaluateOnNewDocument(addTestPatternDevices);
   await page.goto(`${baseURL}/${room}`);
   await page.locator("[data-testid=display-name]").fill(name);
   await page.locator("[data-testid=join]").click();
   await page.waitForSelector("[data-testid=tile][data-local]");
   return { name, browser, page };
+}
+
+/** Picks `deviceId` in the settings dialog's select labelled `label` ("Camera", "Microphone"), as a person would. */
+export async function pickDevice(page: Page, label: string, deviceId: string): Promise<void> {
+  await page.locator("button[aria-label=Settings]").click();
+  const id = await page.waitForFunction(
+    (text) => [...document.querySelectorAll("label")].find((l) => l.textContent === text && l.htmlFor)?.htmlFor,
+    {},
+    label,
+  );
+  const selector = `select[id="${String(await id.jsonValue())}"]`;
+  await page.waitForFunction((sel, value) => [...(document.querySelector<HTMLSelectElement>(sel)?.options ?? [])].some((o) => o.value === value), {}, selector, deviceId);
+  await page.select(selector, deviceId);
+  await page.keyboard.press("Escape");
 }
 
 /** Clicks the control with this test id (a trusted click: it counts as a user gesture). */

@@ -6,10 +6,13 @@ import {
   firefoxLayers,
   joinFirefox,
   launchFirefox,
+  pickDevice,
   pressed,
   remoteTiles as firefoxTiles,
   rtpStats,
   startXvfb,
+  TEST_PATTERN_CAMERA,
+  TEST_PATTERN_MICROPHONE,
   type FirefoxPerson,
 } from "../support/firefox.js";
 import {
@@ -82,8 +85,8 @@ test.describe("Firefox", () => {
     await firefox?.close();
   });
 
-  async function joinFox(baseURL: string | undefined, room: string, name = "Fox", browser = firefox): Promise<FirefoxPerson> {
-    const fox = await joinFirefox(browser, baseURL!, room, name);
+  async function joinFox(baseURL: string | undefined, room: string, name = "Fox", browser = firefox, testPatternDevices = false): Promise<FirefoxPerson> {
+    const fox = await joinFirefox(browser, baseURL!, room, name, { testPatternDevices });
     opened.push(fox.page);
     return fox;
   }
@@ -174,6 +177,61 @@ test.describe("Firefox", () => {
     await expect.poll(() => firefoxReceivesLayer(fox, bob, "q"), { timeout: 20_000 }).toBe("yes");
     await expectVideosAdvancing(fox.page, ["Bob", "Cid"]);
     await expectRemoteVideosAdvancing(cid.page, 2);
+  });
+
+  test("Firefox switches camera and microphone mid-call from the settings dialog: Chromium sees the new camera and keeps hearing it, without a rejoin", async ({ browser, baseURL }) => {
+    const room = roomName("ff-devices");
+    const bob = await join(browser, room, "Bob");
+    const fox = await joinFox(baseURL, room, "Fox", firefox, true);
+    await expectRemoteVideosAdvancing(bob.page, 1);
+    await expectRemoteAudioFlowing(bob.page, 1);
+    const id = await tileOf(bob.page, "Fox").getAttribute("data-participant-id");
+    // What Bob shows of Fox: aspect ratio and the colour in the middle of the frame.
+    const shown = () =>
+      tileOf(bob.page, "Fox")
+        .locator("video")
+        .evaluate((v: HTMLVideoElement) => {
+          if (v.videoHeight === 0) return "no video";
+          const canvas = document.createElement("canvas");
+          canvas.width = v.videoWidth;
+          canvas.height = v.videoHeight;
+          const g = canvas.getContext("2d")!;
+          g.drawImage(v, 0, 0);
+          const [r, gr, b] = g.getImageData(Math.floor(v.videoWidth * 0.8), Math.floor(v.videoHeight / 2), 1, 1).data;
+          const aspect = Math.abs(v.videoWidth / v.videoHeight - 4 / 3) < 0.02 ? "4:3" : Math.abs(v.videoWidth / v.videoHeight - 16 / 9) < 0.02 ? "16:9" : `${v.videoWidth}×${v.videoHeight}`;
+          const magenta = r! > 180 && b! > 180 && gr! < 90;
+          return `${aspect}${magenta ? " magenta" : ""}`;
+        });
+    await expect.poll(shown, { timeout: 20_000 }).toBe("16:9");
+
+    // The second camera (4:3 magenta test pattern) replaces the first: Bob sees it.
+    await pickDevice(fox.page, "Camera", TEST_PATTERN_CAMERA);
+    await expect.poll(shown, { timeout: 20_000, message: "Bob sees Firefox's new camera" }).toBe("4:3 magenta");
+    await expectRemoteVideosAdvancing(bob.page, 1);
+    // Its simulcast layers follow the new camera's size.
+    await expect
+      .poll(async () => Object.values(await firefoxLayers(fox.page)).map((l) => l.height).sort((a, b) => a - b).join("/"), { timeout: 20_000 })
+      .toBe("120/240/480");
+
+    // The second microphone goes on the same sender (a new track, live), and Bob keeps hearing Fox.
+    const sentAudio = () =>
+      fox.page.evaluate(() =>
+        (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
+          .filter((pc) => pc.connectionState !== "closed")
+          .flatMap((pc) => pc.getSenders())
+          .filter((s) => s.track?.kind === "audio" && s.track.readyState === "live")
+          .map((s) => s.track!.id),
+      );
+    const [before] = await sentAudio();
+    expect(before).toBeDefined();
+    await pickDevice(fox.page, "Microphone", TEST_PATTERN_MICROPHONE);
+    await expect.poll(async () => { const now = await sentAudio(); return now.length === 1 && now[0] !== before ? "new track" : JSON.stringify(now); }).toBe("new track");
+    await expectRemoteAudioFlowing(bob.page, 1);
+
+    // Same participant throughout (no rejoin), and Firefox still sees Bob.
+    await expect(tileOf(bob.page, "Fox")).toHaveAttribute("data-participant-id", id!);
+    await expect(remoteTiles(bob.page)).toHaveCount(1);
+    await expectVideosAdvancing(fox.page, ["Bob"]);
   });
 
   test("a Firefox screen share (headed Firefox on Xvfb) is seen by Chromium, and ends for it", async ({ browser, baseURL }) => {

@@ -3,7 +3,9 @@ import type { AuthMethod, Grants, ParticipantInfo, Role, ServerMessage } from "@
 import type { ServerConfig } from "../config/config.js";
 import { Publisher } from "../sfu/Publisher.js";
 import { Subscriber } from "../sfu/Subscriber.js";
+import type { IcePath } from "../sfu/icePath.js";
 import type { JoinRequest } from "./JoinRequest.js";
+import { participantIcePath } from "./ParticipantStats.js";
 
 /** 32 random bytes: guessing one is hopeless, and each is used once. */
 function newResumeToken(): string {
@@ -56,6 +58,11 @@ export class Participant {
     this.resumeToken = newResumeToken();
     this.publisher = new Publisher(id, rtc, onListenerError);
     this.subscriber = new Subscriber(rtc, onListenerError, onMediaError);
+  }
+
+  /** The path of this participant's media now (see {@link participantIcePath}); `null` while not connected. */
+  get icePath(): IcePath | null {
+    return participantIcePath(this.publisher.icePath, this.subscriber.icePath);
   }
 
   get isClosed(): boolean {

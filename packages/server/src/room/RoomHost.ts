@@ -1,5 +1,6 @@
 import type { ClientMessage } from "@confab/protocol";
 import type { JoinRequest } from "./JoinRequest.js";
+import type { ParticipantStats } from "./ParticipantStats.js";
 import type { SignalSink } from "./Participant.js";
 
 /** The client messages a joined participant sends to its room (everything but the session's own). */
@@ -71,6 +72,8 @@ export interface RoomHost {
   exists(room: string): boolean;
   /** Participants in `room`, or undefined if there is no such room. */
   roomSize(room: string): Promise<number | undefined>;
+  /** Everyone in `room` now, with ICE paths and tracks; undefined if there is no such room. */
+  participants(room: string): Promise<ParticipantStats[] | undefined>;
   stats(): HostStats;
   /** Closes every room; idempotent. */
   close(): Promise<void>;

@@ -9,6 +9,7 @@ import { AUDIO_LEVEL_URI } from "./ForwardedTrack.js";
 import { mediaSections, sdpProblem, forWerift, type MediaSection } from "./sdp.js";
 import { PUBLISHER_OFFER_LIMITS, sdpLimitProblem } from "./sdpLimits.js";
 import { withStartBitrate } from "./peer-config.js";
+import type { IcePath } from "./icePath.js";
 import { SfuPeer } from "./SfuPeer.js";
 
 export type PublisherEvents = {
@@ -22,6 +23,8 @@ export type PublisherEvents = {
   trackRemoved: [ForwardedTrack];
   /** The media connection failed or closed. */
   connectionLost: [];
+  /** The media connection came up, with the path it takes (see {@link IcePath}). */
+  connected: [path: IcePath | null];
 };
 
 /**
@@ -48,6 +51,7 @@ export class Publisher {
       (candidate) => this.events.emit("iceCandidate", candidate),
       () => this.events.emit("connectionLost"),
       "publisher",
+      (path) => this.events.emit("connected", path),
     );
     this.pc = this.peer.pc;
     this.pc.ontrack = (event: RTCTrackEvent) => this.onTrack(event);
@@ -81,6 +85,11 @@ export class Publisher {
   async addIceCandidate(candidate: IceCandidate | null): Promise<void> {
     if (this.closed) return;
     await this.pc.addIceCandidate(candidate ?? undefined);
+  }
+
+  /** The path this connection's media takes now (`null` while not connected). */
+  get icePath(): IcePath | null {
+    return this.peer.icePath;
   }
 
   /** Closes the connection and every track; idempotent. */

@@ -1,6 +1,7 @@
 import { RTCPeerConnection } from "werift";
 import type { IceCandidate } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
+import { icePathOf, type IcePath } from "./icePath.js";
 import { installWeriftPatches } from "./weriftPatches.js";
 import { filterSdpCandidates, hostAddresses, onAllowedCandidates, peerConfig, unifyExtensionIds, type PeerRole } from "./peer-config.js";
 
@@ -20,6 +21,8 @@ export class SfuPeer {
     private readonly onCandidate: (candidate: IceCandidate | null) => void,
     onLost: () => void,
     role: PeerRole,
+    /** The connection came up (ICE and DTLS), with the path its media takes. */
+    onConnected?: (path: IcePath | null) => void,
   ) {
     // Before werift parses any packet or handshake of this thread's connections.
     installWeriftPatches(rtc.udpBufferBytes);
@@ -33,7 +36,13 @@ export class SfuPeer {
     });
     this.pc.connectionStateChange.subscribe((state) => {
       if (!this.closed && (state === "failed" || state === "closed")) onLost();
+      if (!this.closed && state === "connected") onConnected?.(this.icePath);
     });
+  }
+
+  /** The path the media takes now (`null` while ICE is not connected). */
+  get icePath(): IcePath | null {
+    return this.closed ? null : icePathOf(this.pc);
   }
 
   /** The local description to send, without candidates on other addresses. */

@@ -10,6 +10,7 @@ import { allocateLayers, preferredLayer, wantedBitrate, type AllocatedVideo } fr
 import type { ForwardedTrack } from "./ForwardedTrack.js";
 import { sdpProblem, forWerift } from "./sdp.js";
 import { sdpLimitProblem, subscriberAnswerLimits } from "./sdpLimits.js";
+import type { IcePath } from "./icePath.js";
 import { SfuPeer } from "./SfuPeer.js";
 import { TransportCc } from "./TransportCc.js";
 import { TwccEstimator } from "./TwccEstimator.js";
@@ -28,6 +29,8 @@ export type SubscriberEvents = {
   offer: [sdp: string, tracks: SubscribedTrack[]];
   iceCandidate: [IceCandidate | null];
   connectionLost: [];
+  /** The media connection came up, with the path it takes (see {@link IcePath}). */
+  connected: [path: IcePath | null];
 };
 
 /**
@@ -72,6 +75,7 @@ export class Subscriber {
       (candidate) => this.events.emit("iceCandidate", candidate),
       () => this.events.emit("connectionLost"),
       "subscriber",
+      (path) => this.events.emit("connected", path),
     );
     this.pc = this.peer.pc;
     this.pc.connectionStateChange.subscribe((state) => {
@@ -152,6 +156,11 @@ export class Subscriber {
   async addIceCandidate(candidate: IceCandidate | null): Promise<void> {
     if (this.closed) return;
     await this.pc.addIceCandidate(candidate ?? undefined);
+  }
+
+  /** The path this connection's media takes now (`null` while not connected). */
+  get icePath(): IcePath | null {
+    return this.peer.icePath;
   }
 
   /** Closes the connection; idempotent. */

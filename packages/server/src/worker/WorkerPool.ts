@@ -3,6 +3,7 @@ import { ErrorCode } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import type { JoinRequest } from "../room/JoinRequest.js";
+import type { ParticipantStats } from "../room/ParticipantStats.js";
 import type { RoomPolicy } from "../room/policy/RoomPolicy.js";
 import { addCounters, emptyStats, type HostStats, type Membership, type RoomHost, type RoomMessage, type RoomSink } from "../room/RoomHost.js";
 import { leastLoaded } from "./placement.js";
@@ -166,6 +167,12 @@ export class WorkerPool implements RoomHost {
     const placement = this.placements.get(room);
     if (!placement?.worker.alive) return undefined;
     return placement.worker.call<number | undefined>({ t: "size", room });
+  }
+
+  async participants(room: string): Promise<ParticipantStats[] | undefined> {
+    const placement = this.placements.get(room);
+    if (!placement?.worker.alive) return undefined;
+    return placement.worker.call<ParticipantStats[] | undefined>({ t: "participants", room });
   }
 
   /** Totals over the workers, as of their last reports (at most a second old). */

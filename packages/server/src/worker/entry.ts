@@ -78,6 +78,8 @@ port.on("message", (m: ToWorker) => {
       return;
     case "size":
       return reply(m.call, () => host.roomSize(m.room));
+    case "participants":
+      return reply(m.call, () => host.participants(m.room));
     case "close":
       return reply(m.call, async () => {
         await host.close();

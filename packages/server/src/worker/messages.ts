@@ -25,6 +25,7 @@ export type ToWorker =
   | { t: "message"; call: number; session: number; message: RoomMessage }
   | { t: "leave"; session: number; reason: "left" | "disconnected" }
   | { t: "size"; call: number; room: string }
+  | { t: "participants"; call: number; room: string }
   | { t: "close"; call: number };
 
 /** The answer to one request: a value, or an error in wire form. */

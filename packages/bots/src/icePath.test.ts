@@ -1,0 +1,42 @@
+import { execFileSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningServer } from "@confab/server";
+import { startTestServer } from "@confab/server/testing";
+import { Bot } from "./Bot.js";
+
+let server: RunningServer;
+const bots: Bot[] = [];
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [new URL("../../../scripts/media-fixtures.mjs", import.meta.url).pathname], { stdio: "ignore" });
+  server = await startTestServer();
+});
+
+afterAll(async () => {
+  await Promise.all(bots.map((b) => b.close()));
+  await server.close();
+});
+
+async function bot(name: string, publish: boolean): Promise<Bot> {
+  const b = new Bot({ url: server.httpUrl, room: "paths", name, publish: publish ? { video: true, audio: true } : {} });
+  bots.push(b);
+  await b.join();
+  return b;
+}
+
+describe("participant stats from an SFU worker", () => {
+  it("report each connected participant's ICE path (udp on loopback) and tracks, and forget who left", async () => {
+    const ann = await bot("Ann", true);
+    const bob = await bot("Bob", false);
+    const byId = async () => new Map((await server.rooms.participants("paths"))!.map((p) => [p.id, p]));
+    await expect.poll(async () => (await byId()).get(ann.id!)?.ice.publisher, { timeout: 20_000 }).toBe("udp");
+    await expect.poll(async () => (await byId()).get(bob.id!)?.ice.subscriber, { timeout: 20_000 }).toBe("udp");
+    const stats = await byId();
+    expect(stats.get(ann.id!)).toMatchObject({ name: "Ann", icePath: "udp", reconnecting: false });
+    expect(stats.get(ann.id!)!.tracks.map((t) => t.kind).sort()).toEqual(["audio", "video"]);
+    expect(stats.get(bob.id!)).toMatchObject({ name: "Bob", icePath: "udp", tracks: [] });
+    await bob.close();
+    await expect.poll(async () => [...(await byId()).keys()], { timeout: 10_000 }).toEqual([ann.id]);
+    expect(await server.rooms.participants("no-such-room")).toBeUndefined();
+  });
+});

@@ -26,9 +26,16 @@ export const FIREFOX_PREFS: Record<string, unknown> = {
   "media.peerconnection.ice.obfuscate_host_addresses": false,
 };
 
-/** Launch options; `display` runs Firefox headed on that X display (screen capture needs one). */
+/** Launch options. */
 export interface FirefoxOptions {
+  /** Runs Firefox headed on this X display (screen capture needs one). */
   display?: string;
+  /** Another executable (e.g. a script that starts Firefox inside a network namespace). */
+  executablePath?: string;
+  /** The WebDriver BiDi port (random when not given). */
+  debuggingPort?: number;
+  /** Prefs on top of {@link FIREFOX_PREFS}. */
+  prefs?: Record<string, unknown>;
 }
 
 /** Starts Firefox, headless unless a display is given; fails saying what is missing. */
@@ -36,11 +43,12 @@ export async function launchFirefox(options: FirefoxOptions = {}): Promise<Brows
   if (!existsSync(FIREFOX_PATH)) throw new Error(`Firefox E2E tests need ${FIREFOX_PATH} (apt-get install firefox-esr)`);
   return puppeteer.launch({
     browser: "firefox",
-    executablePath: FIREFOX_PATH,
+    executablePath: options.executablePath ?? FIREFOX_PATH,
     headless: options.display === undefined,
-    extraPrefsFirefox: FIREFOX_PREFS,
+    extraPrefsFirefox: { ...FIREFOX_PREFS, ...options.prefs },
     env: options.display === undefined ? { ...process.env } : { ...process.env, DISPLAY: options.display },
     protocolTimeout: 60_000,
+    ...(options.debuggingPort === undefined ? {} : { debuggingPort: options.debuggingPort }),
   });
 }
 

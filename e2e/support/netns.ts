@@ -1,10 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { CHROMIUM_PATH } from "@confab/bots/chromium";
+import { FIREFOX_PATH } from "./firefox.js";
 
 const LINKEM = fileURLToPath(new URL("./linkem.py", import.meta.url));
 
@@ -50,6 +52,8 @@ export class EmulatedLink {
   private lines: Interface | undefined;
   private readonly replies: string[] = [];
   private waiters: ((line: string) => void)[] = [];
+  private readonly children: ChildProcess[] = [];
+  private readonly servers: Server[] = [];
 
   private constructor(
     readonly serverNs: string,
@@ -81,6 +85,37 @@ export class EmulatedLink {
     return path;
   }
 
+  /**
+   * A Firefox executable that starts inside `ns`, and a bridge that makes its WebDriver BiDi
+   * port (`port` on the namespace's own loopback) reachable at 127.0.0.1:`port` here, so
+   * puppeteer can drive it (Playwright drives Chromium over a pipe, which needs no bridge).
+   * The two halves meet at a Unix socket: the file system is shared across namespaces.
+   */
+  async firefoxIn(ns: string, port: number): Promise<string> {
+    const socket = join(this.dir, `bidi-${ns}.sock`);
+    const inside = join(this.dir, `bidi-${ns}.cjs`);
+    writeFileSync(
+      inside,
+      `const net = require("node:net");
+net.createServer((c) => { const t = net.connect(${port}, "127.0.0.1"); c.pipe(t).pipe(c); c.on("error", () => t.destroy()); t.on("error", () => c.destroy()); }).listen(${JSON.stringify(socket)});
+process.stdin.on("end", () => process.exit(0)).resume();\n`,
+    );
+    const forwarder = spawn("ip", ["netns", "exec", ns, process.execPath, inside], { stdio: ["pipe", "ignore", "inherit"] });
+    this.children.push(forwarder);
+    const outside = createServer((c) => {
+      const t = connect(socket);
+      c.pipe(t).pipe(c);
+      c.on("error", () => t.destroy());
+      t.on("error", () => c.destroy());
+    });
+    await new Promise<void>((resolve, reject) => outside.once("error", reject).listen(port, "127.0.0.1", resolve));
+    this.servers.push(outside);
+    const path = join(this.dir, `firefox-${ns}.sh`);
+    writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${ns} ${FIREFOX_PATH} "$@"\n`);
+    chmodSync(path, 0o755);
+    return path;
+  }
+
   /** Applies impairment to the link (both directions). */
   async impair(impairment: LinkImpairment): Promise<void> {
     const reply = this.nextLine();
@@ -90,6 +125,11 @@ export class EmulatedLink {
 
   /** Removes every namespace, device and the emulator; idempotent. */
   close(): void {
+    for (const child of this.children.splice(0)) {
+      child.stdin?.end();
+      child.kill();
+    }
+    for (const server of this.servers.splice(0)) server.close();
     this.emulator?.stdin?.end();
     this.emulator?.kill();
     this.emulator = undefined;

@@ -1,7 +1,10 @@
+import { createServer } from "node:net";
 import { chromium, type Browser, type Page } from "@playwright/test";
+import type { Browser as FirefoxBrowser, Page as FirefoxPage } from "puppeteer-core";
 import { ServerProcess } from "@confab/bots";
 import { CHROMIUM_ARGS } from "@confab/bots/chromium";
 import { E2E_PORT } from "../playwright.config.js";
+import { joinFirefox, launchFirefox, remoteTiles as firefoxTiles, rtpStats } from "../support/firefox.js";
 import { EmulatedLink, netnsUnavailable } from "../support/netns.js";
 import { inboundRtp, recordPeerConnections, roomName, sentLayers, tileOf } from "../support/room.js";
 import { expect, test } from "../support/test.js";
@@ -121,4 +124,110 @@ test.describe("a receiver on a bad network", () => {
       link.close();
     }
   });
+
+  test("Firefox as the receiver: at 400 kbit/s, 50 ms and 3 % loss it gets a lower layer, keeps decoding video and audio and asks for lost packets (NACK); when the limit lifts it returns to the top layer", async () => {
+    test.setTimeout(180_000);
+    const link = await EmulatedLink.create();
+    const port = E2E_PORT + 2;
+    const browsers: Browser[] = [];
+    let firefox: FirefoxBrowser | undefined;
+    let server: ServerProcess | undefined;
+    try {
+      server = await ServerProcess.start({ PORT: String(port), HOST: "0.0.0.0", RTC_ANNOUNCED_IPS: link.serverAddress }, link.prefix(link.serverNs));
+      const publisherBrowser = await chromium.launch({ executablePath: link.chromiumIn(link.serverNs), args: [...CHROMIUM_ARGS] });
+      browsers.push(publisherBrowser);
+      const debuggingPort = await freePort();
+      firefox = await launchFirefox({
+        executablePath: await link.firefoxIn(link.clientNs, debuggingPort),
+        debuggingPort,
+        // A LAN address over plain HTTP is not a secure context; this one is, for the test.
+        prefs: { "dom.securecontext.allowlist": link.serverAddress },
+      });
+
+      const room = roomName("ff-badnet");
+      const ann = await joinAt(publisherBrowser, `http://127.0.0.1:${port}/${room}`, "Ann", true);
+      const fox = await joinFirefox(firefox, `http://${link.serverAddress}:${port}`, room, "Fox");
+      // Fox's camera off: its own upload must not share the limited link with what is measured.
+      await fox.page.locator("[data-testid=toggle-camera]").click();
+      const top = async () => (await sentLayers(ann)).f || 720;
+      const onTop = async () => {
+        const [shown, sent] = [(await firefoxTiles(fox.page)).find((t) => t.name === "Ann")?.height ?? 0, await top()];
+        return shown === sent ? "top" : `${shown}p while the top layer is sent at ${sent}p`;
+      };
+      await pinAnn(fox.page);
+      await expect.poll(onTop, { timeout: 30_000 }).toBe("top");
+
+      await link.impair({ rate: 400_000, delay: 0.05, loss: 0.03, queue: 0.5 });
+      const limitedAt = Date.now();
+      await expect.poll(onTop, { timeout: 10_000, intervals: [250] }).not.toBe("top");
+      const downAfter = Date.now() - limitedAt;
+
+      const before = await firefoxInbound(fox.page);
+      const timeline: string[] = [];
+      let after = before;
+      for (let elapsed = 0; elapsed < 10_000; elapsed += 500) {
+        await new Promise((r) => setTimeout(r, 500));
+        after = await firefoxInbound(fox.page);
+        timeline.push(`${after.videoHeight}p/${after.framesDecoded - before.framesDecoded}f`);
+      }
+      const seen = `(every 0.5 s, height/frames so far: ${timeline.join(" ")})`;
+      expect(after.framesDecoded - before.framesDecoded, `frames decoded in 10 s on the limited link ${seen}`).toBeGreaterThan(100);
+      expect(after.audioPackets - before.audioPackets, "audio packets in 10 s (50/s sent)").toBeGreaterThan(350);
+      expect(after.videoHeight).toBeLessThan(await top());
+      // Firefox asks for lost packets (its inbound-rtp has no retransmission count to show the repairs).
+      expect(after.nacks - before.nacks, `NACKs Firefox sent in 10 s at 3 % loss ${seen}`).toBeGreaterThan(0);
+
+      await link.impair({ rate: 0, delay: 0, loss: 0 });
+      const liftedAt = Date.now();
+      await expect.poll(onTop, { timeout: 20_000, intervals: [250] }).toBe("top");
+      console.log(
+        `bad network, Firefox receiving: lower layer ${downAfter} ms after the limit, top layer ${Date.now() - liftedAt} ms after it lifted; in 10 s limited: ${after.framesDecoded - before.framesDecoded} frames decoded, ${after.nacks - before.nacks} NACKs sent, ${after.lost - before.lost} packets lost after repair, ${after.pli - before.pli} PLIs ${seen}`,
+      );
+    } finally {
+      await firefox?.close().catch(() => undefined);
+      await Promise.all(browsers.map((b) => b.close()));
+      await server?.stop();
+      link.close();
+    }
+  });
 });
+
+/** A TCP port free on this host's loopback right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject).listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Speaker view with Ann pinned on a Firefox page, so it wants her top layer. */
+async function pinAnn(page: FirefoxPage): Promise<void> {
+  await page.locator("[data-testid=layout-toggle]").click();
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("[data-testid=tile][data-participant-id]")].some((t) => t.querySelector("[data-testid=tile-name]")?.textContent === "Ann"),
+  );
+  await page.evaluate(() => {
+    const tile = [...document.querySelectorAll("[data-testid=tile][data-participant-id]")].find((t) => t.querySelector("[data-testid=tile-name]")?.textContent === "Ann");
+    const pin = [...(tile?.querySelectorAll("button") ?? [])].find((b) => /^Pin/.test(b.getAttribute("aria-label") ?? ""));
+    if (!pin) throw new Error("no pin button on Ann's tile");
+    pin.click();
+  });
+}
+
+/** Firefox's inbound video and audio as its getStats reports them. */
+async function firefoxInbound(page: FirefoxPage): Promise<{ videoHeight: number; framesDecoded: number; nacks: number; lost: number; pli: number; audioPackets: number }> {
+  const n = (value: unknown) => (typeof value === "number" ? value : 0);
+  const out = { videoHeight: 0, framesDecoded: 0, nacks: 0, lost: 0, pli: 0, audioPackets: 0 };
+  for (const s of await rtpStats(page, "inbound-rtp", "video")) {
+    out.videoHeight = Math.max(out.videoHeight, n(s.frameHeight));
+    out.framesDecoded += n(s.framesDecoded);
+    out.nacks += n(s.nackCount);
+    out.lost += n(s.packetsLost);
+    out.pli += n(s.pliCount);
+  }
+  for (const s of await rtpStats(page, "inbound-rtp", "audio")) out.audioPackets += n(s.packetsReceived);
+  return out;
+}

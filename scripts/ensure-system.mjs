@@ -15,6 +15,11 @@ const NEEDED = [
   // The bad-network E2E test makes network namespaces (ip) and runs a link emulator (python3).
   ["ip", "iproute2"],
   ["python3", "python3"],
+  // The TURN tests run a real coturn from deploy/coturn/turnserver.conf; nft drops UDP in the
+  // E2E test's namespace; openssl makes coturn's test certificate.
+  ["turnserver", "coturn"],
+  ["nft", "nftables"],
+  ["openssl", "openssl"],
 ];
 
 const has = (command) => spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;

@@ -155,6 +155,24 @@ export interface ServerConfig {
      * Linux caps it at `net.core.rmem_max`/`wmem_max`; the server logs a warning when it does.
      */
     udpBufferBytes: number;
+    /**
+     * Find the server's public IPv4 address by a STUN binding request to this server
+     * (`RTC_STUN_DISCOVERY`, `host:port`; unset: off) and announce it as a host candidate in
+     * front of the others (for a VM behind 1:1 NAT). Ignored when `RTC_ANNOUNCED_IPS` is set.
+     */
+    stunDiscovery: string | undefined;
+  };
+  /**
+   * TURN relay (coturn with `use-auth-secret`) for people whose network blocks UDP or direct
+   * paths. Each participant gets its own short-lived credentials in `joined.iceServers`.
+   */
+  turn: {
+    /** TURN URLs handed to clients (`TURN_URLS`, comma separated: `turn:…?transport=udp`, `turn:…?transport=tcp`, `turns:…:443`). Empty: no TURN. */
+    urls: string[];
+    /** The secret shared with coturn (`TURN_SECRET`, coturn's `static-auth-secret`). */
+    secret: string;
+    /** How long a participant's TURN credentials are valid, s (`TURN_TTL`, default 6 h). */
+    ttlSeconds: number;
   };
 }
 
@@ -212,15 +230,18 @@ export const defaultConfig: ServerConfig = {
     iceServers: [],
     keyframeRequestIntervalMs: 500,
     udpBufferBytes: DEFAULT_UDP_BUFFER_BYTES,
+    stunDiscovery: undefined,
   },
+  turn: { urls: [], secret: "", ttlSeconds: 6 * 3600 },
 };
 
 /** A partial config, deep by one level, for tests and embedding. */
-export type ConfigOverrides = Partial<Omit<ServerConfig, "signaling" | "rooms" | "rtc" | "auth">> & {
+export type ConfigOverrides = Partial<Omit<ServerConfig, "signaling" | "rooms" | "rtc" | "auth" | "turn">> & {
   signaling?: Partial<ServerConfig["signaling"]>;
   auth?: Partial<ServerConfig["auth"]>;
   rooms?: Partial<ServerConfig["rooms"]>;
   rtc?: Partial<ServerConfig["rtc"]>;
+  turn?: Partial<ServerConfig["turn"]>;
 };
 
 /** Merges overrides over defaults. */
@@ -232,5 +253,6 @@ export function resolveConfig(overrides: ConfigOverrides = {}, base: ServerConfi
     rooms: { ...base.rooms, ...overrides.rooms },
     auth: { ...base.auth, ...overrides.auth },
     rtc: { ...base.rtc, ...overrides.rtc },
+    turn: { ...base.turn, ...overrides.turn },
   };
 }

@@ -18,4 +18,24 @@ describe("loadConfig", () => {
     expect(loadConfig({ RTC_UDP_BUFFER_BYTES: "0" }).rtc.udpBufferBytes).toBe(0);
     expect(() => loadConfig({ RTC_UDP_BUFFER_BYTES: "-5" })).toThrow(ConfigError);
   });
+
+  it("reads TURN_URLS, TURN_SECRET and TURN_TTL together, and refuses one without the other or a URL that is not turn:", () => {
+    const urls = "turn:t.example.org:3478?transport=udp,turn:t.example.org:3478?transport=tcp,turns:t.example.org:443?transport=tcp";
+    expect(loadConfig({}).turn).toEqual({ urls: [], secret: "", ttlSeconds: 6 * 3600 });
+    expect(loadConfig({ TURN_URLS: urls, TURN_SECRET: "0123456789abcdef", TURN_TTL: "7200" }).turn).toEqual({
+      urls: urls.split(","),
+      secret: "0123456789abcdef",
+      ttlSeconds: 7200,
+    });
+    expect(() => loadConfig({ TURN_URLS: urls })).toThrow(ConfigError);
+    expect(() => loadConfig({ TURN_SECRET: "0123456789abcdef" })).toThrow(ConfigError);
+    expect(() => loadConfig({ TURN_URLS: "http://x", TURN_SECRET: "0123456789abcdef" })).toThrow(ConfigError);
+    expect(() => loadConfig({ TURN_URLS: urls, TURN_SECRET: "short" })).toThrow(ConfigError);
+  });
+
+  it("reads RTC_STUN_DISCOVERY as host:port, off by default", () => {
+    expect(loadConfig({}).rtc.stunDiscovery).toBeUndefined();
+    expect(loadConfig({ RTC_STUN_DISCOVERY: "stun.example.org:3478" }).rtc.stunDiscovery).toBe("stun.example.org:3478");
+    expect(() => loadConfig({ RTC_STUN_DISCOVERY: "stun.example.org" })).toThrow(ConfigError);
+  });
 });

@@ -47,6 +47,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       throw new ConfigError(`ICE_SERVERS must be a JSON array of RTCIceServer: ${(e as Error).message}`);
     }
   }
+  const turnUrls = list(env, "TURN_URLS");
+  const turnSecret = env.TURN_SECRET ?? "";
+  for (const url of turnUrls) {
+    if (!/^turns?:[^\s?]+(\?transport=(udp|tcp))?$/.test(url)) throw new ConfigError(`TURN_URLS: "${url}" is not a turn: or turns: URL`);
+  }
+  if ((turnUrls.length > 0) !== (turnSecret !== "")) throw new ConfigError("TURN_URLS and TURN_SECRET must be set together");
+  if (turnSecret !== "" && turnSecret.length < 16) throw new ConfigError("TURN_SECRET must be at least 16 characters");
+  const stunDiscovery = env.RTC_STUN_DISCOVERY || undefined;
+  if (stunDiscovery !== undefined && !/^[^\s:]+:\d{1,5}$/.test(stunDiscovery)) {
+    throw new ConfigError(`RTC_STUN_DISCOVERY must be host:port, got "${stunDiscovery}"`);
+  }
   const mode = env.AUTH || d.auth.mode;
   if (mode !== "open" && mode !== "token") throw new ConfigError(`AUTH must be "open" or "token", got "${mode}"`);
   return resolveConfig({
@@ -86,6 +97,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       portRange: portMin !== undefined && portMax !== undefined ? [portMin, portMax] : undefined,
       iceServers,
       udpBufferBytes: int(env, "RTC_UDP_BUFFER_BYTES", d.rtc.udpBufferBytes, 0, 256 * 1024 * 1024),
+      stunDiscovery,
+    },
+    turn: {
+      urls: turnUrls,
+      secret: turnSecret,
+      // At least a minute (a join must be able to use them), at most a week.
+      ttlSeconds: int(env, "TURN_TTL", d.turn.ttlSeconds, 60, 7 * 24 * 3600),
     },
   });
 }

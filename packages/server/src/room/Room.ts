@@ -12,6 +12,7 @@ import {
 } from "@confab/protocol";
 import { hashPassword } from "../auth/password.js";
 import { signJoinToken } from "../auth/tokens.js";
+import { turnIceServers } from "../auth/turnCredentials.js";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import type { ForwardedTrack } from "../sfu/ForwardedTrack.js";
@@ -197,7 +198,8 @@ export class Room {
       room: this.name,
       self: participant.info,
       participants: this.members.filter((p) => p !== participant).map((p) => p.info),
-      iceServers: this.config.rtc.iceServers,
+      // Fresh TURN credentials on every join and resume: they expire, the participant stays.
+      iceServers: [...this.config.rtc.iceServers, ...turnIceServers(this.config.turn, participant.id)],
       speaker: this.speakers.speaker,
       policy: policyInfo(this.policy),
       resumeToken: participant.resumeToken,

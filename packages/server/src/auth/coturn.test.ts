@@ -1,0 +1,117 @@
+import dgram from "node:dgram";
+import net from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Coturn, coturnUnavailable } from "../testing/coturn.js";
+import { TurnClient, type TurnTransport } from "../testing/TurnClient.js";
+import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
+import { turnCredentials } from "./turnCredentials.js";
+
+// A real coturn, started from deploy/coturn/turnserver.conf (only ports, address and secret changed).
+const SECRET = "coturn-test-secret-0123456789";
+const HOST = "127.0.0.1";
+let coturn: Coturn;
+let port: number;
+let tlsPort: number;
+
+/** A port free for both UDP and TCP on loopback right now. */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const server = net.createServer();
+    const candidate = await new Promise<number>((resolve) => server.listen(0, HOST, () => resolve((server.address() as net.AddressInfo).port)));
+    await new Promise((resolve) => server.close(resolve));
+    const udp = dgram.createSocket("udp4");
+    const free = await new Promise<boolean>((resolve) => {
+      udp.once("error", () => resolve(false));
+      udp.bind(candidate, HOST, () => resolve(true));
+    });
+    udp.close();
+    if (free) return candidate;
+  }
+}
+
+beforeAll(async () => {
+  const missing = coturnUnavailable();
+  if (missing) throw new Error(missing);
+  port = await freePort();
+  tlsPort = await freePort();
+  const relay = await freePort();
+  coturn = await Coturn.start({ address: HOST, port, tlsPort, relayPorts: [relay, relay + 20], secret: SECRET });
+}, 30_000);
+
+afterAll(async () => {
+  await coturn?.close();
+});
+
+const now = () => Math.floor(Date.now() / 1000);
+
+async function allocated(transport: TurnTransport, credentials = turnCredentials(SECRET, "p1", now() + 3600)): Promise<TurnClient> {
+  const client = await TurnClient.connect({ address: HOST, port: transport === "tls" ? tlsPort : port }, transport);
+  const result = await client.allocate(credentials.username, credentials.credential);
+  expect(result, `allocation over ${transport}\n${coturn.log.slice(-2000)}`).toMatchObject({ ok: true });
+  return client;
+}
+
+describe("coturn with the documented configuration", () => {
+  it.each(["udp", "tcp", "tls"] as const)("allocates a relay over %s for credentials Confab signed", async (transport) => {
+    const client = await allocated(transport);
+    client.close();
+  });
+
+  it("refuses credentials whose expiry has passed, and ones signed with another secret", async () => {
+    const attempt = async (credentials: { username: string; credential: string }) => {
+      const client = await TurnClient.connect({ address: HOST, port }, "udp");
+      try {
+        return await client.allocate(credentials.username, credentials.credential);
+      } finally {
+        client.close();
+      }
+    };
+    expect(await attempt(turnCredentials(SECRET, "p1", now() - 60))).toEqual({ ok: false, code: 401 });
+    expect(await attempt(turnCredentials("some-other-secret-0123456789", "p1", now() + 3600))).toEqual({ ok: false, code: 401 });
+    // The control: the same attempt with valid credentials succeeds.
+    expect(await attempt(turnCredentials(SECRET, "p1", now() + 3600))).toMatchObject({ ok: true });
+  });
+
+  it("refuses to relay to loopback, private, shared, link-local and multicast addresses (403), and allows a public one", async () => {
+    const client = await allocated("udp");
+    for (const address of ["127.0.0.1", "10.1.2.3", "172.16.5.4", "192.168.1.1", "100.64.0.1", "169.254.169.254", "224.0.0.251", "0.0.0.0"]) {
+      expect(await client.createPermission({ address, port: 9 }), address).toEqual({ ok: false, code: 403 });
+    }
+    // Only a permission: nothing is sent to it.
+    expect(await client.createPermission({ address: "198.41.0.4", port: 9 })).toMatchObject({ ok: true });
+    client.close();
+  });
+
+  it("does not deliver a Send indication to a service on loopback", async () => {
+    const service = dgram.createSocket("udp4");
+    const received: Buffer[] = [];
+    service.on("message", (data) => received.push(data));
+    await new Promise<void>((resolve) => service.bind(0, HOST, resolve));
+    const target = { address: HOST, port: (service.address() as net.AddressInfo).port };
+    const client = await allocated("udp");
+    for (let i = 0; i < 5; i++) client.send(target, Buffer.from("reach the internal service"));
+    // Controls that the datagrams would have arrived: the same payload sent directly does.
+    const direct = dgram.createSocket("udp4");
+    direct.send(Buffer.from("direct"), target.port, HOST);
+    await expect.poll(() => received.map(String)).toContain("direct");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(received.map(String)).toEqual(["direct"]);
+    direct.close();
+    service.close();
+    client.close();
+  });
+
+  it("accepts the credentials a Confab server hands out in joined", async () => {
+    const confab = await startTestServer({ turn: { urls: [`turn:${HOST}:${port}?transport=udp`], secret: SECRET, ttlSeconds: 600 } });
+    try {
+      const ann = await WireClient.joined(wsUrl(confab), "turn-1", "Ann");
+      const [server] = ann.joinedMessage!.iceServers;
+      const client = await TurnClient.connect({ address: HOST, port }, "udp");
+      expect(await client.allocate(server!.username!, server!.credential!)).toMatchObject({ ok: true });
+      client.close();
+      ann.close();
+    } finally {
+      await confab.close();
+    }
+  });
+});

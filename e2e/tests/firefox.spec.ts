@@ -101,6 +101,13 @@ test.describe("Firefox", () => {
     const seen = await expectVideosAdvancing(fox.page, ["Ann", "Bob"]);
     for (const tile of seen) expect(tile.width * 9, `${tile.name} at ${tile.width}×${tile.height}`).toBe(tile.height * 16);
     await expectAudioFlowing(fox.page, 2);
+    // Firefox accepts retransmissions (RTX) on the video the SFU sends it: its answer keeps them.
+    const rtxInAnswer = await fox.page.evaluate(() =>
+      (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
+        .filter((pc) => pc.connectionState !== "closed" && pc.localDescription?.type === "answer")
+        .map((pc) => /a=rtpmap:\d+ rtx\/90000/.test(pc.localDescription!.sdp)),
+    );
+    expect(rtxInAnswer).toEqual([true]);
 
     // The Chromium users see and hear Firefox (its camera used to arrive as 0×0).
     for (const p of [ann, bob]) {

@@ -48,5 +48,10 @@ export function createMetrics(stats: () => HostStats, connections: () => number)
   counter("confab_simulcast_layer_switches_total", "Simulcast layer switches made for subscribers", () => stats().layerSwitches);
   counter("confab_rtp_retransmissions_total", "RTP packets sent again to subscribers on their NACKs", () => stats().retransmissions);
   counter("confab_rtp_padding_packets_total", "Padding-only RTP packets sent to probe subscribers' bandwidth", () => stats().paddingPackets);
+  counter(
+    "confab_stun_requests_dropped_total",
+    "STUN requests at media ports dropped unanswered: not authenticated with the connection's ICE credentials",
+    () => stats().stunRequestsDropped,
+  );
   return registry;
 }

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { ErrorCode } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
-import { forwardingStats } from "../sfu/stats.js";
+import { forwardingStats, iceGuardStats } from "../sfu/stats.js";
 import type { ChatStore } from "./ChatStore.js";
 import type { JoinRequest } from "./JoinRequest.js";
 import { moderate } from "./moderation.js";
@@ -127,7 +127,7 @@ export class LocalRoomHost implements RoomHost {
   }
 
   stats(): HostStats {
-    return { rooms: this.manager.roomCount, participants: this.manager.participantCount, ...forwardingStats };
+    return { rooms: this.manager.roomCount, participants: this.manager.participantCount, ...forwardingStats, ...iceGuardStats };
   }
 
   async close(): Promise<void> {

@@ -34,11 +34,13 @@ export interface HostStats {
   layerSwitches: number;
   retransmissions: number;
   paddingPackets: number;
+  /** STUN requests dropped unanswered (not authenticated with the connection's ICE credentials). */
+  stunRequestsDropped: number;
 }
 
 /** Stats of a host with nothing in it. */
 export function emptyStats(): HostStats {
-  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0 };
+  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, stunRequestsDropped: 0 };
 }
 
 /** Adds `b`'s counters (not its room and participant gauges) to `a`. */
@@ -49,6 +51,7 @@ export function addCounters(a: HostStats, b: HostStats): HostStats {
   a.layerSwitches += b.layerSwitches;
   a.retransmissions += b.retransmissions;
   a.paddingPackets += b.paddingPackets;
+  a.stunRequestsDropped += b.stunRequestsDropped;
   return a;
 }
 

@@ -9,3 +9,9 @@ export const forwardingStats = {
   /** Padding-only packets of bandwidth probes. */
   paddingPackets: 0,
 };
+
+/** Counters of what the ICE boundary refused, read by the metrics endpoint. */
+export const iceGuardStats = {
+  /** STUN requests dropped unanswered: not authenticated with our ICE credentials (iceRequestGuard). */
+  stunRequestsDropped: 0,
+};

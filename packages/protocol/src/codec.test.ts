@@ -3,6 +3,12 @@ import { decodeClientMessage, decodeServerMessage, encodeMessage } from "./codec
 import { ErrorCode } from "./errors.js";
 import { MAX_SIGNAL_FRAME_BYTES } from "./constants.js";
 
+/** The failure a decode must have returned (fails the test when it succeeded). */
+function failure<T extends { ok: boolean }>(r: T): Extract<T, { ok: false }> {
+  expect(r.ok, "the decode should have failed").toBe(false);
+  return r as Extract<T, { ok: false }>;
+}
+
 describe("decodeClientMessage", () => {
   it("accepts a valid hello and round-trips it", () => {
     const hello = { type: "hello", protocolVersion: 1, client: "test" };
@@ -13,8 +19,7 @@ describe("decodeClientMessage", () => {
 
   it("rejects text that is not JSON with BAD_JSON", () => {
     const r = decodeClientMessage("{not json");
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.code).toBe(ErrorCode.BAD_JSON);
+    expect(failure(r).code).toBe(ErrorCode.BAD_JSON);
   });
 
   it("rejects JSON that is not an object with BAD_MESSAGE", () => {
@@ -26,17 +31,14 @@ describe("decodeClientMessage", () => {
 
   it("rejects an unknown type with UNKNOWN_TYPE and echoes at most 64 characters of it", () => {
     const r = decodeClientMessage(JSON.stringify({ type: "x".repeat(500) }));
-    expect(r.ok ? null : r.code).toBe(ErrorCode.UNKNOWN_TYPE);
-    if (!r.ok) expect(r.type?.length).toBe(64);
+    expect(failure(r).code).toBe(ErrorCode.UNKNOWN_TYPE);
+    expect(failure(r).type?.length).toBe(64);
   });
 
   it("rejects wrong field types with BAD_MESSAGE naming the field", () => {
     const r = decodeClientMessage(JSON.stringify({ type: "mute", source: "microphone", muted: "yes" }));
-    expect(r.ok).toBe(false);
-    if (!r.ok) {
-      expect(r.code).toBe(ErrorCode.BAD_MESSAGE);
-      expect(r.message).toContain("muted");
-    }
+    expect(failure(r).code).toBe(ErrorCode.BAD_MESSAGE);
+    expect(failure(r).message).toContain("muted");
   });
 
   it("gives invalid room names and display names their own codes", () => {
@@ -69,8 +71,8 @@ describe("decodeClientMessage", () => {
     const view = { type: "view", tracks: [{ trackId: "p1-a", width: 640, height: 360, pinned: true }, { trackId: "p2-b", width: 320, height: 180 }] };
     expect(decodeClientMessage(JSON.stringify(view))).toEqual({ ok: true, message: view });
     const bad = decodeClientMessage(JSON.stringify({ type: "view", tracks: [{ trackId: "p1-a", width: 640, height: 360, pinned: "yes" }] }));
-    expect(bad.ok ? null : bad.code).toBe(ErrorCode.BAD_MESSAGE);
-    if (!bad.ok) expect(bad.message).toContain("pinned");
+    expect(failure(bad).code).toBe(ErrorCode.BAD_MESSAGE);
+    expect(failure(bad).message).toContain("pinned");
   });
 
   it("refuses a __proto__ key (a field the protocol does not define) without polluting prototypes", () => {

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningServer } from "@confab/server";
+import { createLogger, resolveConfig, startServer, type RunningServer } from "@confab/server";
 import { startTestServer } from "@confab/server/testing";
 import { Bot } from "./Bot.js";
 
@@ -38,5 +38,29 @@ describe("participant stats from an SFU worker", () => {
     await bob.close();
     await expect.poll(async () => [...(await byId()).keys()], { timeout: 10_000 }).toEqual([ann.id]);
     expect(await server.rooms.participants("no-such-room")).toBeUndefined();
+  });
+});
+
+describe("the leave log line of a participant with media", () => {
+  it("names the ICE path its media took (udp on loopback)", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger({ level: "info", format: "json" }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
+    const local = await startServer(
+      resolveConfig({ port: 0, host: "127.0.0.1", httpsPort: 0, webRoot: "/nonexistent", workers: 0, rooms: { resumeGraceMs: 0 }, rtc: { announcedIps: ["127.0.0.1"] } }),
+      log,
+    );
+    try {
+      const ann = new Bot({ url: local.httpUrl, room: "logged", name: "Ann", publish: { video: true, audio: true } });
+      await ann.join();
+      const connected = () => lines.filter((l) => l.msg === "media connected" && l.participant === ann.id);
+      await expect.poll(() => connected().map((l) => [l.pc, l.icePath]), { timeout: 20_000 }).toEqual([["publisher", "udp"]]);
+      await ann.close();
+      await expect.poll(() => lines.find((l) => l.msg === "participant left" && l.participant === ann.id), { timeout: 10_000 }).toMatchObject({
+        room: "logged",
+        icePath: "udp",
+      });
+    } finally {
+      await local.close();
+    }
   });
 });

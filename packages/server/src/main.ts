@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /** Entry point of `npm start`: configuration from the environment, graceful shutdown on signals. */
 import os from "node:os";
-import { pino } from "pino";
 import { loadApiCredentials } from "./auth/credentials.js";
 import { ConfigError, loadConfig } from "./config/env.js";
+import { createLogger } from "./log/createLogger.js";
 import { startServer } from "./server.js";
 
 async function main(): Promise<void> {
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = pino({ level: config.logLevel });
+  const log = createLogger({ level: config.logLevel, format: config.logFormat, color: config.logColor });
   if (credentials.generated) {
     // Printed once, on the start that generated them; afterwards they are read from the file.
     log.warn(

@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
+import { createLogger } from "./log/createLogger.js";
 import type { ServerConfig } from "./config/config.js";
 import { createApp } from "./http/app.js";
 import { createMetrics } from "./http/metrics.js";
@@ -14,9 +15,12 @@ import { createPolicyResolver } from "./room/policy/createPolicyResolver.js";
 import { loadRoomsFile } from "./room/policy/RoomsFile.js";
 import { defaultRoomPolicy, type RoomPolicy } from "./room/policy/RoomPolicy.js";
 import { probeUdpBufferSizes, udpBufferCapMessage } from "./sfu/udpSockets.js";
+import type { RoomEvent } from "./room/RoomEvents.js";
 import type { RoomHost } from "./room/RoomHost.js";
 import { SignalingServer } from "./signaling/SignalingServer.js";
 import { WorkerPool } from "./worker/WorkerPool.js";
+import { registerWebhookMetrics } from "./webhooks/metrics.js";
+import { Webhooks } from "./webhooks/Webhooks.js";
 
 /** A running Confab server. */
 export interface RunningServer {
@@ -28,6 +32,8 @@ export interface RunningServer {
   /** Where the rooms run: SFU worker threads, or this thread with `workers: 0`. */
   readonly rooms: RoomHost;
   readonly log: Logger;
+  /** The webhook queues (`WEBHOOK_URLS`), when any receiver is configured. */
+  readonly webhooks: Webhooks | undefined;
   /** Stops accepting, closes every room and socket; idempotent. */
   close(): Promise<void>;
 }
@@ -70,19 +76,40 @@ function withCredentials(config: ServerConfig): ServerConfig {
   return { ...config, auth: { ...config.auth, apiKey: `APItmp${randomBytes(6).toString("hex")}`, apiSecret: randomBytes(32).toString("base64url") } };
 }
 
+/** How long queued webhooks may take to go out when the server stops, ms. */
+const WEBHOOK_SHUTDOWN_GRACE_MS = 2_000;
+
+/** The webhook queues, when `WEBHOOK_URLS` names any receiver. */
+function createWebhooks(config: ServerConfig, log: Logger): Webhooks | undefined {
+  const { urls, ...delivery } = config.webhooks;
+  if (urls.length === 0) return undefined;
+  log.info({ receivers: urls.map((u) => new URL(u).origin) }, "webhooks on");
+  return new Webhooks(urls, config.auth.apiSecret, delivery, log.child({ component: "webhooks" }), `Confab/${SERVER_VERSION}`);
+}
+
 /** Starts HTTP (and HTTPS) with the web app, signaling and the SFU. */
 export async function startServer(initialConfig: ServerConfig, logger?: Logger): Promise<RunningServer> {
-  const log = logger ?? pino({ level: initialConfig.logLevel });
+  const log = logger ?? createLogger({ level: initialConfig.logLevel, format: initialConfig.logFormat, color: initialConfig.logColor });
   const config = withCredentials(initialConfig);
   const defaults = defaultRoomPolicy(config.rooms.maxParticipants);
   const configuredRooms = config.auth.roomsFile ? await loadRoomsFile(config.auth.roomsFile, defaults) : new Map<string, RoomPolicy>();
+  const webhooks = createWebhooks(config, log);
+  const roomEvents = webhooks ? (event: RoomEvent) => webhooks.emit(event) : undefined;
   const rooms: RoomHost =
     config.workers > 0
-      ? new WorkerPool(config, log, config.workers, configuredRooms)
-      : new LocalRoomHost(config, log, new MemoryChatStore(config.rooms.chatHistorySize), createPolicyResolver(config, configuredRooms));
+      ? new WorkerPool(config, log, config.workers, configuredRooms, roomEvents)
+      : new LocalRoomHost(
+          config,
+          log,
+          new MemoryChatStore(config.rooms.chatHistorySize),
+          createPolicyResolver(config, configuredRooms),
+          undefined,
+          roomEvents,
+        );
   await checkUdpBuffers(config.rtc.udpBufferBytes, log);
   const signaling = new SignalingServer(config, rooms, SERVER_VERSION, log);
   const metrics = createMetrics(() => rooms.stats(), () => signaling.connectionCount);
+  if (webhooks) registerWebhookMetrics(metrics, webhooks);
 
   const apps: FastifyInstance[] = [];
   const info = { auth: config.auth.mode, version: SERVER_VERSION };
@@ -110,10 +137,13 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
     httpsUrl,
     rooms,
     log,
+    webhooks,
     close() {
       closing ??= (async () => {
         signaling.close();
         await Promise.all([rooms.close(), ...apps.map((a) => a.close())]);
+        // The rooms' last events (participants left, rooms ended) get a moment to go out.
+        await webhooks?.close(WEBHOOK_SHUTDOWN_GRACE_MS);
       })();
       return closing;
     },

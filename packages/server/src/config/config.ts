@@ -1,4 +1,5 @@
 import os from "node:os";
+import type { LogFormat } from "../log/createLogger.js";
 import { CHAT_HISTORY_LIMIT, MAX_SIGNAL_FRAME_BYTES } from "@confab/protocol";
 
 /**
@@ -25,6 +26,13 @@ export interface ServerConfig {
   webRoot: string;
   /** pino log level (`LOG_LEVEL`, default `info`). */
   logLevel: string;
+  /**
+   * `json` (one object a line, for machines) or `pretty` (for people); `LOG_FORMAT`, default
+   * `pretty` when stdout is a terminal, else `json`. SFU worker threads use the same.
+   */
+  logFormat: LogFormat;
+  /** Colour pretty lines (stdout is a terminal and `NO_COLOR` is unset). */
+  logColor: boolean;
   /** Allowed `Origin`s for the WebSocket upgrade (`ALLOWED_ORIGINS`, comma separated). Empty: same host only. */
   allowedOrigins: string[];
   /**
@@ -174,6 +182,26 @@ export interface ServerConfig {
     /** How long a participant's TURN credentials are valid, s (`TURN_TTL`, default 6 h). */
     ttlSeconds: number;
   };
+  /**
+   * Webhooks: room started / ended, participant joined / left, track published / unpublished,
+   * POSTed as signed JSON (README, "Webhooks"). Delivery never holds up a meeting.
+   */
+  webhooks: {
+    /** Receivers (`WEBHOOK_URLS`, comma separated http(s) URLs); empty: no webhooks. */
+    urls: string[];
+    /** Each request is given up after this long, ms (`WEBHOOK_TIMEOUT_MS`, default 5 s). */
+    timeoutMs: number;
+    /** Attempts per event and receiver, the first included (`WEBHOOK_MAX_ATTEMPTS`, default 5). */
+    maxAttempts: number;
+    /** Wait before the first retry, ms, doubled for each next one up to `retryMaxMs` (1 s, 30 s). */
+    retryBaseMs: number;
+    retryMaxMs: number;
+    /**
+     * Events waiting per receiver (`WEBHOOK_QUEUE_SIZE`, default 1000); when full, the oldest
+     * is dropped, logged and counted (`confab_webhooks_dropped_total`).
+     */
+    queueSize: number;
+  };
 }
 
 /** Default for each media socket's kernel receive and send buffers (`RTC_UDP_BUFFER_BYTES`). */
@@ -189,6 +217,8 @@ export const defaultConfig: ServerConfig = {
   dataDir: "data",
   webRoot: "",
   logLevel: "info",
+  logFormat: "json",
+  logColor: false,
   allowedOrigins: [],
   allowedHosts: [],
   publicUrl: undefined,
@@ -233,10 +263,19 @@ export const defaultConfig: ServerConfig = {
     stunDiscovery: undefined,
   },
   turn: { urls: [], secret: "", ttlSeconds: 6 * 3600 },
+  webhooks: {
+    urls: [],
+    timeoutMs: 5_000,
+    maxAttempts: 5,
+    retryBaseMs: 1_000,
+    retryMaxMs: 30_000,
+    queueSize: 1_000,
+  },
 };
 
 /** A partial config, deep by one level, for tests and embedding. */
-export type ConfigOverrides = Partial<Omit<ServerConfig, "signaling" | "rooms" | "rtc" | "auth" | "turn">> & {
+export type ConfigOverrides = Partial<Omit<ServerConfig, "signaling" | "rooms" | "rtc" | "auth" | "turn" | "webhooks">> & {
+  webhooks?: Partial<ServerConfig["webhooks"]>;
   signaling?: Partial<ServerConfig["signaling"]>;
   auth?: Partial<ServerConfig["auth"]>;
   rooms?: Partial<ServerConfig["rooms"]>;
@@ -254,5 +293,6 @@ export function resolveConfig(overrides: ConfigOverrides = {}, base: ServerConfi
     auth: { ...base.auth, ...overrides.auth },
     rtc: { ...base.rtc, ...overrides.rtc },
     turn: { ...base.turn, ...overrides.turn },
+    webhooks: { ...base.webhooks, ...overrides.webhooks },
   };
 }

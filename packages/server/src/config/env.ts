@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { logFormatFor } from "../log/createLogger.js";
 import { defaultConfig, resolveConfig, type ServerConfig } from "./config.js";
 
 /** Thrown when an environment variable holds a value the server cannot use. */
@@ -24,6 +25,25 @@ function list(env: NodeJS.ProcessEnv, name: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+/** `WEBHOOK_URLS`: absolute http(s) URLs, comma separated (anything else is a ConfigError). */
+export function webhookUrls(env: NodeJS.ProcessEnv): string[] {
+  return list(env, "WEBHOOK_URLS").map((raw) => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError(`WEBHOOK_URLS: "${raw}" is not a URL (give absolute http:// or https:// URLs, comma separated)`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new ConfigError(`WEBHOOK_URLS: "${raw}" is not an http:// or https:// URL`);
+    }
+    if (url.username || url.password) {
+      throw new ConfigError(`WEBHOOK_URLS: "${url.host}" carries credentials in the URL; requests are signed with API_SECRET instead`);
+    }
+    return url.href;
+  });
+}
+
 /** Default location of the built web app: packages/web/dist next to this package. */
 export function defaultWebRoot(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -31,8 +51,10 @@ export function defaultWebRoot(): string {
 }
 
 /** Builds the configuration from environment variables over {@link defaultConfig}. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTerminal = process.stdout.isTTY === true): ServerConfig {
   const d = defaultConfig;
+  const logging = logFormatFor(env, stdoutIsTerminal);
+  if (typeof logging === "string") throw new ConfigError(logging);
   const portMin = env.RTC_PORT_MIN ? int(env, "RTC_PORT_MIN", 0, 1024, 65535) : undefined;
   const portMax = env.RTC_PORT_MAX ? int(env, "RTC_PORT_MAX", 0, 1024, 65535) : undefined;
   if ((portMin === undefined) !== (portMax === undefined) || (portMin !== undefined && portMax! <= portMin)) {
@@ -69,6 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     dataDir: env.DATA_DIR || d.dataDir,
     webRoot: env.WEB_ROOT || defaultWebRoot(),
     logLevel: env.LOG_LEVEL || d.logLevel,
+    logFormat: logging.format,
+    logColor: logging.color,
     allowedOrigins: list(env, "ALLOWED_ORIGINS"),
     allowedHosts: list(env, "ALLOWED_HOSTS"),
     publicUrl: env.PUBLIC_URL || undefined,
@@ -104,6 +128,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       secret: turnSecret,
       // At least a minute (a join must be able to use them), at most a week.
       ttlSeconds: int(env, "TURN_TTL", d.turn.ttlSeconds, 60, 7 * 24 * 3600),
+    },
+    webhooks: {
+      urls: webhookUrls(env),
+      timeoutMs: int(env, "WEBHOOK_TIMEOUT_MS", d.webhooks.timeoutMs, 100, 120_000),
+      maxAttempts: int(env, "WEBHOOK_MAX_ATTEMPTS", d.webhooks.maxAttempts, 1, 20),
+      queueSize: int(env, "WEBHOOK_QUEUE_SIZE", d.webhooks.queueSize, 1, 1_000_000),
     },
   });
 }

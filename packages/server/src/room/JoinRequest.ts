@@ -21,6 +21,8 @@ export interface JoinRequest {
   grants: Grants;
   /** How the join was authorised. */
   auth: AuthMethod;
+  /** The client's address (behind `TRUST_PROXY` proxies, the one they saw), for the log. */
+  address?: string;
   /** The room password typed in the lobby, if any: checked by the room, never stored. */
   password?: string;
 }

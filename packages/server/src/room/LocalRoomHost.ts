@@ -10,6 +10,7 @@ import type { Participant } from "./Participant.js";
 import { participantStats, type ParticipantStats } from "./ParticipantStats.js";
 import type { PolicyResolver } from "./policy/PolicyResolver.js";
 import type { Room } from "./Room.js";
+import type { RoomEventSink } from "./RoomEvents.js";
 import type { HostStats, Membership, RoomHost, RoomMessage, RoomSink } from "./RoomHost.js";
 import { RoomManager } from "./RoomManager.js";
 
@@ -97,8 +98,16 @@ export class LocalMembership implements Membership {
 export class LocalRoomHost implements RoomHost {
   readonly manager: RoomManager;
 
-  constructor(config: ServerConfig, log: Logger, chat: ChatStore, policies: PolicyResolver, onParticipantLeft?: (room: string) => void) {
-    this.manager = new RoomManager(config, log, chat, policies, onParticipantLeft);
+  constructor(
+    config: ServerConfig,
+    log: Logger,
+    chat: ChatStore,
+    policies: PolicyResolver,
+    onParticipantLeft?: (room: string) => void,
+    /** Where the rooms' events go (webhooks); called on this thread, must return at once. */
+    events?: RoomEventSink,
+  ) {
+    this.manager = new RoomManager(config, log, chat, policies, onParticipantLeft, events);
   }
 
   async join(request: JoinRequest, sink: RoomSink, signal?: AbortSignal): Promise<Membership> {

@@ -24,6 +24,8 @@ import { LastNForwarding } from "./LastNForwarding.js";
 import { recentHistory } from "./chatHistory.js";
 import { Lobby } from "./Lobby.js";
 import { Participant, type SignalSink } from "./Participant.js";
+import type { LeaveReason, RoomEndReason, RoomEventSink } from "./RoomEvents.js";
+import { eventParticipant, RoomObserver } from "./RoomObserver.js";
 import { may, requirePermission } from "./permissions.js";
 import type { PolicyResolver } from "./policy/PolicyResolver.js";
 import { policyInfo, type RoomPolicy } from "./policy/RoomPolicy.js";
@@ -44,7 +46,12 @@ export interface RoomHooks {
   empty(room: Room): void;
   /** A participant left for good (left, removed, disconnected past its grace). */
   participantLeft?(room: Room, participant: Participant): void;
+  /** Where the room's events go (webhooks); must return at once. */
+  event?: RoomEventSink;
 }
+
+/** How a leave is told to the others on the wire (`participant.left`). */
+const WIRE_LEAVE_REASON = { left: "left", disconnected: "disconnected", timeout: "disconnected", removed: "kicked" } as const;
 
 /**
  * A room: its policy, the participants in it and their roles, the lobby, and the routing of
@@ -56,6 +63,8 @@ export class Room {
   private readonly participants = new Map<string, Participant>();
   private readonly speakers: ActiveSpeakerDetector;
   private readonly lastN: LastNForwarding;
+  /** Log lines and events of this room's life. */
+  private readonly observer: RoomObserver;
   private readonly speakerTimer: NodeJS.Timeout;
   /** Participants whose connection dropped, and when their grace period ends. */
   private readonly graceTimers = new Map<Participant, NodeJS.Timeout>();
@@ -81,6 +90,7 @@ export class Room {
     private readonly policies: PolicyResolver,
     private readonly hooks: RoomHooks,
   ) {
+    this.observer = new RoomObserver(name, log, hooks.event);
     this.lobby = new Lobby(config.auth.lobbyTimeoutMs, () => this.toModerators({ type: "knocks", knocking: this.lobby.knocks }));
     this.policyLoad = policies.resolve(name).then((p) => (this.policyValue = p));
     // A failed load surfaces in join(); never as an unhandled rejection.
@@ -184,7 +194,7 @@ export class Room {
       for (const track of other.publisher.tracks) participant.subscriber.addTrack(track, other.id);
     }
     this.lastN.join(participant);
-    log.info({ room: this.name, identity: request.identity, role: participant.role, auth: request.auth, size: this.participants.size }, "participant joined");
+    this.observer.entered(participant, this.participants.size, request.address);
     return participant;
   }
 
@@ -222,17 +232,19 @@ export class Room {
    * open-mode room, the participant present longest becomes moderator (as on Jitsi); in token
    * mode roles come only from tokens, so the room goes on without one.
    */
-  leave(participant: Participant, reason: "left" | "disconnected" | "kicked"): void {
+  leave(participant: Participant, reason: keyof typeof WIRE_LEAVE_REASON): void {
     if (this.participants.get(participant.id) !== participant) return;
     this.participants.delete(participant.id);
     clearTimeout(this.graceTimers.get(participant));
     this.graceTimers.delete(participant);
     this.hooks.participantLeft?.(this, participant);
+    // Taken before its connections close: it still knows its ICE path.
+    const who = eventParticipant(participant);
     participant.close();
     this.speakers.remove(participant.id);
     this.lastN.leave(participant.id);
-    this.broadcast({ type: "participant.left", participantId: participant.id, reason });
-    this.log.info({ participant: participant.id, identity: participant.identity, reason, size: this.participants.size }, "participant left");
+    this.broadcast({ type: "participant.left", participantId: participant.id, reason: WIRE_LEAVE_REASON[reason] });
+    this.observer.left(who, reason, this.participants.size);
     if (this.participants.size === 0 && this.pendingJoins === 0) {
       this.close();
       return;
@@ -251,7 +263,7 @@ export class Room {
     if (grace <= 0) return this.leave(participant, "disconnected");
     participant.detach();
     this.broadcast({ type: "participant.updated", participant: participant.info }, participant.id);
-    const timer = setTimeout(() => this.leave(participant, "disconnected"), grace);
+    const timer = setTimeout(() => this.leave(participant, "timeout"), grace);
     timer.unref();
     this.graceTimers.set(participant, timer);
     this.log.info({ participant: participant.id, graceMs: grace }, "participant disconnected; waiting for it to resume");
@@ -334,7 +346,7 @@ export class Room {
   remove(target: Participant, by: Participant): void {
     this.removed.add(target.identity);
     target.send({ type: "removed", by: by.name });
-    this.leave(target, "kicked");
+    this.leave(target, "removed");
   }
 
   /** Makes `target` a moderator and tells everyone. */
@@ -429,16 +441,26 @@ export class Room {
     for (const p of this.participants.values()) if (p.role === "moderator") p.send(message);
   }
 
-  /** Closes every participant and refuses everyone waiting; idempotent. */
-  close(): void {
+  /**
+   * Closes every participant and refuses everyone waiting; idempotent. `reason` defaults to
+   * what closed it: a moderator's end, or nobody left.
+   */
+  close(reason: RoomEndReason = this.endedByModerator ? "ended" : "empty"): void {
     if (this.closed) return;
     this.closed = true;
     this.lobby.close();
     for (const timer of this.graceTimers.values()) clearTimeout(timer);
     this.graceTimers.clear();
     clearInterval(this.speakerTimer);
-    for (const p of this.participants.values()) p.close();
+    const members = [...this.participants.values()];
     this.participants.clear();
+    const why: LeaveReason = reason === "ended" ? "ended" : "server shutdown";
+    members.forEach((p, i) => {
+      const who = eventParticipant(p);
+      p.close();
+      this.observer.left(who, why, members.length - i - 1);
+    });
+    this.observer.closed(reason);
     this.chat.drop(this.name).catch((error: unknown) => this.log.warn({ err: error }, "dropping chat history failed"));
     this.hooks.empty(this);
   }
@@ -448,6 +470,7 @@ export class Room {
     publisher.events.on("trackAdded", (track) => this.onTrackAdded(participant, track));
     publisher.events.on("trackRemoved", (track) => {
       this.lastN.unpublished(participant.id, track.id);
+      this.observer.trackUnpublished(participant, track);
       if (participant.isClosed) return;
       this.broadcast({ type: "track.unpublished", participantId: participant.id, trackId: track.id }, participant.id);
     });
@@ -455,6 +478,8 @@ export class Room {
       participant.send({ type: "sdp", pc: "publisher", description: { type: "answer", sdp } }),
     );
     publisher.events.on("iceCandidate", (candidate) => participant.send({ type: "ice", pc: "publisher", candidate }));
+    publisher.events.on("connected", (path) => this.observer.connected(participant, "publisher", path));
+    subscriber.events.on("connected", (path) => this.observer.connected(participant, "subscriber", path));
     subscriber.events.on("iceCandidate", (candidate) => participant.send({ type: "ice", pc: "subscriber", candidate }));
     subscriber.events.on("offer", (sdp, tracks) =>
       participant.send({ type: "sdp", pc: "subscriber", description: { type: "offer", sdp }, tracks }),
@@ -471,6 +496,7 @@ export class Room {
       };
     }
     this.broadcast({ type: "track.published", participantId: owner.id, track: track.info }, owner.id);
+    this.observer.trackPublished(owner, track);
     for (const p of this.participants.values()) {
       if (p !== owner) p.subscriber.addTrack(track, owner.id);
     }

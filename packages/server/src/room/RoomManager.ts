@@ -7,6 +7,7 @@ import type { JoinRequest } from "./JoinRequest.js";
 import type { Participant, SignalSink } from "./Participant.js";
 import type { PolicyResolver } from "./policy/PolicyResolver.js";
 import { Room } from "./Room.js";
+import type { RoomEventSink } from "./RoomEvents.js";
 
 /** Owns the rooms of this server: created on first join, dropped when the last person leaves. */
 export class RoomManager {
@@ -20,6 +21,8 @@ export class RoomManager {
     private readonly policies: PolicyResolver,
     /** Told whenever a participant leaves a room for good (the worker tells the main thread). */
     private readonly onParticipantLeft?: (room: string) => void,
+    /** Where the rooms' events go (webhooks). */
+    private readonly events?: RoomEventSink,
   ) {}
 
   /**
@@ -52,6 +55,7 @@ export class RoomManager {
         if (this.rooms.get(r.name) === r) this.rooms.delete(r.name);
       },
       participantLeft: (r) => this.onParticipantLeft?.(r.name),
+      ...(this.events ? { event: this.events } : {}),
     });
     this.rooms.set(name, room);
     return room;
@@ -75,7 +79,7 @@ export class RoomManager {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const room of [...this.rooms.values()]) room.close();
+    for (const room of [...this.rooms.values()]) room.close("server shutdown");
     this.rooms.clear();
   }
 }

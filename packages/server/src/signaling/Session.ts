@@ -292,7 +292,7 @@ export class Session {
       if (!this.rooms.exists(message.room) && !this.context.limits.createRoom(this.address)) {
         throw new UserError(ErrorCode.RATE_LIMITED, "too many new meetings from your address; wait a minute");
       }
-      const request = await joinRequest(message, this.config);
+      const request = { ...(await joinRequest(message, this.config)), address: this.address };
       if (request.password !== undefined) {
         const verdict = this.context.passwords.check(this.address, request.room);
         if (!verdict.ok) {

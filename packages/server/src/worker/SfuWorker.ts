@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { SafeEmitter } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import type { RoomPolicy } from "../room/policy/RoomPolicy.js";
+import type { RoomEvent } from "../room/RoomEvents.js";
 import { emptyStats, type HostStats, type RoomSink } from "../room/RoomHost.js";
 import { fromWireError, type FromWorker, type ToWorker, type WorkerInit } from "./messages.js";
 
@@ -20,6 +21,8 @@ interface SfuWorkerEvents {
   died: [error: Error];
   /** A participant left `room` for good. */
   left: [room: string];
+  /** Something happened in one of its rooms. */
+  event: [event: RoomEvent];
 }
 
 
@@ -123,6 +126,9 @@ export class SfuWorker {
       }
       case "left":
         this.events.emit("left", m.room);
+        return;
+      case "event":
+        this.events.emit("event", m.event);
         return;
       case "stats": {
         const now = Date.now();

@@ -5,6 +5,7 @@ import { UserError } from "../errors.js";
 import type { JoinRequest } from "../room/JoinRequest.js";
 import type { ParticipantStats } from "../room/ParticipantStats.js";
 import type { RoomPolicy } from "../room/policy/RoomPolicy.js";
+import type { RoomEventSink } from "../room/RoomEvents.js";
 import { addCounters, emptyStats, type HostStats, type Membership, type RoomHost, type RoomMessage, type RoomSink } from "../room/RoomHost.js";
 import { leastLoaded } from "./placement.js";
 import { SfuWorker } from "./SfuWorker.js";
@@ -82,6 +83,8 @@ export class WorkerPool implements RoomHost {
     private readonly log: Logger,
     count: number,
     private readonly configuredRooms: Map<string, RoomPolicy> = new Map(),
+    /** Where the rooms' events go (webhooks), on the main thread. */
+    private readonly roomEvents?: RoomEventSink,
   ) {
     this.count = count;
     for (let i = 0; i < count; i++) this.workers.push(this.spawn(i));
@@ -213,6 +216,7 @@ export class WorkerPool implements RoomHost {
     const config = { ...this.config, rtc: { ...this.config.rtc, portRange: workerPortRange(this.config.rtc.portRange, index, this.size || 1) } };
     const worker = new SfuWorker(index, config, this.log, this.configuredRooms);
     worker.events.on("left", (room) => this.release(room, worker));
+    worker.events.on("event", (event) => this.roomEvents?.(event));
     worker.events.on("died", () => {
       for (const [room, p] of this.placements) if (p.worker === worker) this.placements.delete(room);
       addCounters(this.retired, worker.stats);

@@ -4,7 +4,7 @@
  * the main thread, which keeps HTTP and the signaling sockets.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { pino } from "pino";
+import { createLogger } from "../log/createLogger.js";
 import { MemoryChatStore } from "../room/ChatStore.js";
 import { LocalRoomHost } from "../room/LocalRoomHost.js";
 import { createPolicyResolver } from "../room/policy/createPolicyResolver.js";
@@ -16,9 +16,15 @@ const STATS_INTERVAL_MS = 1000;
 const port = parentPort;
 if (!port) throw new Error("worker/entry.js runs as a worker thread");
 const { config, index, configuredRooms } = workerData as WorkerInit;
-const log = pino({ level: config.logLevel }).child({ worker: index });
-const host = new LocalRoomHost(config, log, new MemoryChatStore(config.rooms.chatHistorySize), createPolicyResolver(config, configuredRooms), (room) =>
-  post({ t: "left", room }),
+const log = createLogger({ level: config.logLevel, format: config.logFormat, color: config.logColor }).child({ worker: index });
+const host = new LocalRoomHost(
+  config,
+  log,
+  new MemoryChatStore(config.rooms.chatHistorySize),
+  createPolicyResolver(config, configuredRooms),
+  (room) => post({ t: "left", room }),
+  // Room events go to the main thread, which owns the webhook queue: a post, never a wait.
+  (event) => post({ t: "event", event }),
 );
 const members = new Map<number, Membership>();
 /** Joins still waiting (lobby), by session, so the main thread can cancel them. */

@@ -3,6 +3,7 @@ import type { ServerConfig } from "../config/config.js";
 import { ConfabError, ProtocolError, UserError } from "../errors.js";
 import type { JoinRequest } from "../room/JoinRequest.js";
 import type { RoomPolicy } from "../room/policy/RoomPolicy.js";
+import type { RoomEvent } from "../room/RoomEvents.js";
 import type { HostStats, RoomMessage } from "../room/RoomHost.js";
 import { ErrorCode, type CloseCode } from "@confab/protocol";
 
@@ -44,7 +45,9 @@ export type FromWorker =
   /** Totals of the worker, sent every second. */
   | { t: "stats"; stats: HostStats }
   /** A participant left `room` for good (the main thread counts who is where). */
-  | { t: "left"; room: string };
+  | { t: "left"; room: string }
+  /** Something happened in a room (webhooks). */
+  | { t: "event"; event: RoomEvent };
 
 /** A {@link ConfabError} (or anything thrown) made structured-cloneable. */
 export interface WireError {

@@ -123,6 +123,14 @@ process.stdin.on("end", () => process.exit(0)).resume();\n`,
     if ((await reply) !== "ok") throw new Error("link emulator did not accept the impairment");
   }
 
+  /**
+   * Takes the client's side of the link down (`up` false) or back up: its programs see their
+   * network interface disappear and come back, as when a laptop loses and finds its Wi-Fi.
+   */
+  setClientLink(up: boolean): void {
+    ip("-n", this.clientNs, "link", "set", "cfc0", up ? "up" : "down");
+  }
+
   /** Removes every namespace, device and the emulator; idempotent. */
   close(): void {
     for (const child of this.children.splice(0)) {

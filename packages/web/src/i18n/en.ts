@@ -83,6 +83,7 @@ export const en = {
   "tile.speaking": "Speaking",
   "tile.hand": "Hand raised",
   "tile.withheld": "Video paused to save bandwidth",
+  "tile.reconnecting": "Reconnecting…",
   "tile.screenOf": "{name}'s screen",
   "tile.yourScreen": "Your screen",
   "chat.title": "Chat",

@@ -87,6 +87,7 @@ export const ru: Catalog = {
   "tile.speaking": "Говорит",
   "tile.hand": "Рука поднята",
   "tile.withheld": "Видео приостановлено для экономии трафика",
+  "tile.reconnecting": "Переподключается…",
   "tile.screenOf": "Экран: {name}",
   "tile.yourScreen": "Ваш экран",
   "chat.title": "Чат",

@@ -46,6 +46,7 @@ export function Tile({ tile, room, pinned, onPin, compact = false }: Props) {
       data-role={tile.role}
       data-speaking={tile.speaking ? "" : undefined}
       data-withheld={tile.withheld ? "true" : undefined}
+      data-reconnecting={tile.reconnecting ? "" : undefined}
       aria-label={label}
     >
       {/* A withheld video is detached, so it shows the avatar rather than its last frame until it flows again. */}
@@ -54,6 +55,11 @@ export function Tile({ tile, room, pinned, onPin, compact = false }: Props) {
       {tile.withheld && !tile.videoOff && (
         <span className="tile__withheld" data-testid="video-withheld" title={t("tile.withheld")}>
           {t("tile.withheld")}
+        </span>
+      )}
+      {tile.reconnecting && (
+        <span className="tile__withheld" data-testid="tile-reconnecting">
+          {t("tile.reconnecting")}
         </span>
       )}
       {tile.hand && (

@@ -21,6 +21,8 @@ export interface TileModel {
   micOff: boolean;
   hand: boolean;
   speaking: boolean;
+  /** The person's connection dropped and the server waits for them to come back (resume). */
+  reconnecting: boolean;
 }
 
 /** Builds the tiles of the room: own tile first, then remote people in join order, screens. */
@@ -44,6 +46,7 @@ export function buildTiles(room: ConfabRoom): TileModel[] {
     micOff: room.isMuted("microphone"),
     hand: room.handRaised,
     speaking: speaker !== null && speaker === selfId,
+    reconnecting: false,
   });
   const localScreen = room.localTrack("screen");
   if (localScreen) {
@@ -61,6 +64,7 @@ export function buildTiles(room: ConfabRoom): TileModel[] {
       micOff: false,
       hand: false,
       speaking: false,
+      reconnecting: false,
     });
   }
   for (const p of room.participants()) {
@@ -80,6 +84,7 @@ export function buildTiles(room: ConfabRoom): TileModel[] {
       micOff: room.isRemoteOff(p.id, "microphone"),
       hand: p.handRaised,
       speaking: speaker === p.id,
+      reconnecting: p.reconnecting,
     });
     if (screen) {
       screens.push({
@@ -96,6 +101,7 @@ export function buildTiles(room: ConfabRoom): TileModel[] {
         micOff: false,
         hand: false,
         speaking: false,
+        reconnecting: false,
       });
     }
   }

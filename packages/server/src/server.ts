@@ -8,6 +8,7 @@ import { createLogger } from "./log/createLogger.js";
 import type { ServerConfig } from "./config/config.js";
 import { createApp } from "./http/app.js";
 import { createMetrics } from "./http/metrics.js";
+import { registerTestFaults } from "./http/testFaults.js";
 import { loadTls } from "./http/tls.js";
 import { MemoryChatStore } from "./room/ChatStore.js";
 import { LocalRoomHost } from "./room/LocalRoomHost.js";
@@ -117,6 +118,11 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
   const http = await createApp({ webRoot: config.webRoot, logger: log, metrics, info, ...metricsAccess });
   signaling.attach(http.server);
   apps.push(http);
+  if (config.testFaults && rooms instanceof WorkerPool) {
+    log.warn("CONFAB_TEST_FAULTS=1: test fault injection is on (POST /_test/crash-worker); never use this in production");
+    const pool = rooms;
+    registerTestFaults(http, (room) => pool.crashWorkerOf(room));
+  }
   await http.listen({ port: config.port, host: config.host });
   const httpUrl = urlOf("http", http);
 

@@ -49,6 +49,12 @@ export interface ServerConfig {
    */
   metricsToken: string | undefined;
   /**
+   * Test-only fault injection (`CONFAB_TEST_FAULTS=1`; off by default, never for production):
+   * `POST /_test/crash-worker?room=<name>` from loopback makes the SFU worker thread hosting
+   * that room throw an uncaught exception, as a bug would.
+   */
+  testFaults: boolean;
+  /**
    * SFU worker threads (`WORKERS`, default one per core). Each room runs on one worker, placed
    * on the least loaded one. 0 runs rooms in the main thread (one core, no message relay).
    */
@@ -223,6 +229,7 @@ export const defaultConfig: ServerConfig = {
   allowedHosts: [],
   publicUrl: undefined,
   metricsToken: undefined,
+  testFaults: false,
   workers: os.availableParallelism(),
   signaling: {
     maxFrameBytes: MAX_SIGNAL_FRAME_BYTES,

@@ -97,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
     allowedHosts: list(env, "ALLOWED_HOSTS"),
     publicUrl: env.PUBLIC_URL || undefined,
     metricsToken: env.METRICS_TOKEN || undefined,
+    testFaults: env.CONFAB_TEST_FAULTS === "1",
     workers: int(env, "WORKERS", d.workers, 0, 256),
     signaling: {
       heartbeatIntervalMs: int(env, "HEARTBEAT_INTERVAL_MS", d.signaling.heartbeatIntervalMs, 100, 60_000),

@@ -107,6 +107,17 @@ export class WorkerPool implements RoomHost {
     await this.workers[index]?.terminate();
   }
 
+  /**
+   * Test-only (`CONFAB_TEST_FAULTS=1`): makes the worker hosting `room` crash with an uncaught
+   * exception. Returns false when no live worker hosts it.
+   */
+  crashWorkerOf(room: string): boolean {
+    const worker = this.placements.get(room)?.worker;
+    if (!this.config.testFaults || !worker?.alive) return false;
+    worker.notify({ t: "crash" });
+    return true;
+  }
+
   async join(request: JoinRequest, sink: RoomSink, signal?: AbortSignal): Promise<Membership> {
     if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "server is shutting down");
     const { room } = request;

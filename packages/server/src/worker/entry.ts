@@ -86,6 +86,17 @@ port.on("message", (m: ToWorker) => {
       return reply(m.call, () => host.roomSize(m.room));
     case "participants":
       return reply(m.call, () => host.participants(m.room));
+    case "crash":
+      if (!config.testFaults) {
+        log.warn("ignoring a crash request: test faults are off");
+        return;
+      }
+      log.warn("crashing on request (CONFAB_TEST_FAULTS)");
+      // Outside any handler, as a bug in a timer or a socket callback would.
+      setImmediate(() => {
+        throw new Error("test fault: SFU worker crash requested");
+      });
+      return;
     case "close":
       return reply(m.call, async () => {
         await host.close();

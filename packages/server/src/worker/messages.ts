@@ -27,6 +27,8 @@ export type ToWorker =
   | { t: "leave"; session: number; reason: "left" | "disconnected" }
   | { t: "size"; call: number; room: string }
   | { t: "participants"; call: number; room: string }
+  /** Test-only (`CONFAB_TEST_FAULTS=1`): the worker throws an uncaught exception. */
+  | { t: "crash" }
   | { t: "close"; call: number };
 
 /** The answer to one request: a value, or an error in wire form. */

@@ -59,3 +59,30 @@ test("after the server is killed (SIGKILL) and started again on the same port, e
     await server.stop();
   }
 });
+
+test("when the SFU worker hosting the room crashes, everyone is back in the room by themselves, with video", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const server = await ServerProcess.start({ PORT, WORKERS: "2", CONFAB_TEST_FAULTS: "1" });
+  try {
+    const room = roomName("workercrash");
+    const ann = await joinAt(browser, `${server.url}/${room}`, "Ann");
+    const bob = await joinAt(browser, `${server.url}/${room}`, "Bob");
+    await expectRemoteVideosAdvancing(ann, 1);
+    await expectRemoteVideosAdvancing(bob, 1);
+
+    const crashedAt = Date.now();
+    expect((await fetch(`${server.url}/_test/crash-worker?room=${room}`, { method: "POST" })).status).toBe(204);
+    for (const page of [ann, bob]) await expect(page.getByRole("status").filter({ hasText: "Reconnecting" })).toHaveCount(0, { timeout: 30_000 });
+    await expect(tileOf(ann, "Bob")).toHaveCount(1, { timeout: 30_000 });
+    await expect(tileOf(bob, "Ann")).toHaveCount(1, { timeout: 30_000 });
+    const inRoom = Date.now() - crashedAt;
+    await expectRemoteVideosAdvancing(ann, 1);
+    await expectRemoteVideosAdvancing(bob, 1);
+    console.log(`SFU worker crash: everyone back in the room ${inRoom} ms after the crash, video advancing after ${Date.now() - crashedAt} ms`);
+    await expect(remoteTiles(ann)).toHaveCount(1);
+    await expect(remoteTiles(bob)).toHaveCount(1);
+    await expect.poll(async () => (await server.metrics()).confab_participants, { timeout: 5_000 }).toBe(2);
+  } finally {
+    await server.stop();
+  }
+});

@@ -13,11 +13,16 @@ const TICKS_PER_SECOND = (() => {
   }
 })();
 
+/** Lines of the server's stdout a {@link ServerProcess} keeps. */
+const KEPT_LINES = 5000;
+
 /** The server under test, in its own process so its CPU time can be measured alone. */
 export class ServerProcess {
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
+    /** The server's most recent stdout lines (its JSON log), oldest first; at most {@link KEPT_LINES}. */
+    readonly output: string[],
   ) {}
 
   /**
@@ -33,10 +38,13 @@ export class ServerProcess {
       env: { ...process.env, PORT: "0", HOST: "127.0.0.1", HTTPS_PORT: "0", RTC_ANNOUNCED_IPS: "127.0.0.1", LOG_LEVEL: "info", ...env },
       stdio: ["ignore", "pipe", "inherit"],
     });
+    const output: string[] = [];
     const listening = new Promise<string>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout! });
       const timer = setTimeout(() => reject(new Error("server did not start within 15 s")), 15_000);
       lines.on("line", (line) => {
+        output.push(line);
+        if (output.length > KEPT_LINES) output.splice(0, output.length - KEPT_LINES);
         const match = /"http":"http:\/\/localhost:(\d+)"/.exec(line);
         if (match) {
           clearTimeout(timer);
@@ -52,7 +60,7 @@ export class ServerProcess {
       child.kill("SIGKILL"); // never leave a half-started server behind
       throw error;
     }
-    return new ServerProcess(child, url);
+    return new ServerProcess(child, url, output);
   }
 
   /** CPU time the server process has used (user + system), microseconds. */

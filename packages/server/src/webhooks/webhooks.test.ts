@@ -1,5 +1,8 @@
+import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as joinPath } from "node:path";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
@@ -85,6 +88,30 @@ describe("webhook signatures", () => {
     expect(verifyWebhookSignature(body.replace("1", "2"), header, "s3cret-s3cret-s3cret-s3cret-s3cret")).toBe(false);
     expect(verifyWebhookSignature(body, header, "another-secret-another-secret-xx")).toBe(false);
     expect(verifyWebhookSignature(body, undefined, "s3cret-s3cret-s3cret-s3cret-s3cret")).toBe(false);
+  });
+});
+
+describe("the README's receiver", () => {
+  it("accepts a body the server signed and refuses a forged or unsigned one", async () => {
+    const readme = readFileSync(new URL("../../../../README.md", import.meta.url), "utf8");
+    const section = readme.slice(readme.indexOf("**Signature.**"));
+    const snippet = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(snippet).toContain(".listen(9000)");
+    const dir = mkdtempSync(joinPath(tmpdir(), "confab-readme-hook-"));
+    const file = joinPath(dir, "receiver.mjs");
+    // Port 0 and a line telling which port it got: the only change to the README's code.
+    writeFileSync(file, snippet!.replace(".listen(9000);", ".listen(0, function () { console.log(this.address().port); });"));
+    const secret = "readme-secret-readme-secret-readme-secret";
+    const child = spawn(process.execPath, [file], { env: { ...process.env, CONFAB_API_SECRET: secret }, stdio: ["ignore", "pipe", "inherit"] });
+    open.push({ close: () => (child.kill(), rmSync(dir, { recursive: true, force: true })) });
+    const [port] = (await once(child.stdout!, "data")) as [Buffer];
+    const url = `http://127.0.0.1:${port.toString().trim()}/`;
+    const body = JSON.stringify({ event: "room_started", id: "x", createdAt: 1, room: { name: "standup" } });
+    const post = (authorization?: string) =>
+      fetch(url, { method: "POST", body, headers: authorization ? { authorization } : {} }).then((r) => r.status);
+    expect(await post(webhookAuthorization(body, secret))).toBe(204);
+    expect(await post(webhookAuthorization(body, "another-secret-another-secret-xx"))).toBe(401);
+    expect(await post()).toBe(401);
   });
 });
 

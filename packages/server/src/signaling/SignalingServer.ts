@@ -6,7 +6,7 @@ import { CloseCode, SIGNALING_PATH } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import type { RoomHost } from "../room/RoomHost.js";
 import { PasswordGuard } from "../auth/PasswordGuard.js";
-import { clientAddress } from "../net/address.js";
+import { clientAddress, untrustedProxy } from "../net/address.js";
 import { AddressLimits } from "./AddressLimits.js";
 import { allowedHostNames, hostName } from "./hosts.js";
 import { Session, type SessionContext } from "./Session.js";
@@ -24,6 +24,8 @@ export class SignalingServer {
   private readonly limits: AddressLimits;
   private readonly hostNames: Set<string>;
   private closed = false;
+  /** The missing-TRUST_PROXY warning was logged (once per server). */
+  private warnedProxy = false;
   private readonly context: SessionContext;
 
   constructor(
@@ -61,6 +63,13 @@ export class SignalingServer {
         return;
       }
       const address = clientAddress(req, this.config.signaling.trustProxyHops);
+      if (!this.warnedProxy && untrustedProxy(req, this.config.signaling.trustProxyHops)) {
+        this.warnedProxy = true;
+        this.log.warn(
+          "a WebSocket came through a reverse proxy (X-Forwarded-For from loopback) but TRUST_PROXY=0: every client looks like 127.0.0.1 " +
+            "and escapes the per-address limits; set TRUST_PROXY to the number of proxies in front (1 for nginx alone)",
+        );
+      }
       if (!this.limits.openConnection(address)) {
         this.log.warn({ remote: address }, "refused a WebSocket: too many from this address");
         socket.end("HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 10\r\n\r\n");

@@ -14,6 +14,7 @@ import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
 import { verifyWebhookSignature, webhookAuthorization } from "./signature.js";
 import { WebhookBody } from "./WebhookBody.js";
 import { Webhooks } from "./Webhooks.js";
+import type { WorkerPool } from "../worker/WorkerPool.js";
 
 /** One request the receiver got. */
 interface Received {
@@ -168,6 +169,24 @@ describe("webhooks from a meeting on an SFU worker", () => {
     expect(events.find((e) => e.event === "participant_left")).toMatchObject({ reason: "left" });
     expect(events.at(-1)).toMatchObject({ event: "room_ended", reason: "empty" });
     expect(server.webhooks!.counters).toMatchObject({ delivered: events.length, failed: 0, dropped: 0, retries: 0 });
+  });
+
+  it("close the story of a room whose SFU worker died: its tracks unpublished, its people left, the room ended, reason lost", async () => {
+    const hook = await receiver();
+    const server = await serverWith(hook.url);
+    const ann = await join(server, "doomed", "Ann");
+    await publish(ann);
+    await join(server, "doomed", "Bob");
+    await expect.poll(() => bodies(hook.requests).filter((e) => e.event === "participant_joined").length, { timeout: 15_000 }).toBe(2);
+    const before = hook.requests.length;
+    const pool = server.rooms as WorkerPool;
+    await pool.terminate(pool.workerOf("doomed")!);
+    await expect.poll(() => bodies(hook.requests).at(-1)?.event, { timeout: 15_000 }).toBe("room_ended");
+    const after = bodies(hook.requests.slice(before));
+    expect(after.map((e) => e.event)).toEqual([...Array.from({ length: 4 }, () => "track_unpublished"), "participant_left", "participant_left", "room_ended"]);
+    expect(after.filter((e) => e.event === "participant_left").map((e) => ("participant" in e ? e.participant.name : ""))).toEqual(["Ann", "Bob"]);
+    expect(after.every((e) => !("reason" in e) || e.reason === "lost")).toBe(true);
+    for (const r of hook.requests) expect(verifyWebhookSignature(r.body, r.authorization, server.config.auth.apiSecret)).toBe(true);
   });
 
   it("retry a receiver answering 500 a bounded number of times, and the meeting goes on", async () => {

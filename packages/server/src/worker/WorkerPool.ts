@@ -7,7 +7,9 @@ import type { ParticipantStats } from "../room/ParticipantStats.js";
 import type { RoomPolicy } from "../room/policy/RoomPolicy.js";
 import type { RoomEventSink } from "../room/RoomEvents.js";
 import { addCounters, emptyStats, type HostStats, type Membership, type RoomHost, type RoomMessage, type RoomSink } from "../room/RoomHost.js";
+import { logLeft } from "../room/RoomObserver.js";
 import { leastLoaded } from "./placement.js";
+import { RoomLedger } from "./RoomLedger.js";
 import { SfuWorker } from "./SfuWorker.js";
 
 /**
@@ -227,9 +229,19 @@ export class WorkerPool implements RoomHost {
     const config = { ...this.config, rtc: { ...this.config.rtc, portRange: workerPortRange(this.config.rtc.portRange, index, this.size || 1) } };
     const worker = new SfuWorker(index, config, this.log, this.configuredRooms);
     worker.events.on("left", (room) => this.release(room, worker));
-    worker.events.on("event", (event) => this.roomEvents?.(event));
+    // Who is where, so that a crash still gives each participant its leave (log and webhooks).
+    const ledger = new RoomLedger();
+    worker.events.on("event", (event) => {
+      ledger.record(event);
+      this.roomEvents?.(event);
+    });
     worker.events.on("died", () => {
       for (const [room, p] of this.placements) if (p.worker === worker) this.placements.delete(room);
+      for (const event of ledger.lost()) {
+        if (event.event === "participant_left") logLeft(this.log.child({ room: event.room }), event.participant, "lost", 0);
+        if (event.event === "room_ended") this.log.info({ room: event.room, reason: "lost" }, "room ended");
+        this.roomEvents?.(event);
+      }
       addCounters(this.retired, worker.stats);
       if (this.closed || this.workers[index] !== worker) return;
       if (!worker.everStarted) {

@@ -63,6 +63,16 @@ export class ServerProcess {
     return new ServerProcess(child, url, output);
   }
 
+  /** The server's process id. */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Whether the server process is still running. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** CPU time the server process has used (user + system), microseconds. */
   cpuMicros(): number {
     // /proc/<pid>/stat: fields 14 and 15 are utime and stime in clock ticks (proc(5)).
@@ -76,7 +86,7 @@ export class ServerProcess {
   async metrics(): Promise<Record<string, number>> {
     const text = await (await fetch(`${this.url}/metrics`)).text();
     const out: Record<string, number> = {};
-    for (const match of text.matchAll(/^(confab_[a-z_]+) ([0-9.e+-]+)$/gm)) out[match[1]!] = Number(match[2]);
+    for (const match of text.matchAll(/^(confab_[a-z0-9_]+) ([0-9.e+-]+)$/gm)) out[match[1]!] = Number(match[2]);
     return out;
   }
 

@@ -29,6 +29,22 @@ export function createMetrics(stats: () => HostStats, connections: () => number)
       this.set(connections());
     },
   });
+  new Gauge({
+    name: "confab_sfu_workers_heap_used_bytes",
+    help: "V8 heap in use by the SFU worker threads together (the main thread's is nodejs_heap_size_used_bytes)",
+    registers: [registry],
+    collect() {
+      this.set(stats().workerHeapUsedBytes);
+    },
+  });
+  new Gauge({
+    name: "confab_sfu_workers_event_loop_delay_p99_seconds",
+    help: "The worst SFU worker thread's event-loop delay, 99th percentile over about a second",
+    registers: [registry],
+    collect() {
+      this.set(stats().workerEventLoopDelayP99Ms / 1000);
+    },
+  });
   const counter = (name: string, help: string, read: () => number) => {
     let last = 0;
     new Counter({

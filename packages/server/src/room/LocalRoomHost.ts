@@ -136,7 +136,7 @@ export class LocalRoomHost implements RoomHost {
   }
 
   stats(): HostStats {
-    return { rooms: this.manager.roomCount, participants: this.manager.participantCount, ...forwardingStats, ...iceGuardStats };
+    return { rooms: this.manager.roomCount, participants: this.manager.participantCount, ...forwardingStats, ...iceGuardStats, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0 };
   }
 
   async close(): Promise<void> {

@@ -36,14 +36,18 @@ export interface HostStats {
   paddingPackets: number;
   /** STUN requests dropped unanswered (not authenticated with the connection's ICE credentials). */
   stunRequestsDropped: number;
+  /** V8 heap in use by the SFU worker threads (0 for rooms in the main thread: its heap is the process's). */
+  workerHeapUsedBytes: number;
+  /** The worst SFU worker's event-loop delay, 99th percentile over its last stats interval, ms. */
+  workerEventLoopDelayP99Ms: number;
 }
 
 /** Stats of a host with nothing in it. */
 export function emptyStats(): HostStats {
-  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, stunRequestsDropped: 0 };
+  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, stunRequestsDropped: 0, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0 };
 }
 
-/** Adds `b`'s counters (not its room and participant gauges) to `a`. */
+/** Adds `b`'s counters (not its gauges: rooms, participants, heap, delay) to `a`. */
 export function addCounters(a: HostStats, b: HostStats): HostStats {
   a.packetsIn += b.packetsIn;
   a.packetsOut += b.packetsOut;

@@ -197,6 +197,8 @@ export class WorkerPool implements RoomHost {
     for (const w of this.workers) {
       total.rooms += w.stats.rooms;
       total.participants += w.stats.participants;
+      total.workerHeapUsedBytes += w.alive ? w.stats.workerHeapUsedBytes : 0;
+      total.workerEventLoopDelayP99Ms = Math.max(total.workerEventLoopDelayP99Ms, w.alive ? w.stats.workerEventLoopDelayP99Ms : 0);
       addCounters(total, w.stats);
     }
     return total;

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * Builds the addon with one compiler call, offline: Node-API headers from the npm package
+ * `node-api-headers`, OpenSSL from the node binary itself (no -lcrypto; docs/decisions/0007).
+ * Run by `npm install` (this package's install script). A missing compiler or a failed build
+ * never fails the installation: it prints one line and the server uses the TypeScript path.
+ *
+ *   node scripts/build.mjs          → build/confab_native.node (-O2)
+ *   node scripts/build.mjs --asan   → build/asan/confab_native.node (-fsanitize=address,undefined;
+ *                                     exits non-zero on failure)
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, renameSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const asan = process.argv.includes("--asan");
+const outDir = asan ? join(root, "build", "asan") : join(root, "build");
+const out = join(outDir, "confab_native.node");
+const compiler = process.env.CC || "cc";
+
+function build() {
+  if (process.platform !== "linux") throw new Error(`sendmmsg(2) is Linux-only (this is ${process.platform})`);
+  const include = createRequire(import.meta.url)("node-api-headers").include_dir;
+  const flags = asan
+    ? ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+    : ["-O2"];
+  mkdirSync(outDir, { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  // Undefined napi_* and EVP_* symbols are resolved against the node binary when it loads the addon.
+  execFileSync(
+    compiler,
+    [...flags, "-std=c11", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared", "-fvisibility=hidden",
+      "-I", include, join(root, "src", "confab_native.c"), "-o", tmp],
+    { stdio: ["ignore", "inherit", "inherit"] },
+  );
+  renameSync(tmp, out); // atomic: a running server keeps the file it loaded
+}
+
+try {
+  build();
+  console.log(`@confab/native: built ${out}`);
+} catch (error) {
+  rmSync(`${out}.${process.pid}.tmp`, { force: true });
+  const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  console.log(`@confab/native: not built (${reason}); the server will use the TypeScript path`);
+  if (asan) process.exitCode = 1;
+}

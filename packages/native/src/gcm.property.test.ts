@@ -1,0 +1,82 @@
+import { createCipheriv } from "node:crypto";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { loadNative } from "./index.js";
+
+const addon = loadNative().addon;
+
+describe.skipIf(!addon)("native AES-128-GCM under random input", () => {
+  const a = addon!;
+
+  it("agrees with createCipheriv and round-trips for random keys, IVs, headers and payloads", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        fc.uint8Array({ maxLength: 80 }),
+        fc.uint8Array({ maxLength: 1500 }),
+        fc.nat(64),
+        (raw, iv, header, payload, offset) => {
+          const key = a.gcmKey(raw);
+          const out = new Uint8Array(offset + header.length + payload.length + 16);
+          const n = a.seal(key, iv, header, payload, out, offset);
+          const cipher = createCipheriv("aes-128-gcm", raw, iv);
+          cipher.setAAD(header);
+          const expected = Buffer.concat([header, cipher.update(payload), cipher.final(), cipher.getAuthTag()]);
+          expect(Buffer.from(out.subarray(offset, offset + n)).equals(expected)).toBe(true);
+          const opened = new Uint8Array(n - 16);
+          expect(a.open(key, iv, out.subarray(offset, offset + n), header.length, opened, 0)).toBe(n - 16);
+          expect(Buffer.from(opened).equals(Buffer.concat([header, payload]))).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("refuses, never overflows, on hostile lengths and offsets", () => {
+    const key = a.gcmKey(new Uint8Array(16));
+    const hostile = fc.oneof(
+      fc.integer({ min: -70_000, max: 70_000 }),
+      fc.constantFrom(Number.NaN, Infinity, -Infinity, 2 ** 31, 2 ** 32, 2 ** 53, -0.5, 0.5, Number.MAX_SAFE_INTEGER),
+    );
+    fc.assert(
+      fc.property(
+        fc.nat(100),
+        fc.nat(100),
+        fc.nat(200),
+        hostile,
+        hostile,
+        fc.nat(20),
+        (packetLength, payloadLength, outLength, headerLength, offset, ivLength) => {
+          const packet = new Uint8Array(packetLength);
+          const out = new Uint8Array(outLength);
+          const iv = new Uint8Array(ivLength);
+          const sealed = attempt(() => a.seal(key, iv, packet, new Uint8Array(payloadLength), out, offset));
+          if (typeof sealed === "number") {
+            expect(ivLength).toBe(12);
+            expect(offset + sealed).toBeLessThanOrEqual(outLength);
+            expect(sealed).toBe(packetLength + payloadLength + 16);
+          }
+          const opened = attempt(() => a.open(key, iv, packet, headerLength, out, offset));
+          if (typeof opened === "number") {
+            expect(ivLength).toBe(12);
+            expect(headerLength).toBeGreaterThanOrEqual(0);
+            expect(headerLength).toBeLessThanOrEqual(packetLength - 16);
+            expect(opened === -1 || offset + opened <= outLength).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+/** The result, or the thrown error (which must be a RangeError or TypeError). */
+function attempt(f: () => number): number | Error {
+  try {
+    return f();
+  } catch (error) {
+    expect(error instanceof RangeError || error instanceof TypeError).toBe(true);
+    return error as Error;
+  }
+}

@@ -17,6 +17,7 @@ import { loadRoomsFile } from "./room/policy/RoomsFile.js";
 import { defaultRoomPolicy, type RoomPolicy } from "./room/policy/RoomPolicy.js";
 import { probeUdpBufferSizes, udpBufferCapMessage } from "./sfu/udpSockets.js";
 import type { RoomEvent } from "./room/RoomEvents.js";
+import { describeFastPath } from "./sfu/native/fastPath.js";
 import type { RoomHost } from "./room/RoomHost.js";
 import { SignalingServer } from "./signaling/SignalingServer.js";
 import { WorkerPool } from "./worker/WorkerPool.js";
@@ -109,7 +110,10 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
         );
   await checkUdpBuffers(config.rtc.udpBufferBytes, log);
   const signaling = new SignalingServer(config, rooms, SERVER_VERSION, log);
-  const metrics = createMetrics(() => rooms.stats(), () => signaling.connectionCount);
+  // Every SFU thread decides the same way (same FASTPATH, same addon file): say it once here.
+  const fastpath = describeFastPath(config.rtc.fastpath);
+  log.info({ fastpath: fastpath.path, reason: fastpath.reason }, `per-packet path: ${fastpath.path} (${fastpath.reason})`);
+  const metrics = createMetrics(() => rooms.stats(), () => signaling.connectionCount, fastpath);
   if (webhooks) registerWebhookMetrics(metrics, webhooks);
 
   const apps: FastifyInstance[] = [];

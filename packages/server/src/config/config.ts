@@ -175,6 +175,12 @@ export interface ServerConfig {
      * front of the others (for a VM behind 1:1 NAT). Ignored when `RTC_ANNOUNCED_IPS` is set.
      */
     stunDiscovery: string | undefined;
+    /**
+     * The per-packet path (`FASTPATH`): `native` (default) seals, opens and sends SRTP with the
+     * `@confab/native` addon when it was built, else falls back to TypeScript; `js` forces the
+     * TypeScript path (Node's crypto, one `dgram` send per packet). docs/decisions/0007.
+     */
+    fastpath: FastPathMode;
   };
   /**
    * TURN relay (coturn with `use-auth-secret`) for people whose network blocks UDP or direct
@@ -209,6 +215,9 @@ export interface ServerConfig {
     queueSize: number;
   };
 }
+
+/** What `FASTPATH` asks for: the native addon when built, or the TypeScript path. */
+export type FastPathMode = "native" | "js";
 
 /** Default for each media socket's kernel receive and send buffers (`RTC_UDP_BUFFER_BYTES`). */
 export const DEFAULT_UDP_BUFFER_BYTES = 1024 * 1024;
@@ -268,6 +277,7 @@ export const defaultConfig: ServerConfig = {
     keyframeRequestIntervalMs: 500,
     udpBufferBytes: DEFAULT_UDP_BUFFER_BYTES,
     stunDiscovery: undefined,
+    fastpath: "native",
   },
   turn: { urls: [], secret: "", ttlSeconds: 6 * 3600 },
   webhooks: {

@@ -38,4 +38,11 @@ describe("loadConfig", () => {
     expect(loadConfig({ RTC_STUN_DISCOVERY: "stun.example.org:3478" }).rtc.stunDiscovery).toBe("stun.example.org:3478");
     expect(() => loadConfig({ RTC_STUN_DISCOVERY: "stun.example.org" })).toThrow(ConfigError);
   });
+
+  it("uses the native fast path unless FASTPATH=js, and refuses any other FASTPATH", () => {
+    expect(loadConfig({}).rtc.fastpath).toBe("native");
+    expect(loadConfig({ FASTPATH: "js" }).rtc.fastpath).toBe("js");
+    expect(loadConfig({ FASTPATH: "native" }).rtc.fastpath).toBe("native");
+    expect(() => loadConfig({ FASTPATH: "fast" })).toThrow(ConfigError);
+  });
 });

@@ -1,10 +1,22 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { HostStats } from "../room/RoomHost.js";
+import type { FastPathInfo } from "../sfu/native/fastPath.js";
 
-/** Prometheus metrics of this process, read lazily at scrape time (nothing on the hot path). */
-export function createMetrics(stats: () => HostStats, connections: () => number): Registry {
+/**
+ * Prometheus metrics of this process, read lazily at scrape time (nothing on the hot path).
+ * `fastpath`: the per-packet path in use, exported as `confab_fastpath_info{path} 1`.
+ */
+export function createMetrics(stats: () => HostStats, connections: () => number, fastpath?: FastPathInfo): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "confab_" });
+  if (fastpath) {
+    new Gauge({
+      name: "confab_fastpath_info",
+      help: 'Per-packet path in use: "native" (the @confab/native addon) or "js" (Node crypto + dgram)',
+      labelNames: ["path"],
+      registers: [registry],
+    }).set({ path: fastpath.path }, 1);
+  }
   new Gauge({
     name: "confab_rooms",
     help: "Rooms with at least one participant",

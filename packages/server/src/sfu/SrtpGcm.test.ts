@@ -1,11 +1,15 @@
+import { loadNative } from "@confab/native";
+import fc from "fast-check";
 import { ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RtpHeader, SrtpSession } from "werift";
 import { describe, expect, it } from "vitest";
+import { SendBatch } from "./native/SendBatch.js";
+import type { NativePath } from "./native/fastPath.js";
 import { SrtpGcm } from "./SrtpGcm.js";
 
-const keys = (profile: number) => ({
+const keys = (profile: number, key = Buffer.alloc(16, 1)) => ({
   profile,
   keys: {
-    localMasterKey: Buffer.alloc(16, 1),
+    localMasterKey: key,
     localMasterSalt: Buffer.alloc(profile === ProtectionProfileAeadAes128Gcm ? 12 : 14, 2),
     remoteMasterKey: Buffer.alloc(16, 3),
     remoteMasterSalt: Buffer.alloc(profile === ProtectionProfileAeadAes128Gcm ? 12 : 14, 4),
@@ -22,11 +26,16 @@ function packets(): { header: RtpHeader; payload: Buffer; ext?: { id: number; pa
   });
 }
 
-describe("SRTP AES-GCM fast path", () => {
+const addon = loadNative().addon;
+/** Both paths: Node's crypto, and the addon when it is built. */
+const paths: [string, () => NativePath | undefined][] = [["js", () => undefined]];
+if (addon) paths.push(["native", () => ({ addon, batch: new SendBatch(addon) })]);
+
+describe.each(paths)("SRTP AES-GCM fast path (%s)", (_name, native) => {
   it("produces the same bytes as werift's encryption, across a sequence-number wrap", () => {
     const reference = new SrtpSession(keys(ProtectionProfileAeadAes128Gcm));
     const fast = new SrtpSession(keys(ProtectionProfileAeadAes128Gcm));
-    const gcm = new SrtpGcm();
+    const gcm = new SrtpGcm(native());
     for (const { header, payload, ext } of packets()) {
       const expected = reference.encrypt(payload, header);
       expect(gcm.encrypt(fast, header, payload, ext).equals(expected)).toBe(true);
@@ -36,9 +45,29 @@ describe("SRTP AES-GCM fast path", () => {
   it("hands other protection profiles to werift", () => {
     const reference = new SrtpSession(keys(ProtectionProfileAes128CmHmacSha1_80));
     const fast = new SrtpSession(keys(ProtectionProfileAes128CmHmacSha1_80));
-    const gcm = new SrtpGcm();
+    const gcm = new SrtpGcm(native());
     for (const { header, payload, ext } of packets()) {
       expect(gcm.encrypt(fast, header, payload, ext).equals(reference.encrypt(payload, header))).toBe(true);
     }
+  });
+
+  it("agrees with werift for random keys, header fields and payload lengths", () => {
+    const gcm = new SrtpGcm(native());
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.record({ ssrc: fc.nat(0xffffffff), sequenceNumber: fc.nat(0xffff), timestamp: fc.nat(0xffffffff), payloadType: fc.nat(127), marker: fc.boolean() }),
+        fc.uint8Array({ maxLength: 1400 }),
+        fc.option(fc.uint8Array({ minLength: 1, maxLength: 3 })),
+        (key, fields, payload, extension) => {
+          const ext = extension ? { id: 5, payload: Buffer.from(extension) } : undefined;
+          const header = new RtpHeader({ ...fields, extensions: ext ? [ext] : [] });
+          const expected = new SrtpSession(keys(ProtectionProfileAeadAes128Gcm, Buffer.from(key))).encrypt(Buffer.from(payload), header);
+          const fast = new SrtpSession(keys(ProtectionProfileAeadAes128Gcm, Buffer.from(key)));
+          expect(gcm.encrypt(fast, header, Buffer.from(payload), ext).equals(expected)).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });

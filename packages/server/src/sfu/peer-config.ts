@@ -72,7 +72,7 @@ export function sfuCodecs(role: PeerRole): PeerConfig["codecs"] {
  * non-internal interface address plus loopback (so a browser on the same machine works even
  * when it has no other network).
  */
-export function hostAddresses(config: ServerConfig["rtc"]): string[] {
+export function hostAddresses(config: Omit<ServerConfig["rtc"], "fastpath">): string[] {
   if (config.announcedIps.length > 0) return [...config.announcedIps];
   const found: string[] = [];
   for (const list of Object.values(os.networkInterfaces())) {
@@ -157,7 +157,7 @@ export function unifyExtensionIds(pc: RTCPeerConnection): void {
 }
 
 /** werift configuration for one SFU peer connection. */
-export function peerConfig(config: ServerConfig["rtc"], role: PeerRole): Partial<PeerConfig> {
+export function peerConfig(config: Omit<ServerConfig["rtc"], "fastpath">, role: PeerRole): Partial<PeerConfig> {
   return {
     codecs: sfuCodecs(role),
     headerExtensions: headerExtensions(role),

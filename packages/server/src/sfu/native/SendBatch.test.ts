@@ -1,0 +1,104 @@
+import { createSocket, type Socket } from "node:dgram";
+import { loadNative } from "@confab/native";
+import { afterEach, describe, expect, it } from "vitest";
+import { DirectSend, parseIpv4, socketFd } from "../DirectSend.js";
+import { SendBatch } from "./SendBatch.js";
+
+const addon = loadNative().addon;
+
+async function bound(): Promise<Socket> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  return socket;
+}
+
+function receive(socket: Socket, count: number): Promise<string[]> {
+  const got: string[] = [];
+  return new Promise((resolve) =>
+    socket.on("message", (m) => {
+      got.push(m.toString());
+      if (got.length === count) resolve(got);
+    }),
+  );
+}
+
+/** A werift ICE connection as DirectSend sees it, nominated on `socket` toward `to`. */
+function connection(socket: Socket, to: Socket) {
+  return {
+    state: "connected",
+    nominated: { protocol: { type: "stun", transport: { socket, closed: false } }, remoteAddr: ["127.0.0.1", to.address().port] as [string, number], packetsSent: 0, bytesSent: 0 },
+    sent: [] as Buffer[],
+    async send(data: Buffer) {
+      this.sent.push(data);
+    },
+  };
+}
+
+describe.skipIf(!addon)("SendBatch and DirectSend on the native path", () => {
+  const sockets: Socket[] = [];
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.close();
+  });
+
+  it("sends a turn's packets in one flush after the synchronous work, sealed ones in place and others copied", async () => {
+    const [from, to] = await Promise.all([bound(), bound()]);
+    sockets.push(from!, to!);
+    const batch = new SendBatch(addon!);
+    const got = receive(to!, 3);
+    const fd = socketFd(from!);
+    const at = batch.room(5);
+    batch.data.write("first", at);
+    batch.claim(at, 5);
+    batch.queue(fd, batch.data.subarray(at, at + 5), parseIpv4("127.0.0.1")!, to!.address().port);
+    const foreign = Buffer.from("second");
+    batch.queue(fd, foreign, parseIpv4("127.0.0.1")!, to!.address().port);
+    foreign.write("XXXXXX"); // copied when queued: later changes do not reach the wire
+    batch.queue(fd, Buffer.from("third"), parseIpv4("127.0.0.1")!, to!.address().port);
+    expect(batch.sent).toBe(0); // nothing leaves before the turn's synchronous work ends
+    await Promise.resolve();
+    expect(batch.sent).toBe(3);
+    expect(await got).toEqual(["first", "second", "third"]);
+  });
+
+  it("flushes early when the arena is full, keeping every packet", async () => {
+    const [from, to] = await Promise.all([bound(), bound()]);
+    sockets.push(from!, to!);
+    const batch = new SendBatch(addon!);
+    const total = Math.ceil(batch.data.length / 1200) + 5;
+    // More than the receiver's default kernel buffer holds: count what the kernel took.
+    for (let i = 0; i < total; i++) {
+      const packet = Buffer.alloc(1200, i);
+      batch.queue(socketFd(from!), packet, parseIpv4("127.0.0.1")!, to!.address().port);
+    }
+    expect(batch.sent).toBeGreaterThan(0);
+    await Promise.resolve();
+    expect(batch.sent).toBe(total);
+    expect(batch.dropped).toBe(0);
+  });
+
+  it("DirectSend sends through the batch on an IPv4 pair and counts werift's pair statistics", async () => {
+    const [from, to] = await Promise.all([bound(), bound()]);
+    sockets.push(from!, to!);
+    const batch = new SendBatch(addon!);
+    const ice = connection(from!, to!);
+    const direct = new DirectSend(ice, { addon: addon!, batch });
+    const got = receive(to!, 2);
+    direct.send(Buffer.from("a"));
+    direct.send(Buffer.from("bc"));
+    expect(await got).toEqual(["a", "bc"]);
+    expect(batch.sent).toBe(2);
+    expect(ice.nominated.packetsSent).toBe(2);
+    expect(ice.nominated.bytesSent).toBe(3);
+    expect(ice.sent).toEqual([]);
+  });
+});
+
+describe("parseIpv4", () => {
+  it("reads dotted quads as host-order integers and refuses anything else", () => {
+    expect(parseIpv4("127.0.0.1")).toBe(0x7f000001);
+    expect(parseIpv4("255.255.255.255")).toBe(-1);
+    expect(parseIpv4("10.0.0.256")).toBeUndefined();
+    expect(parseIpv4("::1")).toBeUndefined();
+    expect(parseIpv4("1.2.3")).toBeUndefined();
+  });
+});

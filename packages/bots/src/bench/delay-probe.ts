@@ -7,7 +7,7 @@ export type ProbeReply =
   | { type: "failed"; message: string }
   | { type: "opened"; first: number; sent: number }
   | { type: "window-closed"; sent: number }
-  | { type: "result"; delivered: number; delays: number[] };
+  | { type: "result"; delivered: number; delays: number[]; burst: number };
 
 const CHILD = fileURLToPath(new URL("./delay-probe-child.js", import.meta.url));
 
@@ -27,7 +27,7 @@ export class DelayProbe {
   nextVideoSequence = 0;
   videoPacketsSent = 0;
   private sentAtClose = 0;
-  private result: { delivered: number; delays: number[] } | undefined;
+  private result: { delivered: number; delays: number[]; burst: number } | undefined;
 
   private constructor(private readonly child: ChildProcess) {
     child.on("message", (reply: ProbeReply) => {
@@ -66,7 +66,7 @@ export class DelayProbe {
   }
 
   /** Collects the probe's arrivals (after the grace period for late packets). */
-  async collect(): Promise<{ delivered: number; delays: number[] }> {
+  async collect(): Promise<{ delivered: number; delays: number[]; burst: number }> {
     this.child.send({ type: "collect", sent: this.sentAtClose } satisfies ProbeMessage);
     this.result = await this.expect("result");
     return this.result;

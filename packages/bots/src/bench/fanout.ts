@@ -111,7 +111,8 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     // Packets in flight (and retransmissions) at the end of the window get time to arrive;
     // only packets sent inside the window count.
     await sleep(500);
-    const probed = probe ? await probe.collect() : { delivered: 0, delays: inProcessDelays };
+    const probed = probe ? await probe.collect() : { delivered: 0, delays: inProcessDelays, burst: 0 };
+    const fastpath = await server.fastpath();
     const delivered = windows.flat().reduce((n, w) => n + w.delivered(), probed.delivered);
     // A subscriber that stopped receiving would hide in the average: report the worst one.
     const perSubscriber = windows.flatMap((roomWindows, r) => roomWindows.map((w) => w.delivered() / Math.max(1, roomSent[r]!)));
@@ -135,6 +136,9 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
       delayP50Ms: round(percentile(delays, 0.5), 2),
       delayP99Ms: round(percentile(delays, 0.99), 2),
       delayMeasuredBy: probe ? "a subscriber in its own process" : "the bench process (shared with every bot)",
+      // Most packets that reached the probe's subscriber within 1 ms (0: no probe).
+      largestBurst: probed.burst,
+      fastpath,
       rooms: roomCount,
       subscribers,
       workers: options.workers ?? "default",

@@ -90,6 +90,7 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
     const botsUsage = process.cpuUsage(bots0);
     const seconds = (performance.now() - t0) / 1000;
     const metrics1 = await server.metrics();
+    const fastpath = await server.fastpath();
     const perSecond = (name: string) => Math.round(((metrics1[name] ?? 0) - (metrics0[name] ?? 0)) / seconds);
 
     const lossPct: number[] = [];
@@ -128,6 +129,7 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
     const cpuMicros = cpu1 - cpu0;
     return {
       scenario: options.scenario,
+      fastpath,
       usPerFwdPkt: round(cpuMicros / Math.max(1, totalPackets)),
       deliveredPct: round((100 * (received + audioReceived)) / Math.max(1, expected + audioExpected), 2),
       outPps: Math.round(totalPackets / seconds),

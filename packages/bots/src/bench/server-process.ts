@@ -90,6 +90,12 @@ export class ServerProcess {
     return out;
   }
 
+  /** The per-packet path the server uses (`confab_fastpath_info{path}` in /metrics): native, js or unknown. */
+  async fastpath(): Promise<string> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    return /^confab_fastpath_info\{path="(\w+)"\} 1$/m.exec(text)?.[1] ?? "unknown";
+  }
+
   /** Stops the server (SIGTERM, then SIGKILL after 3 s); `crash` kills it at once. */
   async stop(crash = false): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;

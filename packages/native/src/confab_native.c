@@ -45,6 +45,8 @@ int EVP_DecryptFinal_ex(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl);
 #define META_FIELDS 5
 /* Messages handed to one sendmmsg call (the kernel takes up to UIO_MAXIOV = 1024). */
 #define MMSG_CHUNK 64
+/* Most packets one sendBatch call takes. */
+#define MAX_BATCH 4096
 
 /* One key: an encryption and a decryption context, each set up once (key schedule, GHASH key). */
 typedef struct {
@@ -246,13 +248,32 @@ static napi_value gcm_open(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* Sends msgs[0..n) on fd, never blocking; returns how many the kernel took (the others are dropped). */
+static uint32_t send_run(int fd, struct mmsghdr *msgs, size_t n) {
+  uint32_t sent = 0;
+  size_t done = 0;
+  while (done < n) {
+    int r = sendmmsg(fd, msgs + done, (unsigned int)(n - done), MSG_DONTWAIT);
+    if (r > 0) {
+      done += (size_t)r;
+      sent += (uint32_t)r;
+    } else if (r < 0 && errno == EINTR) {
+      continue;
+    } else {
+      done++; /* the first remaining message failed (EAGAIN, EBADF...): drop it, go on */
+    }
+  }
+  return sent;
+}
+
 /*
  * sendBatch(meta: Int32Array, count, data: Uint8Array) → packets the kernel took. Entry i is
  * meta[5i..5i+4] = fd, offset and length in `data`, IPv4 address (host order, as int32), port.
- * Consecutive entries on one fd go out in one sendmmsg(2); a packet the kernel refuses
- * (EAGAIN: the socket's send buffer is full; or any other error) is dropped, as a full queue
- * would drop it, and the rest still go. Never blocks (MSG_DONTWAIT). `data` is only read
- * during the call: the kernel has copied every datagram when it returns.
+ * Entries are grouped by fd (order kept within each fd), and each group goes out in
+ * sendmmsg(2) calls of up to MMSG_CHUNK messages; a packet the kernel refuses (EAGAIN: the
+ * socket's send buffer is full; or any other error) is dropped, as a full queue would drop it,
+ * and the rest still go. Never blocks (MSG_DONTWAIT). `data` is only read during the call: the
+ * kernel has copied every datagram when it returns.
  */
 static napi_value send_batch(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -271,6 +292,7 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
   const int32_t *meta = meta_raw;
   size_t count;
   if (!get_index(env, argv[1], meta_len / META_FIELDS, &count)) return throw_range(env, "count exceeds meta");
+  if (count > MAX_BATCH) return throw_range(env, "count exceeds 4096 packets");
   uint8_t *data;
   size_t data_len;
   if (!get_bytes(env, argv[2], &data, &data_len)) return throw_type(env, "data must be a Uint8Array");
@@ -285,39 +307,34 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
   struct mmsghdr msgs[MMSG_CHUNK];
   struct iovec iovs[MMSG_CHUNK];
   struct sockaddr_in addrs[MMSG_CHUNK];
+  uint8_t taken[MAX_BATCH];
+  memset(taken, 0, count);
   uint32_t sent = 0;
-  size_t i = 0;
-  while (i < count) {
+  for (size_t i = 0; i < count; i++) {
+    if (taken[i]) continue;
     int fd = meta[i * META_FIELDS];
-    size_t n = 0;
-    while (i + n < count && n < MMSG_CHUNK && meta[(i + n) * META_FIELDS] == fd) {
-      const int32_t *m = meta + (i + n) * META_FIELDS;
-      memset(&addrs[n], 0, sizeof addrs[n]);
-      addrs[n].sin_family = AF_INET;
-      addrs[n].sin_addr.s_addr = htonl((uint32_t)m[3]);
-      addrs[n].sin_port = htons((uint16_t)m[4]);
-      iovs[n].iov_base = data + m[1];
-      iovs[n].iov_len = (size_t)m[2];
-      memset(&msgs[n], 0, sizeof msgs[n]);
-      msgs[n].msg_hdr.msg_name = &addrs[n];
-      msgs[n].msg_hdr.msg_namelen = sizeof addrs[n];
-      msgs[n].msg_hdr.msg_iov = &iovs[n];
-      msgs[n].msg_hdr.msg_iovlen = 1;
-      n++;
-    }
-    size_t done = 0;
-    while (done < n) {
-      int r = sendmmsg(fd, msgs + done, (unsigned int)(n - done), MSG_DONTWAIT);
-      if (r > 0) {
-        done += (size_t)r;
-        sent += (uint32_t)r;
-      } else if (r < 0 && errno == EINTR) {
-        continue;
-      } else {
-        done++; /* the first remaining message failed: drop it, go on with the rest */
+    size_t j = i;
+    while (j < count) {
+      size_t n = 0;
+      for (; j < count && n < MMSG_CHUNK; j++) {
+        const int32_t *m = meta + j * META_FIELDS;
+        if (taken[j] || m[0] != fd) continue;
+        taken[j] = 1;
+        memset(&addrs[n], 0, sizeof addrs[n]);
+        addrs[n].sin_family = AF_INET;
+        addrs[n].sin_addr.s_addr = htonl((uint32_t)m[3]);
+        addrs[n].sin_port = htons((uint16_t)m[4]);
+        iovs[n].iov_base = data + m[1];
+        iovs[n].iov_len = (size_t)m[2];
+        memset(&msgs[n], 0, sizeof msgs[n]);
+        msgs[n].msg_hdr.msg_name = &addrs[n];
+        msgs[n].msg_hdr.msg_namelen = sizeof addrs[n];
+        msgs[n].msg_hdr.msg_iov = &iovs[n];
+        msgs[n].msg_hdr.msg_iovlen = 1;
+        n++;
       }
+      if (n > 0) sent += send_run(fd, msgs, n);
     }
-    i += n;
   }
   napi_value result;
   CHECK(napi_create_uint32(env, sent, &result));

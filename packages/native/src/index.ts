@@ -29,9 +29,9 @@ export interface NativeAddon {
   open(key: GcmKey, iv: Uint8Array, packet: Uint8Array, headerLength: number, out: Uint8Array, outOffset: number): number;
   /**
    * Sends `count` datagrams described by `meta` (per packet {@link SEND_META_FIELDS} int32s:
-   * socket fd, offset and length in `data`, IPv4 address as a host-order int32, port) with one
-   * sendmmsg(2) per run of packets on one fd, never blocking. Returns how many the kernel took;
-   * the others (EAGAIN: full send buffer) are dropped.
+   * socket fd, offset and length in `data`, IPv4 address as a host-order int32, port; at most
+   * 4096 packets), grouped by fd (order kept within each) into sendmmsg(2) calls, never
+   * blocking. Returns how many the kernel took; the others (EAGAIN: full send buffer) are dropped.
    */
   sendBatch(meta: Int32Array, count: number, data: Uint8Array): number;
   /** 4 for an AF_INET UDP socket's fd, 6 for AF_INET6, 0 for anything else. */

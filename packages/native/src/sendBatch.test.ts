@@ -70,6 +70,7 @@ describe.skipIf(!addon)("native sendBatch (sendmmsg)", () => {
     expect(() => a.sendBatch(entry(0, 3, 70_000), 1, data)).toThrow(RangeError);
     expect(() => a.sendBatch(entry(0, 3, 1), 2, data)).toThrow(RangeError);
     expect(() => a.sendBatch(new Uint32Array(5) as unknown as Int32Array, 1, data)).toThrow(TypeError);
+    expect(() => a.sendBatch(new Int32Array(5 * 4097), 4097, data)).toThrow(RangeError);
     expect(a.sendBatch(entry(0, 3, 1), 0, data)).toBe(0);
     expect(a.udpFamily(-1)).toBe(0);
     expect(a.udpFamily(0.5)).toBe(0);

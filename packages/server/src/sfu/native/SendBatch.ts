@@ -1,17 +1,20 @@
 import { SEND_META_FIELDS, type NativeAddon } from "@confab/native";
 
-/** Bytes of sealed packets one batch holds: ~230 full-size packets, a fan-out to 200 receivers. */
-const ARENA_BYTES = 256 * 1024;
-/** Packets one batch holds. */
-const MAX_PACKETS = 512;
+/** Bytes of sealed packets one batch holds: ~900 full-size packets (e.g. 30 publisher packets to 30 receivers). */
+const ARENA_BYTES = 1024 * 1024;
+/** Packets one batch holds (the addon takes up to 4096 a call). */
+const MAX_PACKETS = 2048;
 
 /**
  * The packets this thread sends in one turn of its event loop, handed to the kernel in one
- * native call (sendmmsg(2) per run of packets on one socket) when the turn's synchronous work
- * is done: a publisher's packet is sealed for every receiver into one arena and the fan-out
- * leaves in one call, instead of one `dgram` send (a JS→C++ call, a request object, one
- * system call) per receiver. The flush runs as a microtask, so packets wait for the end of
- * the fan-out that made them, never for the next packet or a timer: no added pacing delay.
+ * native call when the turn's I/O is done: every publisher packet read in the turn is sealed
+ * for every receiver into one arena, and the addon sends each socket's share with one
+ * sendmmsg(2) — instead of one `dgram` send (a JS→C++ call, a request object, one system
+ * call) per packet and receiver. werift has a socket per peer connection, so a call carries
+ * one receiver's packets of the turn (its packets of the publisher packets that arrived
+ * together), not a whole fan-out. The flush runs in the loop's check phase (`setImmediate`),
+ * right after the poll phase that read the packets: a packet waits at most for the rest of
+ * that turn's reads, never for a timer, and a receiver gets together only what arrived together.
  *
  * The arena is reused only after a flush, so a packet's memory stays untouched until the
  * kernel has copied it. A packet the kernel refuses (full send buffer: EAGAIN) is dropped and
@@ -75,7 +78,7 @@ export class SendBatch {
     this.count++;
     if (!this.scheduled) {
       this.scheduled = true;
-      queueMicrotask(this.flushLater);
+      setImmediate(this.flushLater);
     }
   }
 

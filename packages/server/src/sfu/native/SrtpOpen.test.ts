@@ -7,7 +7,7 @@ const addon = loadNative().addon;
 const hex = (s: string) => Buffer.from(s, "hex");
 
 /** A sender's session and a receiver's, keyed for each other (as DTLS would export them). */
-function pair(profile = ProtectionProfileAeadAes128Gcm) {
+function pair(profile: number = ProtectionProfileAeadAes128Gcm) {
   const salt = (n: number) => Buffer.alloc(profile === ProtectionProfileAeadAes128Gcm ? 12 : 14, n);
   const a = { key: Buffer.alloc(16, 7), salt: salt(8) };
   const b = { key: Buffer.alloc(16, 9), salt: salt(10) };

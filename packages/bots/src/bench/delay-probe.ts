@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { setupSeconds } from "./scenario.js";
 
 export type ProbeMessage = { type: "open" } | { type: "close-window" } | { type: "collect"; sent: number } | { type: "close" };
 export type ProbeReply =
@@ -42,7 +43,7 @@ export class DelayProbe {
   }
 
   /** Resolves once the probe's subscriber receives its publisher's video. */
-  async ready(timeoutMs = 20_000): Promise<void> {
+  async ready(timeoutMs = setupSeconds(20) * 1000): Promise<void> {
     const reply = await this.next(timeoutMs);
     if (!reply) throw new Error(`delay probe: no video within ${timeoutMs / 1000} s`);
     if (reply.type !== "receiving") throw new Error(`delay probe: ${reply.type === "failed" ? reply.message : reply.type}`);

@@ -1,7 +1,7 @@
 import { Bot } from "../Bot.js";
 import { DeliveryWindow } from "../Delivery.js";
 import { DelayProbe } from "./delay-probe.js";
-import type { ScenarioResult } from "./scenario.js";
+import { setupSeconds, type ScenarioResult } from "./scenario.js";
 import { ServerProcess } from "./server-process.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -62,11 +62,11 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     const subs = rooms.flatMap((r) => r.subs);
     // Wait until every subscriber receives, then warm up.
     await probe?.ready();
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + setupSeconds(20) * 1000;
     while (subs.some((b) => (b.tracks("video")[0]?.packets ?? 0) === 0)) {
       if (Date.now() > deadline) {
         const waiting = rooms.map((r) => r.subs.filter((b) => (b.tracks("video")[0]?.packets ?? 0) === 0).length);
-        throw new Error(`subscribers did not start receiving within 20 s (still waiting, per room: ${waiting.join(", ")})`);
+        throw new Error(`subscribers did not start receiving within ${setupSeconds(20)} s (still waiting, per room: ${waiting.join(", ")})`);
       }
       await sleep(100);
     }

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { SERVER_NODE_FLAGS } from "@confab/server";
+import { setupSeconds } from "./scenario.js";
 
 const SERVER_MAIN = fileURLToPath(new URL("../../../server/dist/main.js", import.meta.url));
 const TICKS_PER_SECOND = (() => {
@@ -41,7 +42,7 @@ export class ServerProcess {
     const output: string[] = [];
     const listening = new Promise<string>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout! });
-      const timer = setTimeout(() => reject(new Error("server did not start within 15 s")), 15_000);
+      const timer = setTimeout(() => reject(new Error(`server did not start within ${setupSeconds(15)} s`)), setupSeconds(15) * 1000);
       lines.on("line", (line) => {
         output.push(line);
         if (output.length > KEPT_LINES) output.splice(0, output.length - KEPT_LINES);

@@ -51,20 +51,28 @@ export class DirectSend {
     if (pair !== this.pair) this.adopt(pair);
     const socket = this.socket;
     if (!socket || !pair || connection.state === "closed" || connection.state === "failed" || pair.protocol.transport?.closed) {
-      connection.send(data).catch(() => undefined);
+      connection.send(this.owned(data)).catch(() => undefined);
       return;
     }
     if (this.fd >= 0) {
       this.native!.batch.queue(this.fd, data, this.ipv4, this.port);
     } else {
       try {
-        socket.send(data, this.port, this.address);
+        socket.send(this.owned(data), this.port, this.address);
       } catch {
         return; // the socket closed under us: the transport is going away
       }
     }
     pair.packetsSent++;
     pair.bytesSent += data.length;
+  }
+
+  /**
+   * `data` itself, or a copy when it lies in the native batch's arena: `dgram` and werift may
+   * read it after this turn (a queued send), when the arena holds other packets.
+   */
+  private owned(data: Buffer): Buffer {
+    return this.native?.batch.holds(data) ? Buffer.from(data) : data;
   }
 
   /** Looks at a newly nominated pair (ICE may nominate another one later). */

@@ -93,6 +93,21 @@ describe.skipIf(!addon)("SendBatch and DirectSend on the native path", () => {
   });
 });
 
+describe.skipIf(!addon)("DirectSend before a pair is nominated", () => {
+  it("hands werift a copy of a packet sealed in the batch's arena, never the arena itself", () => {
+    const batch = new SendBatch(addon!);
+    const sent: Buffer[] = [];
+    const ice = { state: "checking", nominated: undefined, send: async (data: Buffer) => void sent.push(data) };
+    const at = batch.room(3);
+    batch.data.write("abc", at);
+    batch.claim(at, 3);
+    new DirectSend(ice, { addon: addon!, batch }).send(batch.data.subarray(at, at + 3));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.toString()).toBe("abc");
+    expect(batch.holds(sent[0]!)).toBe(false);
+  });
+});
+
 describe("parseIpv4", () => {
   it("reads dotted quads as host-order integers and refuses anything else", () => {
     expect(parseIpv4("127.0.0.1")).toBe(0x7f000001);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Builds the addon with one compiler call, offline: Node-API headers from the npm package
- * `node-api-headers`, OpenSSL from the node binary itself (no -lcrypto; docs/decisions/0007).
+ * `node-api-headers`, OpenSSL from the node binary itself (no -lcrypto; docs/decisions/0008).
  * Run by `npm install` (this package's install script). A missing compiler or a failed build
  * never fails the installation: it prints one line and the server uses the TypeScript path.
  *

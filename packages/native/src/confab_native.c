@@ -6,7 +6,7 @@
  *
  * OpenSSL is Node's own: the node binary exports the EVP_* symbols (it links OpenSSL
  * statically), so the prototypes below are declared here and resolved when Node loads the
- * addon (docs/decisions/0007). Only long-stable OpenSSL 1.1/3.x entry points are used.
+ * addon (docs/decisions/0008). Only long-stable OpenSSL 1.1/3.x entry points are used.
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8

@@ -178,7 +178,7 @@ export interface ServerConfig {
     /**
      * The per-packet path (`FASTPATH`): `native` (default) seals, opens and sends SRTP with the
      * `@confab/native` addon when it was built, else falls back to TypeScript; `js` forces the
-     * TypeScript path (Node's crypto, one `dgram` send per packet). docs/decisions/0007.
+     * TypeScript path (Node's crypto, one `dgram` send per packet). docs/decisions/0008.
      */
     fastpath: FastPathMode;
   };

@@ -20,7 +20,7 @@ let native: NativePath | undefined;
 let chosen: FastPathInfo | undefined;
 
 /**
- * Decides the per-packet path for `mode` (docs/decisions/0007): the native addon when asked
+ * Decides the per-packet path for `mode` (docs/decisions/0008): the native addon when asked
  * for and loadable, else TypeScript. Pure apart from loading the addon; every thread that
  * decides with the same mode and files gets the same answer.
  */

@@ -248,7 +248,13 @@ static napi_value gcm_open(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* Sends msgs[0..n) on fd, never blocking; returns how many the kernel took (the others are dropped). */
+/*
+ * Sends msgs[0..n) on fd, never blocking; returns how many the kernel took (the others are
+ * dropped). sendmmsg(2) stops at the first message that fails: a full send buffer (EAGAIN,
+ * ENOBUFS) will not drain within this call, so the rest of the run is dropped at once instead
+ * of costing one failing system call each; any other error concerns that one message (its
+ * destination: EHOSTUNREACH, EPERM from a firewall, EMSGSIZE...), which is skipped.
+ */
 static uint32_t send_run(int fd, struct mmsghdr *msgs, size_t n) {
   uint32_t sent = 0;
   size_t done = 0;
@@ -259,8 +265,10 @@ static uint32_t send_run(int fd, struct mmsghdr *msgs, size_t n) {
       sent += (uint32_t)r;
     } else if (r < 0 && errno == EINTR) {
       continue;
+    } else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EBADF || errno == ENOTSOCK)) {
+      break; /* nothing more will go on this fd now */
     } else {
-      done++; /* the first remaining message failed (EAGAIN, EBADF...): drop it, go on */
+      done++; /* this message failed (or r == 0): drop it, go on with the next */
     }
   }
   return sent;
@@ -268,7 +276,8 @@ static uint32_t send_run(int fd, struct mmsghdr *msgs, size_t n) {
 
 /*
  * sendBatch(meta: Int32Array, count, data: Uint8Array) → packets the kernel took. Entry i is
- * meta[5i..5i+4] = fd, offset and length in `data`, IPv4 address (host order, as int32), port.
+ * meta[5i..5i+4] = fd, offset and length in `data`, IPv4 address (host order, as int32), port;
+ * fd −1 marks an entry withdrawn by the caller (its socket closed), which is not sent.
  * Entries are grouped by fd (order kept within each fd), and each group goes out in
  * sendmmsg(2) calls of up to MMSG_CHUNK messages; a packet the kernel refuses (EAGAIN: the
  * socket's send buffer is full; or any other error) is dropped, as a full queue would drop it,
@@ -299,7 +308,7 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
   /* Every entry is checked before anything is sent. */
   for (size_t i = 0; i < count; i++) {
     const int32_t *m = meta + i * META_FIELDS;
-    if (m[0] < 0 || m[1] < 0 || m[2] < 0 || m[2] > MAX_PACKET || (size_t)m[1] > data_len ||
+    if (m[0] < -1 || m[1] < 0 || m[2] < 0 || m[2] > MAX_PACKET || (size_t)m[1] > data_len ||
         (size_t)m[2] > data_len - (size_t)m[1] || m[4] <= 0 || m[4] > 65535) {
       return throw_range(env, "a batch entry is out of range");
     }
@@ -313,6 +322,7 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
   for (size_t i = 0; i < count; i++) {
     if (taken[i]) continue;
     int fd = meta[i * META_FIELDS];
+    if (fd < 0) continue; /* withdrawn */
     size_t j = i;
     while (j < count) {
       size_t n = 0;

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadNative } from "./index.js";
 
@@ -23,9 +24,14 @@ function nodeSeal(key: Buffer, iv: Buffer, header: Buffer, payload: Buffer): Buf
 }
 
 describe("native addon loading", () => {
-  it("loads the addon where it must (CONFAB_NATIVE_REQUIRED: the sanitizer run, CI with a compiler)", () => {
-    if (process.env.CONFAB_NATIVE_REQUIRED) expect(load.addon ? "loaded" : load.reason).toBe("loaded");
-    else if (!load.addon) expect(load.reason).toMatch(/native addon not loaded/);
+  it.runIf(process.env.CONFAB_NATIVE_REQUIRED)("loads the built addon where it must (the sanitizer run, CI with a compiler)", () => {
+    expect(load.addon ? "loaded" : load.reason).toBe("loaded");
+  });
+
+  it("reports a missing build or a file that is not the addon as a reason, never throws", () => {
+    expect(loadNative("/nonexistent/confab_native.node")).toEqual({ addon: undefined, reason: expect.stringMatching(/^native addon not built .*C compiler/) });
+    const notAddon = loadNative(fileURLToPath(new URL("../package.json", import.meta.url)));
+    expect(notAddon).toEqual({ addon: undefined, reason: expect.stringMatching(/^native addon not loaded \(not Confab's addon\)/) });
   });
 });
 

@@ -4,6 +4,7 @@
  * with sendmmsg(2). It parses nothing: the TypeScript callers say where the header ends, build
  * the IV and choose the destinations; the addon checks every length and offset it is given.
  */
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
@@ -56,6 +57,12 @@ const loaded = new Map<string, NativeLoad>();
 export function loadNative(path: string = process.env.CONFAB_NATIVE_ADDON || DEFAULT_ADDON_PATH): NativeLoad {
   let result = loaded.get(path);
   if (result) return result;
+  if (!existsSync(path)) {
+    // The usual case without a C compiler: say what to do, not a module-resolution error.
+    result = { addon: undefined, reason: `native addon not built (no ${path}: install a C compiler, then npm run build)` };
+    loaded.set(path, result);
+    return result;
+  }
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
     if (typeof addon.seal !== "function" || typeof addon.sendBatch !== "function") throw new Error("not Confab's addon");

@@ -61,6 +61,16 @@ describe.skipIf(!addon)("native sendBatch (sendmmsg)", () => {
     expect(await received).toBe("ok");
   });
 
+  it("skips an entry withdrawn with fd -1 and sends the others", async () => {
+    const [from, to] = await Promise.all([bound(), bound()]);
+    sockets.push(from!, to!);
+    const received = new Promise<string>((resolve) => to!.once("message", (m) => resolve(m.toString())));
+    const port = to!.address().port;
+    const meta = Int32Array.from([-1, 0, 2, LOOPBACK, port, fdOf(from!), 2, 2, LOOPBACK, port]);
+    expect(a.sendBatch(meta, 2, Buffer.from("nook"))).toBe(1);
+    expect(await received).toBe("ok");
+  });
+
   it("refuses entries outside the data, bad ports and counts beyond meta before sending anything", () => {
     const data = Buffer.alloc(10);
     const entry = (offset: number, length: number, port: number) => Int32Array.from([0, offset, length, LOOPBACK, port]);
@@ -69,6 +79,7 @@ describe.skipIf(!addon)("native sendBatch (sendmmsg)", () => {
     expect(() => a.sendBatch(entry(0, 3, 0), 1, data)).toThrow(RangeError);
     expect(() => a.sendBatch(entry(0, 3, 70_000), 1, data)).toThrow(RangeError);
     expect(() => a.sendBatch(entry(0, 3, 1), 2, data)).toThrow(RangeError);
+    expect(() => a.sendBatch(Int32Array.from([-2, 0, 3, LOOPBACK, 1]), 1, data)).toThrow(RangeError);
     expect(() => a.sendBatch(new Uint32Array(5) as unknown as Int32Array, 1, data)).toThrow(TypeError);
     expect(() => a.sendBatch(new Int32Array(5 * 4097), 4097, data)).toThrow(RangeError);
     expect(a.sendBatch(entry(0, 3, 1), 0, data)).toBe(0);

@@ -77,6 +77,11 @@ export function createMetrics(stats: () => HostStats, connections: () => number,
   counter("confab_rtp_retransmissions_total", "RTP packets sent again to subscribers on their NACKs", () => stats().retransmissions);
   counter("confab_rtp_padding_packets_total", "Padding-only RTP packets sent to probe subscribers' bandwidth", () => stats().paddingPackets);
   counter(
+    "confab_udp_sends_dropped_total",
+    "Packets the native send path could not hand to the kernel (full socket send buffer, or the socket closed first)",
+    () => stats().sendsDropped,
+  );
+  counter(
     "confab_stun_requests_dropped_total",
     "STUN requests at media ports dropped unanswered: not authenticated with the connection's ICE credentials",
     () => stats().stunRequestsDropped,

@@ -34,6 +34,8 @@ export interface HostStats {
   layerSwitches: number;
   retransmissions: number;
   paddingPackets: number;
+  /** Packets the native send batch could not hand to the kernel (full send buffer, closed socket). */
+  sendsDropped: number;
   /** STUN requests dropped unanswered (not authenticated with the connection's ICE credentials). */
   stunRequestsDropped: number;
   /** V8 heap in use by the SFU worker threads (0 for rooms in the main thread: its heap is the process's). */
@@ -44,7 +46,7 @@ export interface HostStats {
 
 /** Stats of a host with nothing in it. */
 export function emptyStats(): HostStats {
-  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, stunRequestsDropped: 0, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0 };
+  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, sendsDropped: 0, stunRequestsDropped: 0, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0 };
 }
 
 /** Adds `b`'s counters (not its gauges: rooms, participants, heap, delay) to `a`. */
@@ -55,6 +57,7 @@ export function addCounters(a: HostStats, b: HostStats): HostStats {
   a.layerSwitches += b.layerSwitches;
   a.retransmissions += b.retransmissions;
   a.paddingPackets += b.paddingPackets;
+  a.sendsDropped += b.sendsDropped;
   a.stunRequestsDropped += b.stunRequestsDropped;
   return a;
 }

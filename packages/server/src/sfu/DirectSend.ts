@@ -1,4 +1,5 @@
 import type { Socket } from "node:dgram";
+import { dgramState, socketFd, type DgramState } from "./native/dgramState.js";
 import type { NativePath } from "./native/fastPath.js";
 
 /** The parts of werift's ICE connection this path reads (not in werift's typed API). */
@@ -34,6 +35,7 @@ export class DirectSend {
   /** The socket's fd and the destination as an integer, when the native batch can send (else -1). */
   private fd = -1;
   private ipv4 = 0;
+  private state: DgramState | undefined;
 
   /**
    * `connection`: werift's `iceTransport.connection` of the transport to send on; `native`:
@@ -55,7 +57,7 @@ export class DirectSend {
       return;
     }
     if (this.fd >= 0) {
-      this.native!.batch.queue(this.fd, data, this.ipv4, this.port);
+      this.native!.batch.queue(this.state!, this.fd, data, this.ipv4, this.port);
     } else {
       try {
         socket.send(this.owned(data), this.port, this.address);
@@ -85,11 +87,14 @@ export class DirectSend {
     this.address = address;
     this.port = port;
     this.fd = -1;
+    this.state = undefined;
     const ipv4 = parseIpv4(address);
-    const fd = this.socket && this.native && ipv4 !== undefined ? socketFd(this.socket) : -1;
+    const state = this.socket && this.native && ipv4 !== undefined ? dgramState(this.socket) : undefined;
+    const fd = state ? socketFd(this.socket!) : -1;
     if (fd >= 0 && this.native!.addon.udpFamily(fd) === 4) {
       this.fd = fd;
       this.ipv4 = ipv4!;
+      this.state = state;
     }
   }
 }
@@ -105,12 +110,4 @@ export function parseIpv4(address: string): number | undefined {
     value = value * 256 + octet;
   }
   return value | 0;
-}
-
-/** The file descriptor under a bound `dgram` socket (its libuv handle's), or -1. */
-export function socketFd(socket: Socket): number {
-  const key = Object.getOwnPropertySymbols(socket).find((s) => s.description === "state symbol");
-  const state = key ? (socket as unknown as Record<symbol, { handle?: { fd?: unknown } } | undefined>)[key] : undefined;
-  const fd = state?.handle?.fd;
-  return typeof fd === "number" && Number.isInteger(fd) && fd >= 0 ? fd : -1;
 }

@@ -1,7 +1,8 @@
 import { createSocket, type Socket } from "node:dgram";
 import { loadNative } from "@confab/native";
 import { afterEach, describe, expect, it } from "vitest";
-import { DirectSend, parseIpv4, socketFd } from "../DirectSend.js";
+import { DirectSend, parseIpv4 } from "../DirectSend.js";
+import { dgramState, socketFd } from "./dgramState.js";
 import { SendBatch } from "./SendBatch.js";
 
 const addon = loadNative().addon;
@@ -46,14 +47,15 @@ describe.skipIf(!addon)("SendBatch and DirectSend on the native path", () => {
     const batch = new SendBatch(addon!);
     const got = receive(to!, 3);
     const fd = socketFd(from!);
+    const state = dgramState(from!)!;
     const at = batch.room(5);
     batch.data.write("first", at);
     batch.claim(at, 5);
-    batch.queue(fd, batch.data.subarray(at, at + 5), parseIpv4("127.0.0.1")!, to!.address().port);
+    batch.queue(state, fd, batch.data.subarray(at, at + 5), parseIpv4("127.0.0.1")!, to!.address().port);
     const foreign = Buffer.from("second");
-    batch.queue(fd, foreign, parseIpv4("127.0.0.1")!, to!.address().port);
+    batch.queue(state, fd, foreign, parseIpv4("127.0.0.1")!, to!.address().port);
     foreign.write("XXXXXX"); // copied when queued: later changes do not reach the wire
-    batch.queue(fd, Buffer.from("third"), parseIpv4("127.0.0.1")!, to!.address().port);
+    batch.queue(state, fd, Buffer.from("third"), parseIpv4("127.0.0.1")!, to!.address().port);
     expect(batch.sent).toBe(0); // nothing leaves before the turn's I/O is done
     await new Promise((r) => setImmediate(r));
     expect(batch.sent).toBe(3);
@@ -68,12 +70,26 @@ describe.skipIf(!addon)("SendBatch and DirectSend on the native path", () => {
     // More than the receiver's default kernel buffer holds: count what the kernel took.
     for (let i = 0; i < total; i++) {
       const packet = Buffer.alloc(1200, i);
-      batch.queue(socketFd(from!), packet, parseIpv4("127.0.0.1")!, to!.address().port);
+      batch.queue(dgramState(from!)!, socketFd(from!), packet, parseIpv4("127.0.0.1")!, to!.address().port);
     }
     expect(batch.sent).toBeGreaterThan(0);
     await new Promise((r) => setImmediate(r));
     expect(batch.sent).toBe(total);
     expect(batch.dropped).toBe(0);
+  });
+
+  it("drops a queued packet whose socket closed before the flush, even when its descriptor number was reused", async () => {
+    const [from, to] = await Promise.all([bound(), bound()]);
+    sockets.push(to!);
+    const batch = new SendBatch(addon!);
+    const fd = socketFd(from!);
+    batch.queue(dgramState(from!)!, fd, Buffer.from("late"), parseIpv4("127.0.0.1")!, to!.address().port);
+    from!.close();
+    const reused = await bound(); // the lowest free descriptor: usually the one just closed
+    sockets.push(reused);
+    await new Promise((r) => setImmediate(r));
+    expect(batch.sent).toBe(0);
+    expect(batch.dropped).toBe(1);
   });
 
   it("DirectSend sends through the batch on an IPv4 pair and counts werift's pair statistics", async () => {

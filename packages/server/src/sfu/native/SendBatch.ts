@@ -1,4 +1,6 @@
 import { SEND_META_FIELDS, type NativeAddon } from "@confab/native";
+import { forwardingStats } from "../stats.js";
+import type { DgramState } from "./dgramState.js";
 
 /** Bytes of sealed packets one batch holds: ~900 full-size packets (e.g. 30 publisher packets to 30 receivers). */
 const ARENA_BYTES = 1024 * 1024;
@@ -18,12 +20,17 @@ const MAX_PACKETS = 2048;
  *
  * The arena is reused only after a flush, so a packet's memory stays untouched until the
  * kernel has copied it. A packet the kernel refuses (full send buffer: EAGAIN) is dropped and
- * counted in {@link dropped}, as the kernel itself drops on a full receive buffer.
+ * counted in {@link dropped} (and `forwardingStats.sendsDropped`), as the kernel itself drops
+ * on a full receive buffer. A packet whose socket was closed between its queueing and the
+ * flush is dropped too, before the addon sees it: the closed socket's descriptor number may
+ * already belong to a socket or file opened later in the same turn.
  */
 export class SendBatch {
   /** Where packets are sealed and queued (its own ArrayBuffer: offsets are `byteOffset`s in it). */
   readonly data = Buffer.allocUnsafeSlow(ARENA_BYTES);
   private readonly meta = new Int32Array(MAX_PACKETS * SEND_META_FIELDS);
+  /** The socket of each queued packet, checked for closing at the flush. */
+  private readonly owners: (DgramState | undefined)[] = new Array<DgramState | undefined>(MAX_PACKETS).fill(undefined);
   private used = 0;
   private count = 0;
   private scheduled = false;
@@ -55,10 +62,11 @@ export class SendBatch {
   }
 
   /**
-   * Queues one datagram to `ipv4:port` (the address as a host-order 32-bit integer) on socket
-   * `fd`. `data` in the arena is queued where it is; any other buffer is copied in.
+   * Queues one datagram to `ipv4:port` (the address as a host-order 32-bit integer) on the
+   * socket `owner` (a `dgram` socket's state, see {@link dgramState}) whose descriptor is `fd`.
+   * `data` in the arena is queued where it is; any other buffer is copied in.
    */
-  queue(fd: number, data: Buffer, ipv4: number, port: number): void {
+  queue(owner: DgramState, fd: number, data: Buffer, ipv4: number, port: number): void {
     let offset: number;
     if (this.holds(data)) {
       offset = data.byteOffset;
@@ -75,6 +83,7 @@ export class SendBatch {
     meta[at + 2] = data.length;
     meta[at + 3] = ipv4 | 0;
     meta[at + 4] = port;
+    this.owners[this.count] = owner;
     this.count++;
     if (!this.scheduled) {
       this.scheduled = true;
@@ -97,8 +106,15 @@ export class SendBatch {
     const count = this.count;
     if (count === 0) return;
     this.count = 0;
-    const sent = this.addon.sendBatch(this.meta, count, this.data);
+    const { meta, owners } = this;
+    for (let i = 0; i < count; i++) {
+      // Node clears a dgram socket's handle when it closes (and libuv closes the fd at once).
+      if (!owners[i]!.handle) meta[i * SEND_META_FIELDS] = -1;
+      owners[i] = undefined;
+    }
+    const sent = this.addon.sendBatch(meta, count, this.data);
     this.sent += sent;
     this.dropped += count - sent;
+    forwardingStats.sendsDropped += count - sent;
   }
 }

@@ -32,6 +32,21 @@ const paths: [string, () => NativePath | undefined][] = [["js", () => undefined]
 if (addon) paths.push(["native", () => ({ addon, batch: new SendBatch(addon) })]);
 
 describe.each(paths)("SRTP AES-GCM fast path (%s)", (_name, native) => {
+  it("seals the RFC 7714 §16.1.1 packet into its published protected form", () => {
+    const hex = (h: string) => Buffer.from(h, "hex");
+    const session = new SrtpSession(keys(ProtectionProfileAeadAes128Gcm));
+    // The RFC gives session keys; werift derives them, so they are set as DTLS would have.
+    const cipher = (session as unknown as { localContext: { cipher: { srtpSessionKey: Buffer; srtpSessionSalt: Buffer } } }).localContext.cipher;
+    cipher.srtpSessionKey = hex("000102030405060708090a0b0c0d0e0f");
+    cipher.srtpSessionSalt = hex("517569642070726f2071756f0000"); // werift's salt is 14 bytes; the IV uses 12
+    const header = new RtpHeader({ payloadType: 0x40, sequenceNumber: 0xf17b, timestamp: 0x8041f8d3, ssrc: 0x5501a0b2, extensions: [] });
+    const payload = hex("47616c6c696120657374206f6d6e69732064697669736120696e207061727465732074726573");
+    const sealed = new SrtpGcm(native()).encrypt(session, header, payload, undefined);
+    expect(sealed.toString("hex")).toBe(
+      "8040f17b8041f8d35501a0b2f24de3a3fb34de6cacba861c9d7e4bcabe633bd50d294e6f42a5f47a51c7d19b36de3adf8833899d7f27beb16a9152cf765ee4390cce",
+    );
+  });
+
   it("produces the same bytes as werift's encryption, across a sequence-number wrap", () => {
     const reference = new SrtpSession(keys(ProtectionProfileAeadAes128Gcm));
     const fast = new SrtpSession(keys(ProtectionProfileAeadAes128Gcm));

@@ -61,7 +61,8 @@ try {
   console.log(`@confab/native: built ${out}`);
 } catch (error) {
   rmSync(`${out}.${process.pid}.tmp`, { force: true });
-  const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  const reason =
+    error?.code === "ENOENT" ? `no C compiler: ${compiler} not found` : error instanceof Error ? error.message.split("\n")[0] : String(error);
   console.log(`@confab/native: not built (${reason}); the server will use the TypeScript path`);
   if (asan) process.exitCode = 1;
 }

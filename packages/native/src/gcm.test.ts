@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { loadNative } from "./index.js";
 
@@ -29,7 +30,7 @@ describe("native addon loading", () => {
   });
 
   it("reports a missing build or a file that is not the addon as a reason, never throws", () => {
-    expect(loadNative("/nonexistent/confab_native.node")).toEqual({ addon: undefined, reason: expect.stringMatching(/^native addon not built .*C compiler/) });
+    expect(loadNative("/nonexistent/confab_native.node")).toEqual({ addon: undefined, reason: expect.stringMatching(/^native addon not built: .*install a C compiler/) });
     const notAddon = loadNative(fileURLToPath(new URL("../package.json", import.meta.url)));
     expect(notAddon).toEqual({ addon: undefined, reason: expect.stringMatching(/^native addon not loaded \(not Confab's addon\)/) });
   });
@@ -112,5 +113,32 @@ describe.skipIf(!addon)("native AES-128-GCM (RFC 7714)", () => {
     expect(() => a.open(key, IV, SRTP, SRTP.length - 15, Buffer.alloc(100), 0)).toThrow(RangeError);
     expect(() => a.open(key, IV, SRTP, 12, Buffer.alloc(SRTP.length - 17), 0)).toThrow(RangeError);
     expect(() => a.open(key, IV, new Uint16Array(40) as unknown as Uint8Array, 12, out, 0)).toThrow(TypeError);
+  });
+});
+
+describe.skipIf(!addon)("native addon in worker threads", () => {
+  it("loads and seals in two worker threads at once, and the main thread's keys work after they exit", async () => {
+    // Plain CommonJS in the worker: it loads the same .node file (per-thread module state).
+    const code = `
+      const { parentPort, workerData } = require("node:worker_threads");
+      const a = require(workerData.path);
+      const hex = (s) => Buffer.from(s, "hex");
+      const key = a.gcmKey(hex(workerData.key));
+      const out = Buffer.alloc(100);
+      let n = 0;
+      for (let i = 0; i < 2000; i++) n = a.seal(key, hex(workerData.iv), hex(workerData.header), hex(workerData.payload), out, 0);
+      parentPort.postMessage(out.subarray(0, n).toString("hex"));`;
+    const workerData = { path: load.addon ? load.path : "", key: KEY.toString("hex"), iv: IV.toString("hex"), header: RTP.subarray(0, 12).toString("hex"), payload: RTP.subarray(12).toString("hex") };
+    const run = () =>
+      new Promise<string>((resolve, reject) => {
+        const worker = new Worker(code, { eval: true, workerData });
+        worker.once("message", (m: string) => void worker.terminate().then(() => resolve(m)));
+        worker.once("error", reject);
+      });
+    const key = addon!.gcmKey(KEY);
+    expect(await Promise.all([run(), run()])).toEqual([SRTP.toString("hex"), SRTP.toString("hex")]);
+    const out = Buffer.alloc(SRTP.length);
+    expect(addon!.seal(key, IV, RTP.subarray(0, 12), RTP.subarray(12), out, 0)).toBe(SRTP.length);
+    expect(out.equals(SRTP)).toBe(true);
   });
 });

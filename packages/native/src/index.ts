@@ -59,7 +59,7 @@ export function loadNative(path: string = process.env.CONFAB_NATIVE_ADDON || DEF
   if (result) return result;
   if (!existsSync(path)) {
     // The usual case without a C compiler: say what to do, not a module-resolution error.
-    result = { addon: undefined, reason: `native addon not built (no ${path}: install a C compiler, then npm run build)` };
+    result = { addon: undefined, reason: `native addon not built: no ${path}; install a C compiler, then run npm run build` };
     loaded.set(path, result);
     return result;
   }

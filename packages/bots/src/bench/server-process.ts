@@ -35,8 +35,9 @@ export class ServerProcess {
     // CONFAB_BENCH_PROFILE=<dir> writes a V8 CPU profile of the server (open in Chrome DevTools).
     const profile = process.env.CONFAB_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CONFAB_BENCH_PROFILE}`] : [];
     const [command, ...args] = [...prefix, process.execPath, ...SERVER_NODE_FLAGS, ...profile, SERVER_MAIN];
+    // LOG_FORMAT=json whatever the caller's environment says: the listening line is read from the JSON log.
     const child = spawn(command!, args, {
-      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", HTTPS_PORT: "0", RTC_ANNOUNCED_IPS: "127.0.0.1", LOG_LEVEL: "info", ...env },
+      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", HTTPS_PORT: "0", RTC_ANNOUNCED_IPS: "127.0.0.1", LOG_LEVEL: "info", LOG_FORMAT: "json", ...env },
       stdio: ["ignore", "pipe", "inherit"],
     });
     const output: string[] = [];

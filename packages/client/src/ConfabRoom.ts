@@ -45,7 +45,11 @@ export interface ConfabRoomOptions {
   simulcast?: boolean;
 }
 
-/** Close codes after which reconnecting cannot help (the server refused this client). */
+/**
+ * Close codes after which reconnecting cannot help (the server refused this client). Any other
+ * close reconnects: notably SERVER_SHUTDOWN (4004, the server restarts: the SDK retries until
+ * the new one answers, then resumes or joins again) and ROOM_LOST (4005).
+ */
 const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.NORMAL,
   CloseCode.TOO_BIG,
@@ -88,6 +92,11 @@ export type ConfabRoomEvents = {
   lastN: [withheld: ReadonlySet<string>];
   /** A moderator did something to this participant (muted it, asked it to unmute…). */
   moderated: [ModeratedEvent];
+  /**
+   * The server is shutting down (a restart): the meeting goes on for at most `closesInMs`, then
+   * the connection closes and the SDK reconnects by itself (status `reconnecting`).
+   */
+  draining: [closesInMs: number];
   /** A non-fatal problem (the session continues). */
   error: [ClientError];
   /** The session is over: by `leave()`/`close()` (no error), or because of `error`. */
@@ -440,7 +449,8 @@ export class ConfabRoom {
           this.reconnectTimer = setTimeout(tryOnce, 0);
           return;
         }
-        const refused = error instanceof ClientError && error.code !== "CONNECTION_LOST";
+        // A draining server starts no new meeting here, but the one replacing it will: keep trying.
+        const refused = error instanceof ClientError && error.code !== "CONNECTION_LOST" && error.code !== "SERVER_DRAINING";
         if (refused || Date.now() >= deadline) {
           this.finish(error instanceof ClientError ? error : cause);
           return;
@@ -568,6 +578,10 @@ export class ConfabRoom {
         return;
       case "layers":
         this.publisher?.setLayers(message.mid, message.active).catch((error) => this.reportError("MEDIA_FAILED", `changing simulcast layers failed: ${String(error)}`));
+        return;
+      case "draining":
+        // The server is restarting; it closes with SERVER_SHUTDOWN by then, and we reconnect.
+        this.events.emit("draining", message.closesInMs);
         return;
       case "welcome":
       case "probe":

@@ -59,6 +59,12 @@ export interface ServerConfig {
    * on the least loaded one. 0 runs rooms in the main thread (one core, no message relay).
    */
   workers: number;
+  /**
+   * Graceful shutdown on SIGTERM (`DRAIN_TIMEOUT`, in seconds, default 30): no new meetings,
+   * meetings in progress go on for at most this long, then every socket is closed with
+   * SERVER_SHUTDOWN (4004) and the process exits 0. 0 closes at once.
+   */
+  drainTimeoutMs: number;
   signaling: {
     /** Largest accepted frame, bytes. Larger frames close the socket with 1009. */
     maxFrameBytes: number;
@@ -150,6 +156,11 @@ export interface ServerConfig {
     lobbyTimeoutMs: number;
     /** Validity of the moderator link given to whoever starts a meeting in open mode, s. */
     moderatorLinkTtlSeconds: number;
+    /**
+     * Failed admin API logins (wrong or missing API key and secret) allowed per client address
+     * at once and then per minute; past it every admin request from there gets 429.
+     */
+    adminLoginFailuresPerMinute: number;
   };
   rtc: {
     /**
@@ -240,6 +251,7 @@ export const defaultConfig: ServerConfig = {
   metricsToken: undefined,
   testFaults: false,
   workers: os.availableParallelism(),
+  drainTimeoutMs: 30_000,
   signaling: {
     maxFrameBytes: MAX_SIGNAL_FRAME_BYTES,
     handshakeTimeoutMs: 10_000,
@@ -269,6 +281,7 @@ export const defaultConfig: ServerConfig = {
     persistPolicies: true,
     lobbyTimeoutMs: 5 * 60_000,
     moderatorLinkTtlSeconds: 7 * 24 * 3600,
+    adminLoginFailuresPerMinute: 10,
   },
   rtc: {
     announcedIps: [],

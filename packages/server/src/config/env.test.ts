@@ -45,4 +45,12 @@ describe("loadConfig", () => {
     expect(loadConfig({ FASTPATH: "native" }).rtc.fastpath).toBe("native");
     expect(() => loadConfig({ FASTPATH: "fast" })).toThrow(ConfigError);
   });
+
+  it("drains for 30 s by default, reads DRAIN_TIMEOUT in whole seconds, and refuses anything else", () => {
+    expect(loadConfig({}).drainTimeoutMs).toBe(30_000);
+    expect(loadConfig({ DRAIN_TIMEOUT: "5" }).drainTimeoutMs).toBe(5_000);
+    expect(loadConfig({ DRAIN_TIMEOUT: "0" }).drainTimeoutMs).toBe(0);
+    expect(() => loadConfig({ DRAIN_TIMEOUT: "5s" })).toThrow(ConfigError);
+    expect(() => loadConfig({ DRAIN_TIMEOUT: "-1" })).toThrow(ConfigError);
+  });
 });

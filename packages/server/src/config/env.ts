@@ -106,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
     metricsToken: env.METRICS_TOKEN || undefined,
     testFaults: env.CONFAB_TEST_FAULTS === "1",
     workers: int(env, "WORKERS", d.workers, 0, 256),
+    drainTimeoutMs: int(env, "DRAIN_TIMEOUT", d.drainTimeoutMs / 1000, 0, 3600) * 1000,
     signaling: {
       heartbeatIntervalMs: int(env, "HEARTBEAT_INTERVAL_MS", d.signaling.heartbeatIntervalMs, 100, 60_000),
       heartbeatTimeoutMs: int(env, "HEARTBEAT_TIMEOUT_MS", d.signaling.heartbeatTimeoutMs, 200, 300_000),

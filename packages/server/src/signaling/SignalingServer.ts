@@ -18,6 +18,7 @@ import { Session, type SessionContext } from "./Session.js";
 export class SignalingServer {
   private readonly wss: WebSocketServer;
   private readonly alive = new Map<WebSocket, number>();
+  private readonly sessions = new Set<Session>();
   private readonly heartbeat: NodeJS.Timeout;
   /** When the heartbeat last ran: a much later run means this process was stalled. */
   private lastBeat = Date.now();
@@ -89,12 +90,25 @@ export class SignalingServer {
     return this.alive.size;
   }
 
+  /**
+   * The server is shutting down and will close every socket within `closesInMs`: tells every
+   * connected client (`draining`), and each one that connects from now on. Idempotent.
+   */
+  drain(closesInMs: number): void {
+    if (this.context.drainingUntil !== undefined) return;
+    this.context.drainingUntil = Date.now() + closesInMs;
+    for (const session of this.sessions) session.announceDraining();
+  }
+
   /** Closes every socket with {@link CloseCode.SERVER_SHUTDOWN}; idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeat);
-    for (const ws of this.alive.keys()) ws.close(CloseCode.SERVER_SHUTDOWN, "server shutting down");
+    const sockets = [...this.alive.keys()];
+    for (const ws of sockets) ws.close(CloseCode.SERVER_SHUTDOWN, "server shutting down");
+    // A client that does not answer the close handshake is not waited for (ws would wait 30 s).
+    setTimeout(() => sockets.forEach((ws) => ws.terminate()), 1000).unref();
     this.wss.close();
   }
 
@@ -140,6 +154,7 @@ export class SignalingServer {
       log,
     );
     this.alive.set(ws, Date.now());
+    this.sessions.add(session);
     ws.on("pong", () => this.alive.set(ws, Date.now()));
     ws.on("message", (data, isBinary) => {
       this.alive.set(ws, Date.now());
@@ -148,6 +163,7 @@ export class SignalingServer {
     ws.on("error", (error) => log.debug({ err: error }, "socket error"));
     ws.on("close", () => {
       this.alive.delete(ws);
+      this.sessions.delete(session);
       session.onClose();
     });
   }

@@ -99,6 +99,14 @@ port.on("message", (m: ToWorker) => {
         throw new Error("test fault: SFU worker crash requested");
       });
       return;
+    case "drain":
+      return host.drain();
+    case "snapshot":
+      return reply(m.call, () => host.snapshot(m.room));
+    case "configure":
+      return reply(m.call, () => host.configure(m.room, m.policy));
+    case "moderate":
+      return reply(m.call, () => host.moderate(m.room, m.command));
     case "close":
       return reply(m.call, async () => {
         await host.close();

@@ -61,6 +61,8 @@ export const en = {
   "error.INVALID_NAME": "this name cannot be used",
   "error.INVALID_ROOM": "this meeting name is not valid",
   "error.CONNECTION_LOST": "the server cannot be reached",
+  "error.SERVER_DRAINING": "the server is restarting; try again in a moment",
+  "room.draining": "The server is restarting. You will be reconnected by yourself.",
   "error.other": "an unexpected error ({code})",
   "controls.screen.start": "Present your screen",
   "controls.screen.stop": "Stop presenting",

@@ -65,6 +65,8 @@ export const ru: Catalog = {
   "error.INVALID_NAME": "это имя нельзя использовать",
   "error.INVALID_ROOM": "недопустимое название встречи",
   "error.CONNECTION_LOST": "сервер недоступен",
+  "error.SERVER_DRAINING": "сервер перезапускается; попробуйте через минуту",
+  "room.draining": "Сервер перезапускается. Вы переподключитесь автоматически.",
   "error.other": "непредвиденная ошибка ({code})",
   "controls.screen.start": "Показать экран",
   "controls.screen.stop": "Остановить показ",

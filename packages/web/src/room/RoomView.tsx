@@ -80,6 +80,8 @@ export function RoomView({ room, roomName, onLeave }: Props) {
     if (screenKey) setLayout("speaker");
   }, [screenKey]);
 
+  // The server is restarting: say so before the reconnecting banner appears.
+  useEffect(() => room.events.on("draining", () => notify(t("room.draining"))), [room, notify, t]);
   useEffect(
     () =>
       room.events.on("error", (error) => {

@@ -15,7 +15,7 @@ const NOT_READY: Record<NonNullable<Readiness["reason"]>, string> = {
  *   it is not draining, else 503 with the reason.
  */
 export function registerHealth(app: FastifyInstance, readiness: () => Readiness): void {
-  app.get("/healthz", async () => ({ ok: true }));
+  app.get("/healthz", async (_req, reply) => reply.header("Cache-Control", "no-store").send({ ok: true }));
   app.get("/readyz", async (_req, reply) => {
     const r = readiness();
     reply.header("Cache-Control", "no-store");

@@ -17,6 +17,7 @@ import {
   type TrackSource,
 } from "@confab/protocol";
 import { AccessState } from "./AccessState.js";
+import { diagnoseFailure, pathFromStats, type ConnectionPath, type MediaDiagnosis } from "./connectionPath.js";
 import { ClientError } from "./errors.js";
 import { PublishConnection } from "./PublishConnection.js";
 import { RoomState, type RemoteMedia, type RemoteParticipant } from "./RoomState.js";
@@ -43,6 +44,12 @@ export interface ConfabRoomOptions {
   reconnectTimeoutMs?: number;
   /** Publish the camera as three simulcast layers (default true). */
   simulcast?: boolean;
+  /**
+   * `relay` sends all media through the server's TURN relay, even when a direct path works
+   * (for testing a relay, or to hide one's address from the SFU); default `all`: ICE picks the
+   * best path, direct UDP first, then ICE-TCP, then the relay over UDP, TCP and TLS.
+   */
+  iceTransportPolicy?: RTCIceTransportPolicy;
 }
 
 /**
@@ -129,6 +136,8 @@ export class ConfabRoom {
   private chat: ChatEntry[] = [];
   private speakerId: string | null = null;
   private statusValue: RoomStatus = "new";
+  private iceServers: IceServer[] = [];
+  private mediaProblemValue: MediaDiagnosis | undefined;
   private pendingJoin: { resolve: () => void; reject: (error: ClientError) => void } | undefined;
   private pendingLeave: (() => void) | undefined;
   private readonly access = new AccessState();
@@ -259,6 +268,27 @@ export class ConfabRoom {
   /** Whether a local track of `source` is published. */
   hasLocal(source: TrackSource): boolean {
     return this.localTracks.has(source);
+  }
+
+  /**
+   * Which way this participant's media travels (udp, tcp, relay-udp, relay-tcp, relay-tls),
+   * from the sending connection's selected candidate pair; undefined until one is selected.
+   */
+  async connectionPath(): Promise<ConnectionPath | undefined> {
+    for (const pc of [this.publisher?.pc, this.subscriber?.pc]) {
+      if (!pc || pc.connectionState !== "connected") continue;
+      const path = pathFromStats(await pc.getStats());
+      if (path) return path;
+    }
+    return undefined;
+  }
+
+  /**
+   * Set when a media connection failed (cleared when one connects again): what the failure
+   * says about the network, for a message saying what is blocked. The SDK keeps rejoining.
+   */
+  get mediaProblem(): MediaDiagnosis | undefined {
+    return this.mediaProblemValue;
   }
 
   /** The RTCPeerConnections of this session (for statistics). */
@@ -605,6 +635,9 @@ export class ConfabRoom {
     this.state.clear();
     this.state.apply(message);
     this.media = media;
+    // Fresh TURN credentials, for the ICE restarts to come.
+    const config = this.rtcConfiguration(message.iceServers);
+    for (const pc of this.peerConnections()) pc.setConfiguration(config);
     this.publisher?.resendPendingOffer();
     // A mute change made while disconnected may not have reached the server.
     for (const [source, announced] of this.announced) {
@@ -616,10 +649,16 @@ export class ConfabRoom {
     this.events.emit("change");
   }
 
+  /** The peer connections' configuration: the ICE servers of the last `joined` (TURN credentials are per join). */
+  private rtcConfiguration(iceServers: IceServer[]): RTCConfiguration {
+    this.iceServers = iceServers;
+    return { iceServers, iceTransportPolicy: this.options.iceTransportPolicy ?? "all" };
+  }
+
   private onJoined(self: ParticipantInfo, iceServers: IceServer[]): void {
     this.selfInfo = self;
     this.statusValue = "joined";
-    const config: RTCConfiguration = { iceServers };
+    const config = this.rtcConfiguration(iceServers);
     this.subscriber = new SubscribeConnection(
       this.RTCPeerConnectionImpl,
       config,
@@ -675,12 +714,28 @@ export class ConfabRoom {
     }
   }
 
-  /** A media connection that fails for good (ICE failed) is rebuilt by rejoining. */
+  /**
+   * A media connection that fails for good (ICE failed) is rebuilt by rejoining, after its
+   * statistics said what was blocked ({@link mediaProblem}).
+   */
   private watchConnection(pc: RTCPeerConnection): void {
     pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState === "connected" && this.mediaProblemValue) {
+        this.mediaProblemValue = undefined;
+        this.events.emit("change");
+      }
       if (pc.connectionState !== "failed" || this.statusValue !== "joined") return;
       if (pc !== this.publisher?.pc && pc !== this.subscriber?.pc) return;
-      this.reconnect(new ClientError("MEDIA_FAILED", "the media connection failed"));
+      const iceServers = this.iceServers;
+      void pc
+        .getStats()
+        .then((report) => diagnoseFailure(report, iceServers))
+        .catch(() => diagnoseFailure(new Map(), iceServers))
+        .then((diagnosis) => {
+          this.mediaProblemValue = diagnosis;
+          this.reconnect(new ClientError("MEDIA_FAILED", `the media connection failed (${diagnosis.kind})`));
+          this.events.emit("change");
+        });
     });
   }
 

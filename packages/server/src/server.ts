@@ -136,7 +136,8 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
   if (webhooks) registerWebhookMetrics(metrics, webhooks);
 
   const apps: FastifyInstance[] = [];
-  const info = { auth: config.auth.mode, version: SERVER_VERSION };
+  // `relay`: whether a TURN relay is offered to people whose network blocks direct media (no URLs, no credentials).
+  const info = { auth: config.auth.mode, version: SERVER_VERSION, relay: config.turn.urls.length > 0 };
   const metricsAccess = { metricsToken: config.metricsToken, trustProxyHops: config.signaling.trustProxyHops };
   const admin: AdminApiOptions = {
     rooms,

@@ -9,14 +9,14 @@ import { expect, test } from "../support/test.js";
 
 const SECRET = "e2e-turn-secret-0123456789abcdef";
 
-/** Joins from the lobby once its connectivity test says `lobbyCheck` ("ok": direct UDP works; "relay": only the relay will). */
-async function joinAt(browser: Browser, url: string, name: string, lobbyCheck?: "ok" | "relay"): Promise<Page> {
+/** Joins from the lobby once its connectivity test says `lobbyCheck` ("ok": direct UDP works; "ok-tcp": direct TCP; "relay": only the relay will). */
+async function joinAt(browser: Browser, url: string, name: string, lobbyCheck?: "ok" | "ok-tcp" | "relay"): Promise<Page> {
   const context = await browser.newContext();
   await context.addInitScript(recordPeerConnections);
   const page = await context.newPage();
   await page.goto(url);
-  if (lobbyCheck) await expect(page.getByTestId("connectivity")).toHaveAttribute("data-state", lobbyCheck, { timeout: 30_000 });
-  if (lobbyCheck === "ok") await expect(page.getByTestId("connectivity")).toHaveAttribute("data-path", "udp");
+  if (lobbyCheck) await expect(page.getByTestId("connectivity")).toHaveAttribute("data-state", lobbyCheck === "relay" ? "relay" : "ok", { timeout: 30_000 });
+  if (lobbyCheck?.startsWith("ok")) await expect(page.getByTestId("connectivity")).toHaveAttribute("data-path", lobbyCheck === "ok" ? "udp" : "tcp");
   await page.getByTestId("display-name").fill(name);
   await page.getByTestId("join").click();
   await expect(page.locator("[data-testid=tile][data-local]")).toBeVisible();
@@ -144,5 +144,29 @@ test.describe("connectivity through a real coturn", () => {
     expect(await shownPath(bob)).toBe("udp");
     await expectRelayedByCoturn(ann, link.serverAddress);
     await Promise.all([ann.context().close(), bob.context().close()]);
+  });
+
+  test("with ICE-TCP on (RTC_ICE_TCP=1) and no relay, the browser whose network drops all UDP connects to the SFU over TCP", async () => {
+    test.setTimeout(120_000);
+    link.blockUdp(link.clientNs);
+    const tcpPort = port + 1;
+    const tcpServer = await ServerProcess.start({ PORT: String(tcpPort), HOST: "0.0.0.0", RTC_ANNOUNCED_IPS: link.serverAddress, RTC_ICE_TCP: "1" }, link.prefix(link.serverNs));
+    try {
+      const origin = `http://${link.serverAddress}:${tcpPort}`;
+      const normal = await chromium.launch({ executablePath: link.chromiumIn(link.serverNs), args: [...CHROMIUM_ARGS] });
+      browsers.push(normal);
+      const blocked = await chromium.launch({ executablePath: link.chromiumIn(link.clientNs), args: [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${origin}`] });
+      browsers.push(blocked);
+      const room = roomName("icetcp");
+      const ann = await joinAt(normal, `http://127.0.0.1:${tcpPort}/${room}`, "Ann", "ok");
+      // The lobby's own test finds the TCP path too.
+      const rex = await joinAt(blocked, `${origin}/${room}`, "Rex", "ok-tcp");
+      await expectMediaBothWays([ann, rex]);
+      expect(await shownPath(ann)).toBe("udp");
+      expect(await shownPath(rex)).toBe("tcp");
+      await Promise.all([ann.context().close(), rex.context().close()]);
+    } finally {
+      await tcpServer.stop();
+    }
   });
 });

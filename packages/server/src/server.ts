@@ -24,6 +24,8 @@ import { SignalingServer } from "./signaling/SignalingServer.js";
 import { WorkerPool } from "./worker/WorkerPool.js";
 import { registerWebhookMetrics } from "./webhooks/metrics.js";
 import { Webhooks } from "./webhooks/Webhooks.js";
+import { withDiscoveredAddress } from "./net/stunDiscovery.js";
+import { hostAddresses } from "./sfu/peer-config.js";
 
 /** A running Confab server. */
 export interface RunningServer {
@@ -111,7 +113,7 @@ function createWebhooks(config: ServerConfig, log: Logger): Webhooks | undefined
 /** Starts HTTP (and HTTPS) with the web app, signaling and the SFU. */
 export async function startServer(initialConfig: ServerConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? createLogger({ level: initialConfig.logLevel, format: initialConfig.logFormat, color: initialConfig.logColor });
-  const config = withCredentials(initialConfig);
+  const config = await withDiscoveredAddress(withCredentials(initialConfig), log, hostAddresses);
   const defaults = defaultRoomPolicy(config.rooms.maxParticipants);
   const configuredRooms = config.auth.roomsFile ? await loadRoomsFile(config.auth.roomsFile, defaults) : new Map<string, RoomPolicy>();
   const webhooks = createWebhooks(config, log);

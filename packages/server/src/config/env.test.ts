@@ -33,6 +33,11 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ TURN_URLS: urls, TURN_SECRET: "short" })).toThrow(ConfigError);
   });
 
+  it("offers ICE-TCP candidates only with RTC_ICE_TCP=1", () => {
+    expect(loadConfig({}).rtc.iceTcp).toBe(false);
+    expect(loadConfig({ RTC_ICE_TCP: "1" }).rtc.iceTcp).toBe(true);
+  });
+
   it("reads RTC_STUN_DISCOVERY as host:port, off by default", () => {
     expect(loadConfig({}).rtc.stunDiscovery).toBeUndefined();
     expect(loadConfig({ RTC_STUN_DISCOVERY: "stun.example.org:3478" }).rtc.stunDiscovery).toBe("stun.example.org:3478");

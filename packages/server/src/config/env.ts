@@ -132,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
       udpBufferBytes: int(env, "RTC_UDP_BUFFER_BYTES", d.rtc.udpBufferBytes, 0, 256 * 1024 * 1024),
       stunDiscovery,
       fastpath: fastpath(env, d.rtc.fastpath),
+      iceTcp: env.RTC_ICE_TCP === "1",
     },
     turn: {
       urls: turnUrls,

@@ -88,6 +88,8 @@ export function candidateAllowed(candidate: string, allowed: ReadonlySet<string>
   // RFC 8839 §5.1: candidate:<foundation> <component> <transport> <priority> <address> <port> typ ...
   const parts = candidate.replace(/^a=/, "").split(" ");
   const address = parts[4];
+  // An SFU never dials out over TCP (RFC 6544 active candidates): only passive ones are offered.
+  if (parts[2]?.toLowerCase() === "tcp" && parts[parts.indexOf("tcptype") + 1] !== "passive") return false;
   return address !== undefined && allowed.has(address);
 }
 
@@ -166,8 +168,10 @@ export function peerConfig(config: Omit<ServerConfig["rtc"], "fastpath">, role: 
     iceServers: [],
     iceUseIpv4: true,
     iceUseIpv6: false,
-    iceUseTcp: false,
-    iceTcpPassive: false,
+    // ICE-TCP: passive candidates only matter (browsers dial out); werift's active ones are
+    // never offered (candidateAllowed drops them).
+    iceUseTcp: config.iceTcp,
+    iceTcpPassive: config.iceTcp,
     iceAdditionalHostAddresses: hostAddresses(config),
     icePortRange: config.portRange,
     bundlePolicy: "max-bundle",

@@ -1,7 +1,8 @@
 import dgram from "node:dgram";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Coturn, coturnUnavailable } from "../testing/coturn.js";
+import { COTURN_CONFIG, Coturn, coturnUnavailable } from "../testing/coturn.js";
 import { TurnClient, type TurnTransport } from "../testing/TurnClient.js";
 import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
 import { turnCredentials } from "./turnCredentials.js";
@@ -113,5 +114,10 @@ describe("coturn with the documented configuration", () => {
     } finally {
       await confab.close();
     }
+  });
+
+  it("is the file the README shows, verbatim", () => {
+    const readme = readFileSync(new URL("../../../../README.md", import.meta.url), "utf8");
+    expect(readme.includes(readFileSync(COTURN_CONFIG, "utf8")), "README.md must show deploy/coturn/turnserver.conf verbatim").toBe(true);
   });
 });

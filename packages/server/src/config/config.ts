@@ -192,6 +192,7 @@ export interface ServerConfig {
      * TypeScript path (Node's crypto, one `dgram` send per packet). docs/decisions/0008.
      */
     fastpath: FastPathMode;
+    /**
      * ICE-TCP (RFC 6544, `RTC_ICE_TCP=1`; default off): each media connection also offers a
      * passive TCP host candidate (a listening port from `RTC_PORT_MIN`–`RTC_PORT_MAX`), so a
      * client whose network blocks UDP but lets TCP out connects without a relay.

@@ -44,5 +44,7 @@ describe.each(paths)("media through the SFU on the %s per-packet path", (path) =
     await expect.poll(() => bob.tracks("audio")[0]?.packets ?? 0, { timeout: 10_000 }).toBeGreaterThan(50);
     // The publisher's packets were opened (on this path) and counted.
     expect(Number(/^confab_rtp_packets_received_total (\d+)$/m.exec(await metrics())?.[1])).toBeGreaterThan(150);
+    // Packets the native batch could not send are counted (exported on both paths).
+    expect(await metrics()).toMatch(/^confab_udp_sends_dropped_total \d+$/m);
   });
 });

@@ -3,7 +3,7 @@ import type net from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveConfig } from "../config/config.js";
-import { Coturn, coturnUnavailable } from "../testing/coturn.js";
+import { Coturn, coturnUnavailable, freePort } from "../testing/coturn.js";
 import { discoverPublicAddress, StunDiscoveryError, withDiscoveredAddress } from "./stunDiscovery.js";
 
 // coturn serves STUN Binding without credentials: the local STUN server of these tests.
@@ -21,10 +21,20 @@ async function freeUdpPort(): Promise<number> {
 beforeAll(async () => {
   const missing = coturnUnavailable();
   if (missing) throw new Error(missing);
-  stunPort = await freeUdpPort();
-  const relay = await freeUdpPort();
+  stunPort = await freePort();
+  const relay = await freePort();
   coturn = await Coturn.start({ address: "127.0.0.1", port: stunPort, relayPorts: [relay, relay + 5], secret: "stun-discovery-secret-0123" });
-}, 30_000);
+  // coturn logs its last start-up line before every listener answers on a busy machine: wait
+  // for a first answer.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await discoverPublicAddress(`127.0.0.1:${stunPort}`, { timeoutMs: 2000 });
+      break;
+    } catch (error) {
+      if (attempt >= 10) throw new Error(`coturn never answered STUN:\n${coturn.log}`, { cause: error });
+    }
+  }
+}, 60_000);
 
 afterAll(async () => {
   await coturn?.close();

@@ -19,12 +19,22 @@ const KEPT_LINES = 5000;
 
 /** The server under test, in its own process so its CPU time can be measured alone. */
 export class ServerProcess {
+  /** Settles when the process exits: its exit code (null when a signal ended it) and when. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
     /** The server's most recent stdout lines (its JSON log), oldest first; at most {@link KEPT_LINES}. */
     readonly output: string[],
-  ) {}
+  ) {
+    this.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal, at: Date.now() })));
+  }
+
+  /** Sends `signal` and returns at once (`exited` says how it ended); for tests of its own shutdown. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
 
   /**
    * Starts `packages/server/dist/main.js` on loopback (a free port unless `env.PORT` says);
@@ -98,7 +108,10 @@ export class ServerProcess {
     return /^confab_fastpath_info\{path="(\w+)"\} 1$/m.exec(text)?.[1] ?? "unknown";
   }
 
-  /** Stops the server (SIGTERM, then SIGKILL after 3 s); `crash` kills it at once. */
+  /**
+   * Stops the server (SIGTERM, which starts its graceful drain, then SIGKILL after 3 s);
+   * `crash` kills it at once.
+   */
   async stop(crash = false): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));

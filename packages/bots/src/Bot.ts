@@ -2,8 +2,8 @@ import { writeFileSync } from "node:fs";
 import { WebSocket } from "ws";
 import { MediaStreamTrack, RTCPeerConnection, RTP_EXTENSION_URI, SrtpAuthenticationError, type RTCRtpTransceiver, type RtpPacket } from "werift";
 import { SignalingClient, signalingUrl, type WebSocketFactory } from "@confab/client";
-import { SafeEmitter, type ClientMessageInput, type ServerMessage, type SubscribedTrack, type ViewedTrack } from "@confab/protocol";
-import { DEFAULT_UDP_BUFFER_BYTES, filterSdpCandidates, installWeriftPatches, mediaSections, onAllowedCandidates, peerConfig } from "@confab/server";
+import { SafeEmitter, type ClientMessageInput, type PublishedTrack, type ServerMessage, type SubscribedTrack, type ViewedTrack } from "@confab/protocol";
+import { DEFAULT_UDP_BUFFER_BYTES, filterSdpCandidates, installWeriftPatches, mediaSections, onAllowedCandidates, peerConfig, startIceAfterRestart } from "@confab/server";
 import { writeIvf } from "./media/ivf.js";
 import { AudioPacketSource, VideoPacketSource, loadMedia } from "./MediaSource.js";
 import { ReceivedTrack } from "./ReceivedTrack.js";
@@ -80,7 +80,7 @@ function isRtp(data: Buffer): boolean {
 
 /** Bots only ever talk to a server on loopback. */
 const LOOPBACK = new Set(["127.0.0.1"]);
-const rtc = { announcedIps: ["127.0.0.1"], portRange: undefined, iceServers: [], keyframeRequestIntervalMs: 500, udpBufferBytes: DEFAULT_UDP_BUFFER_BYTES, stunDiscovery: undefined, iceTcp: false };
+const rtc = { announcedIps: ["127.0.0.1"], portRange: undefined, iceServers: [], keyframeRequestIntervalMs: 500, udpBufferBytes: DEFAULT_UDP_BUFFER_BYTES, stunDiscovery: undefined };
 const TICK_MS = 10;
 
 /**
@@ -101,6 +101,8 @@ export class Bot {
   readonly videoSentAt = new Float64Array(0x10000);
   private readonly signaling: SignalingClient;
   private publisher: RTCPeerConnection | undefined;
+  /** What the publisher connection's sections carry, as declared in its offers. */
+  private declared: PublishedTrack[] = [];
   private subscriber: RTCPeerConnection | undefined;
   private subscriberMids = new Map<string, SubscribedTrack>();
   /** Section (mid) of each SSRC the SFU's offers announced: count-only receivers read it. */
@@ -157,6 +159,27 @@ export class Bot {
     const connection = this.publisher?.dtlsTransports[0]?.iceTransport.connection;
     if (!connection) throw new Error("no publisher connection");
     await connection.send(data);
+  }
+
+  /**
+   * Restarts ICE on both connections as a browser does after a network change: a publisher
+   * offer with fresh credentials, and `ice-restart` for the subscriber (the SFU offers).
+   */
+  async restartIce(): Promise<void> {
+    const pc = this.publisher;
+    if (pc) {
+      if (this.simulcast) throw new Error("bot: ICE restart of a simulcast publisher is not supported");
+      await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
+      const sdp = filterSdpCandidates(pc.localDescription!.sdp, LOOPBACK);
+      this.signaling.send({ type: "sdp", pc: "publisher", description: { type: "offer", sdp }, tracks: this.declared });
+    }
+    if (this.subscriber) this.signaling.send({ type: "ice-restart" });
+  }
+
+  /** The SFU's ICE username fragment on each connection (it changes with an ICE restart). */
+  remoteIceUfrags(): Record<"publisher" | "subscriber", string | undefined> {
+    const ufrag = (pc: RTCPeerConnection | undefined) => /a=ice-ufrag:(\S+)/.exec(pc?.remoteDescription?.sdp ?? "")?.[1];
+    return { publisher: ufrag(this.publisher), subscriber: ufrag(this.subscriber) };
   }
 
   /** The state of each connection (peer connection, ICE, DTLS), for diagnosing a test that fails. */
@@ -324,12 +347,8 @@ export class Bot {
       this.simulcast = new SimulcastSender(camera.transceiver, sdp);
       this.video = undefined;
     }
-    this.signaling.send({
-      type: "sdp",
-      pc: "publisher",
-      description: { type: "offer", sdp },
-      tracks: declared.map((d) => ({ mid: d.transceiver.mid!, kind: d.kind, source: d.source, muted: false })),
-    });
+    this.declared = declared.map((d) => ({ mid: d.transceiver.mid!, kind: d.kind, source: d.source, muted: false }));
+    this.signaling.send({ type: "sdp", pc: "publisher", description: { type: "offer", sdp }, tracks: this.declared });
     this.startPacing(videoTrack, audioTrack, options.packetsPerSecond);
   }
 
@@ -437,7 +456,9 @@ export class Bot {
         this.readSubscriberOffer(message.description.sdp);
         void this.answer(pc, message.description.sdp);
       } else {
-        pc.setRemoteDescription(message.description).catch((e) => console.error("bot: bad answer", e));
+        pc.setRemoteDescription(message.description)
+          .then(() => startIceAfterRestart(pc))
+          .catch((e) => console.error("bot: bad answer", e));
       }
     } else if (message.type === "ice") {
       const pc = message.pc === "publisher" ? this.publisher : this.subscriber;
@@ -450,6 +471,7 @@ export class Bot {
       await pc.setRemoteDescription({ type: "offer", sdp });
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
+      startIceAfterRestart(pc);
       if (this.closed) return;
       this.signaling.send({
         type: "sdp",

@@ -17,7 +17,6 @@ import {
   type TrackSource,
 } from "@confab/protocol";
 import { AccessState } from "./AccessState.js";
-import { diagnoseFailure, pathFromStats, type ConnectionPath, type MediaDiagnosis } from "./connectionPath.js";
 import { ClientError } from "./errors.js";
 import { PublishConnection } from "./PublishConnection.js";
 import { RoomState, type RemoteMedia, type RemoteParticipant } from "./RoomState.js";
@@ -44,19 +43,9 @@ export interface ConfabRoomOptions {
   reconnectTimeoutMs?: number;
   /** Publish the camera as three simulcast layers (default true). */
   simulcast?: boolean;
-  /**
-   * `relay` sends all media through the server's TURN relay, even when a direct path works
-   * (for testing a relay, or to hide one's address from the SFU); default `all`: ICE picks the
-   * best path, direct UDP first, then ICE-TCP, then the relay over UDP, TCP and TLS.
-   */
-  iceTransportPolicy?: RTCIceTransportPolicy;
 }
 
-/**
- * Close codes after which reconnecting cannot help (the server refused this client). Any other
- * close reconnects: notably SERVER_SHUTDOWN (4004, the server restarts: the SDK retries until
- * the new one answers, then resumes or joins again) and ROOM_LOST (4005).
- */
+/** Close codes after which reconnecting cannot help (the server refused this client). */
 const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.NORMAL,
   CloseCode.TOO_BIG,
@@ -70,6 +59,22 @@ const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
 
 /** Delays between reconnection attempts, ms (the last one repeats). */
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
+/**
+ * Delays between resume attempts: the server holds the participant only for its grace period
+ * (30 s), so a network that comes back is tried soon.
+ */
+const RESUME_DELAYS_MS = [250, 500, 1000, 1000, 2000];
+/**
+ * How long an ICE restart may take to bring a failed media connection back before the SDK
+ * gives up on it and rejoins with fresh connections, ms.
+ */
+const ICE_RESTART_TIMEOUT_MS = 20_000;
+/**
+ * How long a new media connection may take to come up before the SDK rejoins with fresh ones,
+ * ms. Seen when a connection is made while the network is changing: ICE succeeds, DTLS never
+ * completes.
+ */
+const CONNECT_TIMEOUT_MS = 15_000;
 
 /** The local media to publish when joining; either may be missing (no device, denied). */
 export interface LocalMedia {
@@ -99,11 +104,6 @@ export type ConfabRoomEvents = {
   lastN: [withheld: ReadonlySet<string>];
   /** A moderator did something to this participant (muted it, asked it to unmute…). */
   moderated: [ModeratedEvent];
-  /**
-   * The server is shutting down (a restart): the meeting goes on for at most `closesInMs`, then
-   * the connection closes and the SDK reconnects by itself (status `reconnecting`).
-   */
-  draining: [closesInMs: number];
   /** A non-fatal problem (the session continues). */
   error: [ClientError];
   /** The session is over: by `leave()`/`close()` (no error), or because of `error`. */
@@ -136,13 +136,21 @@ export class ConfabRoom {
   private chat: ChatEntry[] = [];
   private speakerId: string | null = null;
   private statusValue: RoomStatus = "new";
-  private iceServers: IceServer[] = [];
-  private mediaProblemValue: MediaDiagnosis | undefined;
   private pendingJoin: { resolve: () => void; reject: (error: ClientError) => void } | undefined;
   private pendingLeave: (() => void) | undefined;
   private readonly access = new AccessState();
   /** The token to resume as the same participant after a dropped connection (single use). */
   private resumeToken: string | undefined;
+  /** Per media connection that failed: when to give up on its ICE restart. */
+  private readonly iceRecovery = new Map<RTCPeerConnection, ReturnType<typeof setTimeout>>();
+  /** Runs the next reconnection attempt (while reconnecting). */
+  private retryReconnect: (() => void) | undefined;
+  /** The browser says the network is back: a reconnection waiting for its next try goes now. */
+  private readonly onOnline = () => {
+    if (this.statusValue !== "reconnecting" || !this.reconnectTimer || !this.retryReconnect) return;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(this.retryReconnect, 0);
+  };
   private readonly onPageHide = () => {
     // Closing the tab is leaving: others should not wait out a resume grace period.
     if (this.statusValue === "joined") this.signaling.send({ type: "leave" });
@@ -153,6 +161,7 @@ export class ConfabRoom {
     this.RTCPeerConnectionImpl = options.RTCPeerConnection ?? globalThis.RTCPeerConnection;
     this.signaling = this.openSignaling();
     globalThis.addEventListener?.("pagehide", this.onPageHide);
+    globalThis.addEventListener?.("online", this.onOnline);
   }
 
   get status(): RoomStatus {
@@ -268,27 +277,6 @@ export class ConfabRoom {
   /** Whether a local track of `source` is published. */
   hasLocal(source: TrackSource): boolean {
     return this.localTracks.has(source);
-  }
-
-  /**
-   * Which way this participant's media travels (udp, tcp, relay-udp, relay-tcp, relay-tls),
-   * from the sending connection's selected candidate pair; undefined until one is selected.
-   */
-  async connectionPath(): Promise<ConnectionPath | undefined> {
-    for (const pc of [this.publisher?.pc, this.subscriber?.pc]) {
-      if (!pc || pc.connectionState !== "connected") continue;
-      const path = pathFromStats(await pc.getStats());
-      if (path) return path;
-    }
-    return undefined;
-  }
-
-  /**
-   * Set when a media connection failed (cleared when one connects again): what the failure
-   * says about the network, for a message saying what is blocked. The SDK keeps rejoining.
-   */
-  get mediaProblem(): MediaDiagnosis | undefined {
-    return this.mediaProblemValue;
   }
 
   /** The RTCPeerConnections of this session (for statistics). */
@@ -465,6 +453,7 @@ export class ConfabRoom {
     let attempt = 0;
     const tryOnce = () => {
       this.reconnectTimer = undefined;
+      this.retryReconnect = undefined;
       if (this.statusValue !== "reconnecting") return;
       this.signaling.close();
       this.signaling = this.openSignaling();
@@ -479,13 +468,14 @@ export class ConfabRoom {
           this.reconnectTimer = setTimeout(tryOnce, 0);
           return;
         }
-        // A draining server starts no new meeting here, but the one replacing it will: keep trying.
-        const refused = error instanceof ClientError && error.code !== "CONNECTION_LOST" && error.code !== "SERVER_DRAINING";
+        const refused = error instanceof ClientError && error.code !== "CONNECTION_LOST";
         if (refused || Date.now() >= deadline) {
           this.finish(error instanceof ClientError ? error : cause);
           return;
         }
-        const delay = RECONNECT_DELAYS_MS[Math.min(attempt++, RECONNECT_DELAYS_MS.length - 1)]!;
+        const delays = this.resumeToken ? RESUME_DELAYS_MS : RECONNECT_DELAYS_MS;
+        const delay = delays[Math.min(attempt++, delays.length - 1)]!;
+        this.retryReconnect = tryOnce;
         this.reconnectTimer = setTimeout(tryOnce, delay);
       });
     };
@@ -493,6 +483,8 @@ export class ConfabRoom {
   }
 
   private teardownMedia(): void {
+    for (const timer of this.iceRecovery.values()) clearTimeout(timer);
+    this.iceRecovery.clear();
     this.publisher?.close();
     this.subscriber?.close();
     this.publisher = undefined;
@@ -511,6 +503,7 @@ export class ConfabRoom {
     this.pendingJoin = undefined;
     this.pendingLeave?.();
     globalThis.removeEventListener?.("pagehide", this.onPageHide);
+    globalThis.removeEventListener?.("online", this.onOnline);
     this.teardownMedia();
     this.signaling.close();
     this.events.emit("closed", error);
@@ -609,12 +602,9 @@ export class ConfabRoom {
       case "layers":
         this.publisher?.setLayers(message.mid, message.active).catch((error) => this.reportError("MEDIA_FAILED", `changing simulcast layers failed: ${String(error)}`));
         return;
-      case "draining":
-        // The server is restarting; it closes with SERVER_SHUTDOWN by then, and we reconnect.
-        this.events.emit("draining", message.closesInMs);
-        return;
       case "welcome":
       case "probe":
+      case "pong":
         return;
       default: {
         const unreachable: never = message;
@@ -635,10 +625,12 @@ export class ConfabRoom {
     this.state.clear();
     this.state.apply(message);
     this.media = media;
-    // Fresh TURN credentials, for the ICE restarts to come.
-    const config = this.rtcConfiguration(message.iceServers);
-    for (const pc of this.peerConnections()) pc.setConfiguration(config);
     this.publisher?.resendPendingOffer();
+    // A media connection that failed or lost its path while the signaling was down (the
+    // network went away) comes back through an ICE restart; its tracks stay.
+    for (const pc of this.peerConnections()) {
+      if (pc.connectionState === "failed" || pc.connectionState === "disconnected" || pc.iceConnectionState === "disconnected") this.restartIce(pc);
+    }
     // A mute change made while disconnected may not have reached the server.
     for (const [source, announced] of this.announced) {
       const muted = this.muted.get(source) === true;
@@ -649,16 +641,10 @@ export class ConfabRoom {
     this.events.emit("change");
   }
 
-  /** The peer connections' configuration: the ICE servers of the last `joined` (TURN credentials are per join). */
-  private rtcConfiguration(iceServers: IceServer[]): RTCConfiguration {
-    this.iceServers = iceServers;
-    return { iceServers, iceTransportPolicy: this.options.iceTransportPolicy ?? "all" };
-  }
-
   private onJoined(self: ParticipantInfo, iceServers: IceServer[]): void {
     this.selfInfo = self;
     this.statusValue = "joined";
-    const config = this.rtcConfiguration(iceServers);
+    const config: RTCConfiguration = { iceServers };
     this.subscriber = new SubscribeConnection(
       this.RTCPeerConnectionImpl,
       config,
@@ -715,28 +701,54 @@ export class ConfabRoom {
   }
 
   /**
-   * A media connection that fails for good (ICE failed) is rebuilt by rejoining, after its
-   * statistics said what was blocked ({@link mediaProblem}).
+   * A media connection whose ICE failed is restarted (RFC 8445 §9), keeping its tracks; while
+   * the signaling is down, the resume restarts it. Only if the restart does not bring it back
+   * is it rebuilt by rejoining.
    */
   private watchConnection(pc: RTCPeerConnection): void {
+    let connecting: ReturnType<typeof setTimeout> | undefined;
     pc.addEventListener("connectionstatechange", () => {
-      if (pc.connectionState === "connected" && this.mediaProblemValue) {
-        this.mediaProblemValue = undefined;
-        this.events.emit("change");
-      }
-      if (pc.connectionState !== "failed" || this.statusValue !== "joined") return;
       if (pc !== this.publisher?.pc && pc !== this.subscriber?.pc) return;
-      const iceServers = this.iceServers;
-      void pc
-        .getStats()
-        .then((report) => diagnoseFailure(report, iceServers))
-        .catch(() => diagnoseFailure(new Map(), iceServers))
-        .then((diagnosis) => {
-          this.mediaProblemValue = diagnosis;
-          this.reconnect(new ClientError("MEDIA_FAILED", `the media connection failed (${diagnosis.kind})`));
-          this.events.emit("change");
-        });
+      if (pc.connectionState === "connecting" && connecting === undefined) {
+        // Only a connection that never came up at all: a restart has its own timeout.
+        connecting = setTimeout(() => {
+          if (pc.connectionState !== "connecting" || this.statusValue !== "joined" || this.iceRecovery.has(pc)) return;
+          if (pc !== this.publisher?.pc && pc !== this.subscriber?.pc) return;
+          this.reconnect(new ClientError("MEDIA_FAILED", "the media connection did not come up"));
+        }, CONNECT_TIMEOUT_MS);
+      }
+      if (pc.connectionState === "connected") {
+        clearTimeout(this.iceRecovery.get(pc));
+        this.iceRecovery.delete(pc);
+        return;
+      }
+      if (pc.connectionState !== "failed") return;
+      if (this.statusValue === "joined") this.restartIce(pc);
     });
+  }
+
+  /**
+   * Restarts ICE on one media connection: the publisher with its own offer, the subscriber by
+   * asking the server for one (`ice-restart`). Gives up after {@link ICE_RESTART_TIMEOUT_MS}.
+   */
+  private restartIce(pc: RTCPeerConnection): void {
+    if (pc === this.publisher?.pc) {
+      this.publisher.restartIce().catch((error) => this.reportError("MEDIA_FAILED", `restarting ICE failed: ${String(error)}`));
+    } else if (pc === this.subscriber?.pc) {
+      this.signaling.send({ type: "ice-restart" });
+    } else {
+      return;
+    }
+    if (this.iceRecovery.has(pc)) return;
+    this.iceRecovery.set(
+      pc,
+      setTimeout(() => {
+        this.iceRecovery.delete(pc);
+        if (pc.connectionState === "connected" || this.statusValue !== "joined") return;
+        if (pc !== this.publisher?.pc && pc !== this.subscriber?.pc) return;
+        this.reconnect(new ClientError("MEDIA_FAILED", "the media connection failed and an ICE restart did not bring it back"));
+      }, ICE_RESTART_TIMEOUT_MS),
+    );
   }
 
   /** The server accepted the offer: tell it about mute changes made while it was in flight. */

@@ -36,6 +36,8 @@ export class PublishConnection {
   private awaitingAnswer = false;
   private layerUpdates: Promise<void> = Promise.resolve();
   private negotiationQueued = false;
+  /** The next offer restarts ICE. */
+  private iceRestartQueued = false;
   private closed = false;
 
   constructor(
@@ -127,6 +129,17 @@ export class PublishConnection {
     this.signals.offer({ type: "offer", sdp: local.sdp }, this.declaredTracks());
   }
 
+  /**
+   * Restarts ICE (RFC 8445 §9: fresh credentials and candidates, same DTLS and tracks) with a
+   * new offer, after the connection failed or the network changed. Queued behind an offer
+   * still awaiting its answer.
+   */
+  async restartIce(): Promise<void> {
+    if (this.closed) return;
+    this.iceRestartQueued = true;
+    await this.negotiate();
+  }
+
   addRemoteCandidate(candidate: IceCandidate | null): Promise<void> {
     return this.closed ? Promise.resolve() : this.ice.add(candidate);
   }
@@ -171,7 +184,9 @@ export class PublishConnection {
     }
     this.negotiationQueued = false;
     this.awaitingAnswer = true;
-    const offer = await this.pc.createOffer();
+    const iceRestart = this.iceRestartQueued;
+    this.iceRestartQueued = false;
+    const offer = await this.pc.createOffer(iceRestart ? { iceRestart: true } : undefined);
     await this.pc.setLocalDescription(offer);
     if (this.closed) return;
     const local = this.pc.localDescription;

@@ -34,6 +34,19 @@ export type SignalingEvents = {
 
 const OPEN = 1;
 
+/**
+ * How the client notices a connection that went silent (a network that went away: TCP would
+ * take minutes). Every `intervalMs` it sends `ping`; when nothing at all came from the server
+ * for `timeoutMs`, the connection is taken for lost. 0 turns it off.
+ */
+export interface Liveness {
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+/** 2 s pings, lost after 6 s of silence: above a busy server's stalls, below a user's patience. */
+export const DEFAULT_LIVENESS: Liveness = { intervalMs: 2_000, timeoutMs: 6_000 };
+
 /** Turns an http(s) page origin or base URL into the signaling WebSocket URL. */
 export function signalingUrl(base: string): string {
   const url = new URL(SIGNALING_PATH, base);
@@ -51,12 +64,16 @@ export class SignalingClient {
   );
   private socket: WebSocketLike | undefined;
   private closed = false;
+  private livenessTimer: ReturnType<typeof setInterval> | undefined;
+  /** When the server was last heard from (any message). */
+  private lastHeard = 0;
   serverVersion: string | undefined;
 
   constructor(
     private readonly url: string,
     private readonly WebSocketImpl: WebSocketFactory,
     private readonly clientName = "confab-client/0.1.0",
+    private readonly liveness: Liveness = DEFAULT_LIVENESS,
   ) {}
 
   /** Opens the socket and completes the handshake; rejects with a ClientError on failure. */
@@ -101,15 +118,18 @@ export class SignalingClient {
           return;
         }
         const message = decoded.message;
+        this.lastHeard = Date.now();
         if (!settled) {
           if (message.type === "welcome") {
             this.serverVersion = message.serverVersion;
+            this.watchLiveness();
             settle();
           } else if (message.type === "error") {
             settle(new ClientError(message.code, message.message, true));
           }
           return;
         }
+        if (message.type === "pong") return; // only ever a sign of life
         this.events.emit("message", message);
       };
     });
@@ -138,6 +158,34 @@ export class SignalingClient {
     return !this.closed && this.socket?.readyState === OPEN;
   }
 
+  /**
+   * Pings the server and closes the connection as lost when it has been silent too long. A
+   * tick that comes far too late means this side was stalled (a busy or background page):
+   * the silence is then ours, and the server gets a fresh chance.
+   */
+  private watchLiveness(): void {
+    const { intervalMs, timeoutMs } = this.liveness;
+    if (intervalMs <= 0 || timeoutMs <= 0) return;
+    let lastTick = Date.now();
+    this.livenessTimer = setInterval(() => {
+      const now = Date.now();
+      if (now - lastTick > 2 * intervalMs) this.lastHeard = now;
+      lastTick = now;
+      if (now - this.lastHeard > timeoutMs) {
+        const silent = now - this.lastHeard;
+        try {
+          this.socket?.close(CloseCode.NORMAL, "server unresponsive");
+        } catch {
+          // Already closing.
+        }
+        this.finish(CloseCode.TIMEOUT, "no reply", new ClientError("CONNECTION_LOST", `the server has not answered for ${silent} ms`, true));
+        return;
+      }
+      this.sendRaw({ type: "ping" });
+    }, intervalMs);
+    (this.livenessTimer as { unref?: () => void }).unref?.();
+  }
+
   private sendRaw(message: ClientMessageInput): boolean {
     if (this.closed || !this.socket || this.socket.readyState !== OPEN) return false;
     this.socket.send(encodeMessage(message));
@@ -147,6 +195,7 @@ export class SignalingClient {
   private finish(code: number, reason: string, error: ClientError | undefined): void {
     if (this.closed && !this.socket) return;
     this.closed = true;
+    clearInterval(this.livenessTimer);
     const socket = this.socket;
     this.socket = undefined;
     if (socket) {

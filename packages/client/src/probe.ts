@@ -1,4 +1,3 @@
-import { pathFromStats, type ConnectionPath } from "./connectionPath.js";
 import { ClientError } from "./errors.js";
 import { SignalingClient, signalingUrl, type WebSocketFactory } from "./SignalingClient.js";
 
@@ -8,8 +7,6 @@ export interface ProbeResult {
   signalingMs: number;
   /** Time from sending the offer to the media connection being up (ICE pair + DTLS), ms. */
   mediaMs: number;
-  /** The direct path that worked (udp, or tcp with ICE-TCP), when the browser says. */
-  path: ConnectionPath | undefined;
 }
 
 export interface ProbeOptions {
@@ -72,9 +69,7 @@ export async function probeConnectivity(options: ProbeOptions): Promise<ProbeRes
     );
     await pc.setRemoteDescription({ type: "answer", sdp: await Promise.race([answer, timeout]) });
     await Promise.race([connected, timeout]);
-    const mediaMs = Math.round(performance.now() - t1);
-    const path = pathFromStats(await pc.getStats());
-    return { signalingMs: Math.round(signalingMs), mediaMs, path };
+    return { signalingMs: Math.round(signalingMs), mediaMs: Math.round(performance.now() - t1) };
   } finally {
     pc.close();
     signaling.close();

@@ -54,6 +54,20 @@ export const ResumeMessage = z.strictObject({
   token: z.string().min(16).max(256),
 });
 
+/**
+ * Liveness check, answered at once with `pong` (any time after the handshake). A browser
+ * cannot see the server's WebSocket pings, so the SDK uses this to notice a connection that
+ * went silent (a network that went away) before TCP does.
+ */
+export const PingMessage = z.strictObject({ type: z.literal("ping") });
+
+/**
+ * Asks for an ICE restart (RFC 8445 §9) of the subscriber connection, after it failed: the
+ * server answers with a subscriber `sdp` offer carrying fresh ICE credentials. (The publisher
+ * connection restarts with the client's own offer.)
+ */
+export const IceRestartMessage = z.strictObject({ type: z.literal("ice-restart") });
+
 /** Leave the room; the server closes the connection after `left`. */
 export const LeaveMessage = z.strictObject({ type: z.literal("leave") });
 
@@ -145,6 +159,8 @@ export const ClientMessage = z.discriminatedUnion("type", [
   JoinMessage,
   ResumeMessage,
   LeaveMessage,
+  PingMessage,
+  IceRestartMessage,
   ClientSdpMessage,
   ClientIceMessage,
   MuteMessage,

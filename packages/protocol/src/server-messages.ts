@@ -47,6 +47,9 @@ export const JoinedMessage = z.object({
 /** Answer to `leave`. */
 export const LeftMessage = z.object({ type: z.literal("left") });
 
+/** The reply to `ping`. */
+export const PongMessage = z.object({ type: z.literal("pong") });
+
 export const ParticipantJoinedMessage = z.object({
   type: z.literal("participant.joined"),
   participant: ParticipantInfo,
@@ -189,18 +192,6 @@ export const EndedMessage = z.object({
   by: z.string(),
 });
 
-/**
- * The server is shutting down (a restart or an upgrade): it starts no new meeting, meetings in
- * progress go on for at most `closesInMs`, then every connection is closed with
- * `SERVER_SHUTDOWN` (4004), after which clients reconnect by themselves. Sent to every
- * connection when the drain starts, and after `welcome` to connections opened during it.
- */
-export const DrainingMessage = z.object({
-  type: z.literal("draining"),
-  /** Longest time until the server closes this connection, ms. */
-  closesInMs: z.number().int().nonnegative(),
-});
-
 /** A typed error. `fatal` means the server closes the connection right after. */
 export const ErrorMessage = z.object({
   type: z.literal("error"),
@@ -216,6 +207,7 @@ export const ServerMessage = z.discriminatedUnion("type", [
   WelcomeMessage,
   JoinedMessage,
   LeftMessage,
+  PongMessage,
   ParticipantJoinedMessage,
   ParticipantLeftMessage,
   ParticipantUpdatedMessage,
@@ -237,7 +229,6 @@ export const ServerMessage = z.discriminatedUnion("type", [
   ModeratedMessage,
   RemovedMessage,
   EndedMessage,
-  DrainingMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage["type"];

@@ -7,6 +7,7 @@ export { defaultConfig, resolveConfig, DEFAULT_UDP_BUFFER_BYTES, type ServerConf
 export { loadConfig, defaultWebRoot, ConfigError } from "./config/env.js";
 export { peerConfig, hostAddresses, filterSdpCandidates, onAllowedCandidates } from "./sfu/peer-config.js";
 export { installWeriftPatches } from "./sfu/weriftPatches.js";
+export { startIceAfterRestart } from "./sfu/iceRestart.js";
 export { probeUdpBufferSizes, udpBufferCapMessage } from "./sfu/udpSockets.js";
 export { mediaSections, type MediaSection } from "./sfu/sdp.js";
 export { SERVER_NODE_FLAGS } from "./node-flags.js";

@@ -2,7 +2,6 @@ import type { ServerConfig } from "../config/config.js";
 import { ErrorCode } from "@confab/protocol";
 import { UserError } from "../errors.js";
 import { sdpProblem, forWerift } from "./sdp.js";
-import { PROBE_OFFER_LIMITS, sdpLimitProblem } from "./sdpLimits.js";
 import { SfuPeer } from "./SfuPeer.js";
 
 /** How long a probe connection may live, ms. */
@@ -21,15 +20,18 @@ export class ProbePeer {
 
   constructor(rtc: ServerConfig["rtc"]) {
     // No trickle: candidates travel inside the SDP, so the callbacks have nothing to do.
-    this.peer = new SfuPeer(rtc, () => undefined, () => this.close(), "subscriber");
+    this.peer = new SfuPeer(rtc, () => undefined, "subscriber");
+    // A failed probe has served its purpose: free its socket at once.
+    this.peer.pc.connectionStateChange.subscribe((state) => {
+      if (state === "failed" || state === "closed") this.close();
+    });
     this.timer = setTimeout(() => this.close(), PROBE_LIFETIME_MS);
     this.timer.unref();
   }
 
   /** Applies the browser's complete offer; resolves with a complete answer. */
   async answer(offer: string): Promise<string> {
-    // Bounded first, as a publisher offer is: a probe comes before joining, from anyone.
-    const problem = sdpLimitProblem(offer, PROBE_OFFER_LIMITS) ?? sdpProblem(offer);
+    const problem = sdpProblem(offer);
     if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, `probe offer rejected: ${problem}`);
     const pc = this.peer.pc;
     try {

@@ -11,6 +11,7 @@ import { PUBLISHER_OFFER_LIMITS, sdpLimitProblem } from "./sdpLimits.js";
 import { withStartBitrate } from "./peer-config.js";
 import type { IcePath } from "./icePath.js";
 import { SfuPeer } from "./SfuPeer.js";
+import { startIceAfterRestart } from "./iceRestart.js";
 
 export type PublisherEvents = {
   /** The answer to the client's offer. */
@@ -21,8 +22,6 @@ export type PublisherEvents = {
   trackAdded: [ForwardedTrack];
   /** A track ended (section removed by a re-offer, or publisher closed). */
   trackRemoved: [ForwardedTrack];
-  /** The media connection failed or closed. */
-  connectionLost: [];
   /** The media connection came up, with the path it takes (see {@link IcePath}). */
   connected: [path: IcePath | null];
 };
@@ -49,17 +48,11 @@ export class Publisher {
     this.peer = new SfuPeer(
       rtc,
       (candidate) => this.events.emit("iceCandidate", candidate),
-      () => this.events.emit("connectionLost"),
       "publisher",
       (path) => this.events.emit("connected", path),
     );
     this.pc = this.peer.pc;
     this.pc.ontrack = (event: RTCTrackEvent) => this.onTrack(event);
-  }
-
-  /** The peer connection's `connectionState` (for the admin API). */
-  get connectionState(): string {
-    return this.pc.connectionState;
   }
 
   /** Tracks currently published through this connection. */
@@ -78,6 +71,8 @@ export class Publisher {
    */
   handleOffer(sdp: string, declared: PublishedTrack[]): Promise<void> {
     const run = this.negotiating.then(async () => {
+      // A re-offer may restart ICE: the new candidates follow the answer, not precede it.
+      this.peer.holdCandidates();
       const answer = await this.applyOffer(sdp, declared);
       if (this.closed) return;
       this.events.emit("answer", answer);
@@ -135,6 +130,7 @@ export class Publisher {
     this.syncTracks(declared, byMid);
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
+    startIceAfterRestart(this.pc);
     return withStartBitrate(this.peer.localSdp());
   }
 

@@ -3,7 +3,6 @@ import type { IceCandidate } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { icePathOf, type IcePath } from "./icePath.js";
 import { installWeriftPatches } from "./weriftPatches.js";
-import { selectFastPath } from "./native/fastPath.js";
 import { filterSdpCandidates, hostAddresses, onAllowedCandidates, peerConfig, unifyExtensionIds, type PeerRole } from "./peer-config.js";
 
 /**
@@ -20,14 +19,12 @@ export class SfuPeer {
   constructor(
     rtc: ServerConfig["rtc"],
     private readonly onCandidate: (candidate: IceCandidate | null) => void,
-    onLost: () => void,
     role: PeerRole,
     /** The connection came up (ICE and DTLS), with the path its media takes. */
     onConnected?: (path: IcePath | null) => void,
   ) {
     // Before werift parses any packet or handshake of this thread's connections.
     installWeriftPatches(rtc.udpBufferBytes);
-    selectFastPath(rtc.fastpath);
     this.allowed = new Set(hostAddresses(rtc));
     this.pc = new RTCPeerConnection(peerConfig(rtc, role));
     unifyExtensionIds(this.pc);
@@ -37,7 +34,6 @@ export class SfuPeer {
       else this.onCandidate(candidate);
     });
     this.pc.connectionStateChange.subscribe((state) => {
-      if (!this.closed && (state === "failed" || state === "closed")) onLost();
       if (!this.closed && state === "connected") onConnected?.(this.icePath);
     });
   }
@@ -54,7 +50,15 @@ export class SfuPeer {
     return filterSdpCandidates(local.sdp, this.allowed);
   }
 
-  /** Call once the first local SDP is sent: releases the candidates held until then. */
+  /**
+   * Holds local candidates until the next `releaseCandidates` (a negotiation in progress whose
+   * SDP has not gone out yet, e.g. an ICE restart's).
+   */
+  holdCandidates(): void {
+    this.pending ??= [];
+  }
+
+  /** Call once a local SDP is sent: releases the candidates held until then. */
   releaseCandidates(): void {
     const pending = this.pending;
     this.pending = undefined;

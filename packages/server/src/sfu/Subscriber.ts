@@ -15,6 +15,7 @@ import { SfuPeer } from "./SfuPeer.js";
 import { TransportCc } from "./TransportCc.js";
 import { TwccEstimator } from "./TwccEstimator.js";
 import type { TransportWideCC } from "werift";
+import { startIceAfterRestart } from "./iceRestart.js";
 
 /** How often layers are re-chosen (and the bandwidth estimate advanced), ms. */
 const ALLOCATION_INTERVAL_MS = 500;
@@ -28,7 +29,6 @@ export type SubscriberEvents = {
   /** An offer to send to the client, with the map of its active sections. */
   offer: [sdp: string, tracks: SubscribedTrack[]];
   iceCandidate: [IceCandidate | null];
-  connectionLost: [];
   /** The media connection came up, with the path it takes (see {@link IcePath}). */
   connected: [path: IcePath | null];
 };
@@ -60,6 +60,8 @@ export class Subscriber {
   private readonly allocationTimer: NodeJS.Timeout;
   private awaitingAnswer = false;
   private negotiationQueued = false;
+  /** The next offer restarts ICE (the client asked: its side of the connection failed). */
+  private iceRestartQueued = false;
   /** The last offer sent, to send again to a participant that resumed. */
   private lastOffer: { sdp: string; tracks: SubscribedTrack[] } | undefined;
   private closed = false;
@@ -73,7 +75,6 @@ export class Subscriber {
     this.peer = new SfuPeer(
       rtc,
       (candidate) => this.events.emit("iceCandidate", candidate),
-      () => this.events.emit("connectionLost"),
       "subscriber",
       (path) => this.events.emit("connected", path),
     );
@@ -84,11 +85,6 @@ export class Subscriber {
     });
     this.allocationTimer = setInterval(() => this.allocate(), ALLOCATION_INTERVAL_MS);
     this.allocationTimer.unref();
-  }
-
-  /** The peer connection's `connectionState` (for the admin API). */
-  get connectionState(): string {
-    return this.pc.connectionState;
   }
 
   /** Starts sending `track` (published by `participantId`) to this subscriber. */
@@ -151,6 +147,7 @@ export class Subscriber {
     if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, `answer rejected: ${problem}`);
     try {
       await this.pc.setRemoteDescription({ type: "answer", sdp: forWerift(sdp) });
+      startIceAfterRestart(this.pc);
     } catch (error) {
       throw new UserError(ErrorCode.BAD_MESSAGE, `answer rejected: ${(error as Error).message}`);
     }
@@ -286,6 +283,16 @@ export class Subscriber {
     down.setPaused(!viewed || viewed.width === 0 || viewed.height === 0 || withheld);
   }
 
+  /**
+   * Restarts ICE (RFC 8445 §9) with the next offer: fresh credentials, new candidates, the
+   * same DTLS association and tracks. Queued behind an offer still awaiting its answer.
+   */
+  restartIce(): void {
+    if (this.closed) return;
+    this.iceRestartQueued = true;
+    this.scheduleNegotiation();
+  }
+
   private scheduleNegotiation(): void {
     if (this.closed) return;
     this.negotiationQueued = true;
@@ -313,7 +320,12 @@ export class Subscriber {
   }
 
   private async sendOffer(): Promise<void> {
-    const offer = await this.pc.createOffer();
+    const iceRestart = this.iceRestartQueued;
+    this.iceRestartQueued = false;
+    // Candidates gathered for this offer go out after it, never before (the client would
+    // give them to the previous ICE generation).
+    this.peer.holdCandidates();
+    const offer = await this.pc.createOffer(iceRestart ? { iceRestart: true } : undefined);
     await this.pc.setLocalDescription(offer);
     if (this.closed) return;
     const tracks: SubscribedTrack[] = [];

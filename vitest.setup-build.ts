@@ -9,5 +9,7 @@ import { fileURLToPath } from "node:url";
 export default function setup(): void {
   const root = fileURLToPath(new URL(".", import.meta.url));
   const tsc = fileURLToPath(new URL("./node_modules/typescript/bin/tsc", import.meta.url));
+  // The native addon too, when its C source changed since it was built (one line if it cannot be).
+  execFileSync(process.execPath, ["packages/native/scripts/build.mjs", "--if-stale"], { cwd: root, stdio: "inherit" });
   execFileSync(process.execPath, [tsc, "-b", "packages/server", "packages/client", "packages/bots"], { cwd: root, stdio: "inherit" });
 }

@@ -20,9 +20,12 @@ const NEEDED = [
   ["turnserver", "coturn"],
   ["nft", "nftables"],
   ["openssl", "openssl"],
+  // The reverse-proxy E2E test runs Debian's nginx with deploy/nginx/confab.conf.
+  ["nginx", "nginx"],
 ];
 
-const has = (command) => spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+// /usr/sbin (nginx) is not on a normal user's PATH.
+const has = (command) => spawnSync("sh", ["-c", `command -v ${command} || test -x /usr/sbin/${command}`], { stdio: "ignore" }).status === 0;
 const missing = [...new Set(NEEDED.filter(([command]) => !has(command)).map(([, pkg]) => pkg))];
 if (missing.length === 0) process.exit(0);
 

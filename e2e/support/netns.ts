@@ -28,8 +28,9 @@ export function netnsUnavailable(): string | undefined {
   try {
     execFileSync("ip", ["-V"], { stdio: "ignore" });
     execFileSync("python3", ["--version"], { stdio: "ignore" });
+    execFileSync("nft", ["--version"], { stdio: "ignore" });
   } catch {
-    return "needs iproute2 (ip) and python3";
+    return "needs iproute2 (ip), python3 and nftables (nft)";
   }
   return undefined;
 }
@@ -114,6 +115,20 @@ process.stdin.on("end", () => process.exit(0)).resume();\n`,
     writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${ns} ${FIREFOX_PATH} "$@"\n`);
     chmodSync(path, 0o755);
     return path;
+  }
+
+  /**
+   * Drops every UDP datagram in and out of `ns` (nftables), as networks that allow only TCP
+   * do: ICE over UDP, STUN and TURN over UDP all fail there.
+   */
+  blockUdp(ns: string): void {
+    const rules = [
+      "table inet confab_block_udp {",
+      "  chain output { type filter hook output priority 0; policy accept; meta l4proto udp drop; }",
+      "  chain input { type filter hook input priority 0; policy accept; meta l4proto udp drop; }",
+      "}",
+    ].join("\n");
+    execFileSync("ip", ["netns", "exec", ns, "nft", "-f", "-"], { input: rules, stdio: ["pipe", "ignore", "pipe"] });
   }
 
   /** Applies impairment to the link (both directions). */

@@ -17,6 +17,7 @@ import {
   type TrackSource,
 } from "@confab/protocol";
 import { AccessState } from "./AccessState.js";
+import { diagnoseFailure, pathFromStats, type ConnectionPath, type MediaDiagnosis } from "./connectionPath.js";
 import { ClientError } from "./errors.js";
 import { PublishConnection } from "./PublishConnection.js";
 import { RoomState, type RemoteMedia, type RemoteParticipant } from "./RoomState.js";
@@ -43,9 +44,19 @@ export interface ConfabRoomOptions {
   reconnectTimeoutMs?: number;
   /** Publish the camera as three simulcast layers (default true). */
   simulcast?: boolean;
+  /**
+   * `relay` sends all media through the server's TURN relay, even when a direct path works
+   * (for testing a relay, or to hide one's address from the SFU); default `all`: ICE picks the
+   * best path, direct UDP first, then ICE-TCP, then the relay over UDP, TCP and TLS.
+   */
+  iceTransportPolicy?: RTCIceTransportPolicy;
 }
 
-/** Close codes after which reconnecting cannot help (the server refused this client). */
+/**
+ * Close codes after which reconnecting cannot help (the server refused this client). Any other
+ * close reconnects: notably SERVER_SHUTDOWN (4004, the server restarts: the SDK retries until
+ * the new one answers, then resumes or joins again) and ROOM_LOST (4005).
+ */
 const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.NORMAL,
   CloseCode.TOO_BIG,
@@ -104,6 +115,11 @@ export type ConfabRoomEvents = {
   lastN: [withheld: ReadonlySet<string>];
   /** A moderator did something to this participant (muted it, asked it to unmute…). */
   moderated: [ModeratedEvent];
+  /**
+   * The server is shutting down (a restart): the meeting goes on for at most `closesInMs`, then
+   * the connection closes and the SDK reconnects by itself (status `reconnecting`).
+   */
+  draining: [closesInMs: number];
   /** A non-fatal problem (the session continues). */
   error: [ClientError];
   /** The session is over: by `leave()`/`close()` (no error), or because of `error`. */
@@ -136,6 +152,8 @@ export class ConfabRoom {
   private chat: ChatEntry[] = [];
   private speakerId: string | null = null;
   private statusValue: RoomStatus = "new";
+  private iceServers: IceServer[] = [];
+  private mediaProblemValue: MediaDiagnosis | undefined;
   private pendingJoin: { resolve: () => void; reject: (error: ClientError) => void } | undefined;
   private pendingLeave: (() => void) | undefined;
   private readonly access = new AccessState();
@@ -277,6 +295,27 @@ export class ConfabRoom {
   /** Whether a local track of `source` is published. */
   hasLocal(source: TrackSource): boolean {
     return this.localTracks.has(source);
+  }
+
+  /**
+   * Which way this participant's media travels (udp, tcp, relay-udp, relay-tcp, relay-tls),
+   * from the sending connection's selected candidate pair; undefined until one is selected.
+   */
+  async connectionPath(): Promise<ConnectionPath | undefined> {
+    for (const pc of [this.publisher?.pc, this.subscriber?.pc]) {
+      if (!pc || pc.connectionState !== "connected") continue;
+      const path = pathFromStats(await pc.getStats());
+      if (path) return path;
+    }
+    return undefined;
+  }
+
+  /**
+   * Set when a media connection failed (cleared when one connects again): what the failure
+   * says about the network, for a message saying what is blocked. The SDK keeps rejoining.
+   */
+  get mediaProblem(): MediaDiagnosis | undefined {
+    return this.mediaProblemValue;
   }
 
   /** The RTCPeerConnections of this session (for statistics). */
@@ -468,7 +507,8 @@ export class ConfabRoom {
           this.reconnectTimer = setTimeout(tryOnce, 0);
           return;
         }
-        const refused = error instanceof ClientError && error.code !== "CONNECTION_LOST";
+        // A draining server starts no new meeting here, but the one replacing it will: keep trying.
+        const refused = error instanceof ClientError && error.code !== "CONNECTION_LOST" && error.code !== "SERVER_DRAINING";
         if (refused || Date.now() >= deadline) {
           this.finish(error instanceof ClientError ? error : cause);
           return;
@@ -602,6 +642,10 @@ export class ConfabRoom {
       case "layers":
         this.publisher?.setLayers(message.mid, message.active).catch((error) => this.reportError("MEDIA_FAILED", `changing simulcast layers failed: ${String(error)}`));
         return;
+      case "draining":
+        // The server is restarting; it closes with SERVER_SHUTDOWN by then, and we reconnect.
+        this.events.emit("draining", message.closesInMs);
+        return;
       case "welcome":
       case "probe":
       case "pong":
@@ -625,6 +669,9 @@ export class ConfabRoom {
     this.state.clear();
     this.state.apply(message);
     this.media = media;
+    // Fresh TURN credentials, for the ICE restarts to come.
+    const config = this.rtcConfiguration(message.iceServers);
+    for (const pc of this.peerConnections()) pc.setConfiguration(config);
     this.publisher?.resendPendingOffer();
     // A media connection that failed or lost its path while the signaling was down (the
     // network went away) comes back through an ICE restart; its tracks stay.
@@ -641,10 +688,16 @@ export class ConfabRoom {
     this.events.emit("change");
   }
 
+  /** The peer connections' configuration: the ICE servers of the last `joined` (TURN credentials are per join). */
+  private rtcConfiguration(iceServers: IceServer[]): RTCConfiguration {
+    this.iceServers = iceServers;
+    return { iceServers, iceTransportPolicy: this.options.iceTransportPolicy ?? "all" };
+  }
+
   private onJoined(self: ParticipantInfo, iceServers: IceServer[]): void {
     this.selfInfo = self;
     this.statusValue = "joined";
-    const config: RTCConfiguration = { iceServers };
+    const config = this.rtcConfiguration(iceServers);
     this.subscriber = new SubscribeConnection(
       this.RTCPeerConnectionImpl,
       config,
@@ -702,8 +755,8 @@ export class ConfabRoom {
 
   /**
    * A media connection whose ICE failed is restarted (RFC 8445 §9), keeping its tracks; while
-   * the signaling is down, the resume restarts it. Only if the restart does not bring it back
-   * is it rebuilt by rejoining.
+   * the signaling is down, the resume restarts it. Its statistics say at once what was blocked
+   * ({@link mediaProblem}); only if the restart does not bring it back is it rebuilt by rejoining.
    */
   private watchConnection(pc: RTCPeerConnection): void {
     let connecting: ReturnType<typeof setTimeout> | undefined;
@@ -720,10 +773,24 @@ export class ConfabRoom {
       if (pc.connectionState === "connected") {
         clearTimeout(this.iceRecovery.get(pc));
         this.iceRecovery.delete(pc);
+        if (this.mediaProblemValue) {
+          this.mediaProblemValue = undefined;
+          this.events.emit("change");
+        }
         return;
       }
-      if (pc.connectionState !== "failed") return;
-      if (this.statusValue === "joined") this.restartIce(pc);
+      if (pc.connectionState !== "failed" || this.statusValue !== "joined") return;
+      this.restartIce(pc);
+      const iceServers = this.iceServers;
+      void pc
+        .getStats()
+        .then((report) => diagnoseFailure(report, iceServers))
+        .catch(() => diagnoseFailure(new Map(), iceServers))
+        .then((diagnosis) => {
+          if (pc.connectionState === "connected") return;
+          this.mediaProblemValue = diagnosis;
+          this.events.emit("change");
+        });
     });
   }
 

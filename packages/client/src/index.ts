@@ -10,3 +10,4 @@ export { RoomState, type RemoteParticipant, type RemoteMedia } from "./RoomState
 export { SignalingClient, signalingUrl, type WebSocketLike, type WebSocketFactory } from "./SignalingClient.js";
 export type { LocalTrack } from "./PublishConnection.js";
 export { probeConnectivity, type ProbeResult, type ProbeOptions } from "./probe.js";
+export { pathFromStats, diagnoseFailure, turnHost, type ConnectionPath, type MediaDiagnosis } from "./connectionPath.js";

@@ -1,3 +1,4 @@
+import { pathFromStats, type ConnectionPath } from "./connectionPath.js";
 import { ClientError } from "./errors.js";
 import { SignalingClient, signalingUrl, type WebSocketFactory } from "./SignalingClient.js";
 
@@ -7,6 +8,8 @@ export interface ProbeResult {
   signalingMs: number;
   /** Time from sending the offer to the media connection being up (ICE pair + DTLS), ms. */
   mediaMs: number;
+  /** The direct path that worked (udp, or tcp with ICE-TCP), when the browser says. */
+  path: ConnectionPath | undefined;
 }
 
 export interface ProbeOptions {
@@ -69,7 +72,9 @@ export async function probeConnectivity(options: ProbeOptions): Promise<ProbeRes
     );
     await pc.setRemoteDescription({ type: "answer", sdp: await Promise.race([answer, timeout]) });
     await Promise.race([connected, timeout]);
-    return { signalingMs: Math.round(signalingMs), mediaMs: Math.round(performance.now() - t1) };
+    const mediaMs = Math.round(performance.now() - t1);
+    const path = pathFromStats(await pc.getStats());
+    return { signalingMs: Math.round(signalingMs), mediaMs, path };
   } finally {
     pc.close();
     signaling.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeClientMessage, decodeServerMessage, encodeMessage } from "./codec.js";
+import { MAX_DECODE_REASON, decodeClientMessage, decodeServerMessage, encodeMessage } from "./codec.js";
 import { ErrorCode } from "./errors.js";
 import { MAX_SIGNAL_FRAME_BYTES } from "./constants.js";
 
@@ -27,6 +27,13 @@ describe("decodeClientMessage", () => {
       const r = decodeClientMessage(frame);
       expect(r.ok ? null : r.code).toBe(ErrorCode.BAD_MESSAGE);
     }
+  });
+
+  it("refuses an unknown key of 70 000 characters with a reason of at most 200 (zod quoted the key whole, found by fuzzing)", () => {
+    const r = decodeClientMessage(JSON.stringify({ type: "hello", protocolVersion: 2, ["y".repeat(70_000)]: 1 }));
+    expect(r).toMatchObject({ ok: false, code: ErrorCode.BAD_MESSAGE });
+    expect((r as { message: string }).message.length).toBeLessThanOrEqual(MAX_DECODE_REASON + 1);
+    expect((r as { message: string }).message).toMatch(/^message: Unrecognized key/);
   });
 
   it("rejects an unknown type with UNKNOWN_TYPE and echoes at most 64 characters of it", () => {

@@ -9,6 +9,16 @@ export type DecodeResult<T> =
   | { ok: true; message: T }
   | { ok: false; code: ErrorCode; message: string; type?: string; path?: string };
 
+/**
+ * Longest reason or field path a decode error carries: it goes back to the sender and into
+ * logs, and zod's reasons quote what they refuse (an unknown key of 70 000 characters came back whole).
+ */
+export const MAX_DECODE_REASON = 200;
+
+function clip(text: string): string {
+  return text.length > MAX_DECODE_REASON ? `${text.slice(0, MAX_DECODE_REASON)}…` : text;
+}
+
 function decode<T>(schema: z.ZodType<T>, types: ReadonlySet<string>, frame: string): DecodeResult<T> {
   if (frame.length > MAX_SIGNAL_FRAME_BYTES) {
     return { ok: false, code: ErrorCode.TOO_BIG, message: `frame exceeds ${MAX_SIGNAL_FRAME_BYTES} bytes` };
@@ -32,11 +42,11 @@ function decode<T>(schema: z.ZodType<T>, types: ReadonlySet<string>, frame: stri
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? issue.path.join(".") : "message";
+    const where = clip(issue && issue.path.length > 0 ? issue.path.join(".") : "message");
     return {
       ok: false,
       code: fieldErrorCode(type, where),
-      message: `${where}: ${issue?.message ?? "invalid"}`,
+      message: clip(`${where}: ${issue?.message ?? "invalid"}`),
       type,
       path: where,
     };

@@ -12,6 +12,8 @@
  *   LOBBY_TIMEOUT.
  * - RESUME_FAILED: the participant to resume is gone (grace period over, or unknown token):
  *   join anew.
+ * - SERVER_DRAINING: the server is shutting down and starts no new meeting; meetings in
+ *   progress go on. Try again in a little while (a restarted server takes the join).
  * - INTERNAL: the server failed; the session continues when it can.
  */
 export const ErrorCode = {
@@ -41,6 +43,7 @@ export const ErrorCode = {
   LOBBY_DENIED: "LOBBY_DENIED",
   LOBBY_TIMEOUT: "LOBBY_TIMEOUT",
   RESUME_FAILED: "RESUME_FAILED",
+  SERVER_DRAINING: "SERVER_DRAINING",
   INTERNAL: "INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -192,6 +192,18 @@ export const EndedMessage = z.object({
   by: z.string(),
 });
 
+/**
+ * The server is shutting down (a restart or an upgrade): it starts no new meeting, meetings in
+ * progress go on for at most `closesInMs`, then every connection is closed with
+ * `SERVER_SHUTDOWN` (4004), after which clients reconnect by themselves. Sent to every
+ * connection when the drain starts, and after `welcome` to connections opened during it.
+ */
+export const DrainingMessage = z.object({
+  type: z.literal("draining"),
+  /** Longest time until the server closes this connection, ms. */
+  closesInMs: z.number().int().nonnegative(),
+});
+
 /** A typed error. `fatal` means the server closes the connection right after. */
 export const ErrorMessage = z.object({
   type: z.literal("error"),
@@ -229,6 +241,7 @@ export const ServerMessage = z.discriminatedUnion("type", [
   ModeratedMessage,
   RemovedMessage,
   EndedMessage,
+  DrainingMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage["type"];

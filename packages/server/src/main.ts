@@ -1,10 +1,17 @@
 #!/usr/bin/env node
-/** Entry point of `npm start`: configuration from the environment, graceful shutdown on signals. */
+/**
+ * Entry point of `npm start`: configuration from the environment, and a graceful drain on
+ * SIGTERM or SIGINT (see `RunningServer.drain`): exit 0 within `DRAIN_TIMEOUT`; a second
+ * signal exits at once.
+ */
 import os from "node:os";
 import { loadApiCredentials } from "./auth/credentials.js";
 import { ConfigError, loadConfig } from "./config/env.js";
 import { createLogger } from "./log/createLogger.js";
 import { startServer } from "./server.js";
+
+/** With `DRAIN_TIMEOUT=0`, how long closing (4004 to every socket, workers) may take, ms. */
+const MIN_CLOSE_MS = 2000;
 
 async function main(): Promise<void> {
   let config;
@@ -44,12 +51,27 @@ async function main(): Promise<void> {
   );
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal during the drain: whoever sent it wants the process gone now.
+      log.warn({ signal }, "second signal while draining: exiting now");
+      void server.close();
+      setTimeout(() => process.exit(0), 100).unref();
+      return;
+    }
     stopping = true;
-    log.info({ signal }, "shutting down");
-    server.close().then(
+    const timeoutMs = config.drainTimeoutMs;
+    log.info({ signal, drainTimeoutMs: timeoutMs }, "shutting down gracefully (a second signal exits at once)");
+    // Whatever hangs in closing, the process is gone by the deadline it announced.
+    setTimeout(() => {
+      log.warn("the drain deadline passed before everything closed; exiting");
+      process.exit(0);
+    }, Math.max(timeoutMs, MIN_CLOSE_MS)).unref();
+    server.drain(timeoutMs).then(
       () => process.exit(0),
-      () => process.exit(1),
+      (error: unknown) => {
+        log.error({ err: error }, "closing failed");
+        process.exit(1);
+      },
     );
   };
   process.on("SIGINT", () => stop("SIGINT"));

@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { createLogger } from "./log/createLogger.js";
 import type { ServerConfig } from "./config/config.js";
 import { createApp } from "./http/app.js";
+import { AdminAuth, type AdminApiOptions } from "./http/admin/index.js";
 import { createMetrics } from "./http/metrics.js";
 import { registerTestFaults } from "./http/testFaults.js";
 import { loadTls } from "./http/tls.js";
@@ -17,11 +18,14 @@ import { loadRoomsFile } from "./room/policy/RoomsFile.js";
 import { defaultRoomPolicy, type RoomPolicy } from "./room/policy/RoomPolicy.js";
 import { probeUdpBufferSizes, udpBufferCapMessage } from "./sfu/udpSockets.js";
 import type { RoomEvent } from "./room/RoomEvents.js";
+import { describeFastPath } from "./sfu/native/fastPath.js";
 import type { RoomHost } from "./room/RoomHost.js";
 import { SignalingServer } from "./signaling/SignalingServer.js";
 import { WorkerPool } from "./worker/WorkerPool.js";
 import { registerWebhookMetrics } from "./webhooks/metrics.js";
 import { Webhooks } from "./webhooks/Webhooks.js";
+import { withDiscoveredAddress } from "./net/stunDiscovery.js";
+import { hostAddresses } from "./sfu/peer-config.js";
 
 /** A running Confab server. */
 export interface RunningServer {
@@ -35,9 +39,27 @@ export interface RunningServer {
   readonly log: Logger;
   /** The webhook queues (`WEBHOOK_URLS`), when any receiver is configured. */
   readonly webhooks: Webhooks | undefined;
-  /** Stops accepting, closes every room and socket; idempotent. */
+  /**
+   * Graceful shutdown: no new meetings (joins that would start one get SERVER_DRAINING),
+   * `/readyz` answers 503, every client is told (`draining`); meetings in progress go on until
+   * they end or `timeoutMs` (default `config.drainTimeoutMs`) is nearly over, then
+   * {@link close}. Resolves when closed; idempotent.
+   */
+  drain(timeoutMs?: number): Promise<void>;
+  /** Stops accepting, closes every socket with SERVER_SHUTDOWN (4004) and every room; idempotent. */
   close(): Promise<void>;
 }
+
+/**
+ * The part of the drain kept for closing (workers close their rooms, sockets their handshake):
+ * the wait for meetings to end stops this long before the deadline.
+ */
+function closeReserveMs(timeoutMs: number): number {
+  return Math.min(WEBHOOK_SHUTDOWN_GRACE_MS + 1000, timeoutMs / 4);
+}
+
+/** How often a drain checks whether the last meeting has ended, ms. */
+const DRAIN_POLL_MS = 200;
 
 /** The server's version, from its package.json. */
 export const SERVER_VERSION: string = (() => {
@@ -91,7 +113,7 @@ function createWebhooks(config: ServerConfig, log: Logger): Webhooks | undefined
 /** Starts HTTP (and HTTPS) with the web app, signaling and the SFU. */
 export async function startServer(initialConfig: ServerConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? createLogger({ level: initialConfig.logLevel, format: initialConfig.logFormat, color: initialConfig.logColor });
-  const config = withCredentials(initialConfig);
+  const config = await withDiscoveredAddress(withCredentials(initialConfig), log, hostAddresses);
   const defaults = defaultRoomPolicy(config.rooms.maxParticipants);
   const configuredRooms = config.auth.roomsFile ? await loadRoomsFile(config.auth.roomsFile, defaults) : new Map<string, RoomPolicy>();
   const webhooks = createWebhooks(config, log);
@@ -109,13 +131,24 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
         );
   await checkUdpBuffers(config.rtc.udpBufferBytes, log);
   const signaling = new SignalingServer(config, rooms, SERVER_VERSION, log);
-  const metrics = createMetrics(() => rooms.stats(), () => signaling.connectionCount);
+  // Every SFU thread decides the same way (same FASTPATH, same addon file): say it once here.
+  const fastpath = describeFastPath(config.rtc.fastpath);
+  log.info({ fastpath: fastpath.path, reason: fastpath.reason }, `per-packet path: ${fastpath.path} (${fastpath.reason})`);
+  const metrics = createMetrics(() => rooms.stats(), () => signaling.connectionCount, fastpath);
   if (webhooks) registerWebhookMetrics(metrics, webhooks);
 
   const apps: FastifyInstance[] = [];
-  const info = { auth: config.auth.mode, version: SERVER_VERSION };
+  // `relay`: whether a TURN relay is offered to people whose network blocks direct media (no URLs, no credentials).
+  const info = { auth: config.auth.mode, version: SERVER_VERSION, relay: config.turn.urls.length > 0 };
   const metricsAccess = { metricsToken: config.metricsToken, trustProxyHops: config.signaling.trustProxyHops };
-  const http = await createApp({ webRoot: config.webRoot, logger: log, metrics, info, ...metricsAccess });
+  const admin: AdminApiOptions = {
+    rooms,
+    auth: new AdminAuth(config.auth, config.signaling.trustProxyHops, { burst: config.auth.adminLoginFailuresPerMinute, refillPerMinute: config.auth.adminLoginFailuresPerMinute }),
+    defaults,
+    log: log.child({ component: "admin-api" }),
+  };
+  const shared = { ...metricsAccess, readiness: () => rooms.readiness(), admin };
+  const http = await createApp({ webRoot: config.webRoot, logger: log, metrics, info, ...shared });
   signaling.attach(http.server);
   apps.push(http);
   if (config.testFaults && rooms instanceof WorkerPool) {
@@ -129,7 +162,7 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
   let httpsUrl: string | undefined;
   if (config.httpsPort !== 0) {
     const tls = await loadTls(config, log);
-    const https = await createApp({ webRoot: config.webRoot, logger: log, metrics, https: tls, info, ...metricsAccess });
+    const https = await createApp({ webRoot: config.webRoot, logger: log, metrics, https: tls, info, ...shared });
     signaling.attach(https.server);
     apps.push(https);
     await https.listen({ port: Math.max(0, config.httpsPort), host: config.host });
@@ -137,6 +170,16 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
   }
 
   let closing: Promise<void> | undefined;
+  let draining: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      signaling.close();
+      await Promise.all([rooms.close(), ...apps.map((a) => a.close())]);
+      // The rooms' last events (participants left, rooms ended) get a moment to go out.
+      await webhooks?.close(WEBHOOK_SHUTDOWN_GRACE_MS);
+    })();
+    return closing;
+  };
   return {
     config,
     httpUrl,
@@ -144,14 +187,20 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
     rooms,
     log,
     webhooks,
-    close() {
-      closing ??= (async () => {
-        signaling.close();
-        await Promise.all([rooms.close(), ...apps.map((a) => a.close())]);
-        // The rooms' last events (participants left, rooms ended) get a moment to go out.
-        await webhooks?.close(WEBHOOK_SHUTDOWN_GRACE_MS);
+    drain(timeoutMs = config.drainTimeoutMs) {
+      draining ??= (async () => {
+        const waitUntil = Date.now() + timeoutMs - closeReserveMs(timeoutMs);
+        rooms.drain();
+        signaling.drain(timeoutMs);
+        log.info({ timeoutMs, meetings: rooms.stats().rooms }, "draining: no new meetings; closing when the last one ends or the time is up");
+        while (!closing && rooms.stats().rooms > 0 && Date.now() < waitUntil) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(DRAIN_POLL_MS, Math.max(0, waitUntil - Date.now()))));
+        }
+        log.info({ meetings: rooms.stats().rooms }, "drained: closing every connection (4004)");
+        await close();
       })();
-      return closing;
+      return draining;
     },
+    close,
   };
 }

@@ -33,4 +33,17 @@ describe("npm run bench", () => {
     }
     expect(message).toMatch(/no scenario nope; known: fanout-10, fanout-30, rooms-2x10, workers-1, workers-2, join-latency/);
   });
+
+  it("refuses a per-packet path other than js or native, and a round count out of range, before starting anything", () => {
+    const stderr = (...args: string[]) => {
+      try {
+        execFileSync(process.execPath, [MAIN, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        return "";
+      } catch (error) {
+        return String((error as { stderr: string }).stderr);
+      }
+    };
+    expect(stderr("--scenario", "fanout-10", "--paths", "js,fast")).toMatch(/--paths takes js,native/);
+    expect(stderr("--scenario=fanout-10", "--paths=native", "--rounds=0")).toMatch(/--rounds takes 1 to 20/);
+  });
 });

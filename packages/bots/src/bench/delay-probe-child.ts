@@ -22,6 +22,20 @@ let measuring = false;
 
 const close = (): void => void Promise.all([subscriber.close(), publisher.close()]).finally(() => process.exit(0));
 process.on("disconnect", close);
+/** A burst: packets arriving within this long of each other (a browser's pacer spreads a frame over ~5 ms). */
+const BURST_MS = 1;
+
+/** Most arrivals (ms) within any `span` ms: how bunched the SFU's sending reached this receiver. */
+function largestBurst(arrivals: number[], span: number): number {
+  arrivals.sort((a, b) => a - b);
+  let best = 0;
+  for (let lo = 0, hi = 0; hi < arrivals.length; hi++) {
+    while (arrivals[hi]! - arrivals[lo]! > span) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}
+
 process.on("message", (message: ProbeMessage) => {
   if (message.type === "open") {
     seen.fill(0);
@@ -35,6 +49,7 @@ process.on("message", (message: ProbeMessage) => {
     measuring = false;
     const count = Math.min(message.sent - sent, 0x10000);
     const delays: number[] = [];
+    const arrived: number[] = [];
     let delivered = 0;
     for (let i = 0; i < count; i++) {
       const seq = (first + i) & 0xffff;
@@ -42,8 +57,9 @@ process.on("message", (message: ProbeMessage) => {
       delivered++;
       const d = arrivals[seq]! - publisher.videoSentAt[seq]!;
       if (d >= 0 && d < 5000) delays.push(d);
+      arrived.push(arrivals[seq]!);
     }
-    send({ type: "result", delivered, delays });
+    send({ type: "result", delivered, delays, burst: largestBurst(arrived, BURST_MS) });
   } else if (message.type === "close") {
     close();
   }

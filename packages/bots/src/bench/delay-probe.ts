@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { setupSeconds } from "./scenario.js";
 
 export type ProbeMessage = { type: "open" } | { type: "close-window" } | { type: "collect"; sent: number } | { type: "close" };
 export type ProbeReply =
@@ -7,7 +8,7 @@ export type ProbeReply =
   | { type: "failed"; message: string }
   | { type: "opened"; first: number; sent: number }
   | { type: "window-closed"; sent: number }
-  | { type: "result"; delivered: number; delays: number[] };
+  | { type: "result"; delivered: number; delays: number[]; burst: number };
 
 const CHILD = fileURLToPath(new URL("./delay-probe-child.js", import.meta.url));
 
@@ -27,7 +28,7 @@ export class DelayProbe {
   nextVideoSequence = 0;
   videoPacketsSent = 0;
   private sentAtClose = 0;
-  private result: { delivered: number; delays: number[] } | undefined;
+  private result: { delivered: number; delays: number[]; burst: number } | undefined;
 
   private constructor(private readonly child: ChildProcess) {
     child.on("message", (reply: ProbeReply) => {
@@ -42,7 +43,7 @@ export class DelayProbe {
   }
 
   /** Resolves once the probe's subscriber receives its publisher's video. */
-  async ready(timeoutMs = 20_000): Promise<void> {
+  async ready(timeoutMs = setupSeconds(20) * 1000): Promise<void> {
     const reply = await this.next(timeoutMs);
     if (!reply) throw new Error(`delay probe: no video within ${timeoutMs / 1000} s`);
     if (reply.type !== "receiving") throw new Error(`delay probe: ${reply.type === "failed" ? reply.message : reply.type}`);
@@ -66,7 +67,7 @@ export class DelayProbe {
   }
 
   /** Collects the probe's arrivals (after the grace period for late packets). */
-  async collect(): Promise<{ delivered: number; delays: number[] }> {
+  async collect(): Promise<{ delivered: number; delays: number[]; burst: number }> {
     this.child.send({ type: "collect", sent: this.sentAtClose } satisfies ProbeMessage);
     this.result = await this.expect("result");
     return this.result;

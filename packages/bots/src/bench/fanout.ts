@@ -1,7 +1,7 @@
 import { Bot } from "../Bot.js";
 import { DeliveryWindow } from "../Delivery.js";
 import { DelayProbe } from "./delay-probe.js";
-import type { ScenarioResult } from "./scenario.js";
+import { setupSeconds, type ScenarioResult } from "./scenario.js";
 import { ServerProcess } from "./server-process.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -62,11 +62,11 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     const subs = rooms.flatMap((r) => r.subs);
     // Wait until every subscriber receives, then warm up.
     await probe?.ready();
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + setupSeconds(20) * 1000;
     while (subs.some((b) => (b.tracks("video")[0]?.packets ?? 0) === 0)) {
       if (Date.now() > deadline) {
         const waiting = rooms.map((r) => r.subs.filter((b) => (b.tracks("video")[0]?.packets ?? 0) === 0).length);
-        throw new Error(`subscribers did not start receiving within 20 s (still waiting, per room: ${waiting.join(", ")})`);
+        throw new Error(`subscribers did not start receiving within ${setupSeconds(20)} s (still waiting, per room: ${waiting.join(", ")})`);
       }
       await sleep(100);
     }
@@ -111,7 +111,8 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     // Packets in flight (and retransmissions) at the end of the window get time to arrive;
     // only packets sent inside the window count.
     await sleep(500);
-    const probed = probe ? await probe.collect() : { delivered: 0, delays: inProcessDelays };
+    const probed = probe ? await probe.collect() : { delivered: 0, delays: inProcessDelays, burst: 0 };
+    const fastpath = await server.fastpath();
     const delivered = windows.flat().reduce((n, w) => n + w.delivered(), probed.delivered);
     // A subscriber that stopped receiving would hide in the average: report the worst one.
     const perSubscriber = windows.flatMap((roomWindows, r) => roomWindows.map((w) => w.delivered() / Math.max(1, roomSent[r]!)));
@@ -135,6 +136,9 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
       delayP50Ms: round(percentile(delays, 0.5), 2),
       delayP99Ms: round(percentile(delays, 0.99), 2),
       delayMeasuredBy: probe ? "a subscriber in its own process" : "the bench process (shared with every bot)",
+      // Most packets that reached the probe's subscriber within 1 ms (0: no probe).
+      largestBurst: probed.burst,
+      fastpath,
       rooms: roomCount,
       subscribers,
       workers: options.workers ?? "default",

@@ -2,6 +2,9 @@
 /**
  * `npm run bench`: runs the media benchmarks and prints a table; `--scenario <name>` runs
  * one, `--json` makes the last line of output one JSON object (tools parse it).
+ * `--paths js,native` runs each scenario once per per-packet path (the server's `FASTPATH`),
+ * alternating, and `--rounds <n>` repeats that n times (`--scenario` may name several, comma separated): the two paths side by side under the
+ * same conditions (a run that fails is reported as `failed` and the others go on).
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -50,16 +53,33 @@ const scenarios: Scenario[] = [
   },
 ];
 
-function parseArgs(argv: string[]): { scenario: string | undefined; json: boolean } {
-  let scenario: string | undefined;
-  let json = false;
+const FAST_PATHS = ["js", "native"] as const;
+
+interface Args {
+  scenario: string | undefined;
+  json: boolean;
+  /** Per-packet paths to alternate (undefined: the server's own FASTPATH, one run each). */
+  paths: string[] | undefined;
+  rounds: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { scenario: undefined, json: false, paths: undefined, rounds: 1 };
+  const usage = `use --scenario <${scenarios.map((s) => s.name).join("|")}> [--paths js,native] [--rounds <n>] [--json]`;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--json") json = true;
-    else if (argv[i] === "--scenario") scenario = argv[++i];
-    else if (argv[i]?.startsWith("--scenario=")) scenario = argv[i]!.slice("--scenario=".length);
-    else throw new Error(`unknown argument ${argv[i]}; use --scenario <${scenarios.map((s) => s.name).join("|")}> [--json]`);
+    const [flag, inline] = argv[i]!.startsWith("--") && argv[i]!.includes("=") ? argv[i]!.split("=", 2) : [argv[i], undefined];
+    const value = () => inline ?? argv[++i];
+    if (flag === "--json") args.json = true;
+    else if (flag === "--scenario") args.scenario = value();
+    else if (flag === "--paths") {
+      args.paths = (value() ?? "").split(",");
+      if (args.paths.some((p) => !(FAST_PATHS as readonly string[]).includes(p))) throw new Error(`--paths takes ${FAST_PATHS.join(",")}; ${usage}`);
+    } else if (flag === "--rounds") {
+      args.rounds = Number(value());
+      if (!Number.isInteger(args.rounds) || args.rounds < 1 || args.rounds > 20) throw new Error(`--rounds takes 1 to 20; ${usage}`);
+    } else throw new Error(`unknown argument ${argv[i]}; ${usage}`);
   }
-  return { scenario, json };
+  return args;
 }
 
 function table(results: ScenarioResult[]): string {
@@ -81,19 +101,42 @@ function ensureFixtures(): void {
 }
 
 async function main(): Promise<void> {
-  const { scenario, json } = parseArgs(process.argv.slice(2));
+  const { scenario, json, paths, rounds } = parseArgs(process.argv.slice(2));
   ensureFixtures();
-  const chosen = scenario ? scenarios.filter((s) => s.name === scenario) : scenarios;
-  if (chosen.length === 0) throw new Error(`no scenario ${scenario}; known: ${scenarios.map((s) => s.name).join(", ")}`);
+  // --scenario takes one name or several, comma separated (run in the order given).
+  const names = scenario?.split(",");
+  const unknown = names?.find((n) => !scenarios.some((s) => s.name === n));
+  if (unknown !== undefined) throw new Error(`no scenario ${unknown}; known: ${scenarios.map((s) => s.name).join(", ")}`);
+  const chosen = names ? names.map((n) => scenarios.find((s) => s.name === n)!) : scenarios;
   const results: ScenarioResult[] = [];
   // The server and the bots ask for this much; the kernel's cap (net.core.rmem_max) decides.
   const granted = await probeUdpBufferSizes(DEFAULT_UDP_BUFFER_BYTES);
   const problem = udpBufferCapMessage(DEFAULT_UDP_BUFFER_BYTES, granted);
   if (problem) console.error(`bench: ${problem}`);
-  for (const s of chosen) {
-    console.error(`bench: ${s.name}: ${s.description}`);
-    const result = await s.run();
-    results.push(s.name === "join-latency" ? result : { ...result, udpRecvBufferBytes: granted.receive });
+  const withBuffers = (s: Scenario, result: ScenarioResult): ScenarioResult =>
+    s.name === "join-latency" ? result : { ...result, udpRecvBufferBytes: granted.receive };
+  if (!paths) {
+    for (const s of chosen) {
+      console.error(`bench: ${s.name}: ${s.description}`);
+      results.push(withBuffers(s, await s.run()));
+    }
+  } else {
+    // Servers are started by the scenarios with this process's environment: FASTPATH per run.
+    for (let round = 1; round <= rounds; round++) {
+      for (const s of chosen) {
+        for (const path of paths) {
+          process.env.FASTPATH = path;
+          console.error(`bench: round ${round}/${rounds}, ${s.name}, FASTPATH=${path}: ${s.description}`);
+          try {
+            results.push({ ...withBuffers(s, await s.run()), round, requestedPath: path });
+          } catch (error) {
+            const failed = error instanceof Error ? error.message : String(error);
+            console.error(`bench: ${s.name} (FASTPATH=${path}) failed: ${failed}`);
+            results.push({ scenario: s.name, round, requestedPath: path, failed });
+          }
+        }
+      }
+    }
   }
   console.log(table(results));
   if (json) console.log(JSON.stringify(results.length === 1 ? results[0] : { scenarios: results }));

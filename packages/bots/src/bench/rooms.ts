@@ -1,7 +1,7 @@
 import { Bot } from "../Bot.js";
 import type { ReceivedTrack } from "../ReceivedTrack.js";
 import { percentile, round } from "./fanout.js";
-import type { ScenarioResult } from "./scenario.js";
+import { setupSeconds, type ScenarioResult } from "./scenario.js";
 import { ServerProcess } from "./server-process.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,9 +70,9 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
         await bot.join();
       }
     }
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + setupSeconds(30) * 1000;
     while (bots.some((b) => b.tracks("video").filter((t) => t.packets > 0).length < perRoom - 1)) {
-      if (Date.now() > deadline) throw new Error("bots did not receive every video within 30 s");
+      if (Date.now() > deadline) throw new Error(`bots did not receive every video within ${setupSeconds(30)} s`);
       await sleep(200);
     }
     for (const b of bots) b.viewAll(tile.width, tile.height);
@@ -90,6 +90,7 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
     const botsUsage = process.cpuUsage(bots0);
     const seconds = (performance.now() - t0) / 1000;
     const metrics1 = await server.metrics();
+    const fastpath = await server.fastpath();
     const perSecond = (name: string) => Math.round(((metrics1[name] ?? 0) - (metrics0[name] ?? 0)) / seconds);
 
     const lossPct: number[] = [];
@@ -128,6 +129,7 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
     const cpuMicros = cpu1 - cpu0;
     return {
       scenario: options.scenario,
+      fastpath,
       usPerFwdPkt: round(cpuMicros / Math.max(1, totalPackets)),
       deliveredPct: round((100 * (received + audioReceived)) / Math.max(1, expected + audioExpected), 2),
       outPps: Math.round(totalPackets / seconds),

@@ -1,4 +1,13 @@
 /** One benchmark's figures; `scenario` names it, the rest are numbers for the table/JSON. */
+/**
+ * How long set-up may take (server start, joins, first video), seconds: `CONFAB_BENCH_SETUP_SECONDS`,
+ * or `fallback`. A machine shared with other work may need more than the defaults.
+ */
+export function setupSeconds(fallback: number): number {
+  const value = Number(process.env.CONFAB_BENCH_SETUP_SECONDS);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
 export type ScenarioResult = { scenario: string } & Record<string, number | string>;
 
 /** A named benchmark. */

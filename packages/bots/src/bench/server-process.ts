@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { SERVER_NODE_FLAGS } from "@confab/server";
+import { setupSeconds } from "./scenario.js";
 
 const SERVER_MAIN = fileURLToPath(new URL("../../../server/dist/main.js", import.meta.url));
 const TICKS_PER_SECOND = (() => {
@@ -13,12 +14,27 @@ const TICKS_PER_SECOND = (() => {
   }
 })();
 
+/** Lines of the server's stdout a {@link ServerProcess} keeps. */
+const KEPT_LINES = 5000;
+
 /** The server under test, in its own process so its CPU time can be measured alone. */
 export class ServerProcess {
+  /** Settles when the process exits: its exit code (null when a signal ended it) and when. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
-  ) {}
+    /** The server's most recent stdout lines (its JSON log), oldest first; at most {@link KEPT_LINES}. */
+    readonly output: string[],
+  ) {
+    this.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal, at: Date.now() })));
+  }
+
+  /** Sends `signal` and returns at once (`exited` says how it ended); for tests of its own shutdown. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
 
   /**
    * Starts `packages/server/dist/main.js` on loopback (a free port unless `env.PORT` says);
@@ -29,14 +45,18 @@ export class ServerProcess {
     // CONFAB_BENCH_PROFILE=<dir> writes a V8 CPU profile of the server (open in Chrome DevTools).
     const profile = process.env.CONFAB_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CONFAB_BENCH_PROFILE}`] : [];
     const [command, ...args] = [...prefix, process.execPath, ...SERVER_NODE_FLAGS, ...profile, SERVER_MAIN];
+    // LOG_FORMAT=json whatever the caller's environment says: the listening line is read from the JSON log.
     const child = spawn(command!, args, {
-      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", HTTPS_PORT: "0", RTC_ANNOUNCED_IPS: "127.0.0.1", LOG_LEVEL: "info", ...env },
+      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", HTTPS_PORT: "0", RTC_ANNOUNCED_IPS: "127.0.0.1", LOG_LEVEL: "info", LOG_FORMAT: "json", ...env },
       stdio: ["ignore", "pipe", "inherit"],
     });
+    const output: string[] = [];
     const listening = new Promise<string>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout! });
-      const timer = setTimeout(() => reject(new Error("server did not start within 15 s")), 15_000);
+      const timer = setTimeout(() => reject(new Error(`server did not start within ${setupSeconds(15)} s`)), setupSeconds(15) * 1000);
       lines.on("line", (line) => {
+        output.push(line);
+        if (output.length > KEPT_LINES) output.splice(0, output.length - KEPT_LINES);
         const match = /"http":"http:\/\/localhost:(\d+)"/.exec(line);
         if (match) {
           clearTimeout(timer);
@@ -52,7 +72,17 @@ export class ServerProcess {
       child.kill("SIGKILL"); // never leave a half-started server behind
       throw error;
     }
-    return new ServerProcess(child, url);
+    return new ServerProcess(child, url, output);
+  }
+
+  /** The server's process id. */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Whether the server process is still running. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** CPU time the server process has used (user + system), microseconds. */
@@ -68,11 +98,20 @@ export class ServerProcess {
   async metrics(): Promise<Record<string, number>> {
     const text = await (await fetch(`${this.url}/metrics`)).text();
     const out: Record<string, number> = {};
-    for (const match of text.matchAll(/^(confab_[a-z_]+) ([0-9.e+-]+)$/gm)) out[match[1]!] = Number(match[2]);
+    for (const match of text.matchAll(/^(confab_[a-z0-9_]+) ([0-9.e+-]+)$/gm)) out[match[1]!] = Number(match[2]);
     return out;
   }
 
-  /** Stops the server (SIGTERM, then SIGKILL after 3 s); `crash` kills it at once. */
+  /** The per-packet path the server uses (`confab_fastpath_info{path}` in /metrics): native, js or unknown. */
+  async fastpath(): Promise<string> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    return /^confab_fastpath_info\{path="(\w+)"\} 1$/m.exec(text)?.[1] ?? "unknown";
+  }
+
+  /**
+   * Stops the server (SIGTERM, which starts its graceful drain, then SIGKILL after 3 s);
+   * `crash` kills it at once.
+   */
   async stop(crash = false): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));

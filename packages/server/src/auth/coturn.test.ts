@@ -1,7 +1,8 @@
 import dgram from "node:dgram";
-import net from "node:net";
+import { readFileSync } from "node:fs";
+import type net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Coturn, coturnUnavailable } from "../testing/coturn.js";
+import { COTURN_CONFIG, Coturn, coturnUnavailable, freePort } from "../testing/coturn.js";
 import { TurnClient, type TurnTransport } from "../testing/TurnClient.js";
 import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
 import { turnCredentials } from "./turnCredentials.js";
@@ -12,22 +13,6 @@ const HOST = "127.0.0.1";
 let coturn: Coturn;
 let port: number;
 let tlsPort: number;
-
-/** A port free for both UDP and TCP on loopback right now. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const server = net.createServer();
-    const candidate = await new Promise<number>((resolve) => server.listen(0, HOST, () => resolve((server.address() as net.AddressInfo).port)));
-    await new Promise((resolve) => server.close(resolve));
-    const udp = dgram.createSocket("udp4");
-    const free = await new Promise<boolean>((resolve) => {
-      udp.once("error", () => resolve(false));
-      udp.bind(candidate, HOST, () => resolve(true));
-    });
-    udp.close();
-    if (free) return candidate;
-  }
-}
 
 beforeAll(async () => {
   const missing = coturnUnavailable();
@@ -113,5 +98,10 @@ describe("coturn with the documented configuration", () => {
     } finally {
       await confab.close();
     }
+  });
+
+  it("is the file the README shows, verbatim", () => {
+    const readme = readFileSync(new URL("../../../../README.md", import.meta.url), "utf8");
+    expect(readme.includes(readFileSync(COTURN_CONFIG, "utf8")), "README.md must show deploy/coturn/turnserver.conf verbatim").toBe(true);
   });
 });

@@ -59,6 +59,12 @@ export interface ServerConfig {
    * on the least loaded one. 0 runs rooms in the main thread (one core, no message relay).
    */
   workers: number;
+  /**
+   * Graceful shutdown on SIGTERM (`DRAIN_TIMEOUT`, in seconds, default 30): no new meetings,
+   * meetings in progress go on for at most this long, then every socket is closed with
+   * SERVER_SHUTDOWN (4004) and the process exits 0. 0 closes at once.
+   */
+  drainTimeoutMs: number;
   signaling: {
     /** Largest accepted frame, bytes. Larger frames close the socket with 1009. */
     maxFrameBytes: number;
@@ -150,6 +156,11 @@ export interface ServerConfig {
     lobbyTimeoutMs: number;
     /** Validity of the moderator link given to whoever starts a meeting in open mode, s. */
     moderatorLinkTtlSeconds: number;
+    /**
+     * Failed admin API logins (wrong or missing API key and secret) allowed per client address
+     * at once and then per minute; past it every admin request from there gets 429.
+     */
+    adminLoginFailuresPerMinute: number;
   };
   rtc: {
     /**
@@ -175,6 +186,18 @@ export interface ServerConfig {
      * front of the others (for a VM behind 1:1 NAT). Ignored when `RTC_ANNOUNCED_IPS` is set.
      */
     stunDiscovery: string | undefined;
+    /**
+     * The per-packet path (`FASTPATH`): `native` (default) seals, opens and sends SRTP with the
+     * `@confab/native` addon when it was built, else falls back to TypeScript; `js` forces the
+     * TypeScript path (Node's crypto, one `dgram` send per packet). docs/decisions/0008.
+     */
+    fastpath: FastPathMode;
+    /**
+     * ICE-TCP (RFC 6544, `RTC_ICE_TCP=1`; default off): each media connection also offers a
+     * passive TCP host candidate (a listening port from `RTC_PORT_MIN`–`RTC_PORT_MAX`), so a
+     * client whose network blocks UDP but lets TCP out connects without a relay.
+     */
+    iceTcp: boolean;
   };
   /**
    * TURN relay (coturn with `use-auth-secret`) for people whose network blocks UDP or direct
@@ -210,6 +233,9 @@ export interface ServerConfig {
   };
 }
 
+/** What `FASTPATH` asks for: the native addon when built, or the TypeScript path. */
+export type FastPathMode = "native" | "js";
+
 /** Default for each media socket's kernel receive and send buffers (`RTC_UDP_BUFFER_BYTES`). */
 export const DEFAULT_UDP_BUFFER_BYTES = 1024 * 1024;
 
@@ -231,6 +257,7 @@ export const defaultConfig: ServerConfig = {
   metricsToken: undefined,
   testFaults: false,
   workers: os.availableParallelism(),
+  drainTimeoutMs: 30_000,
   signaling: {
     maxFrameBytes: MAX_SIGNAL_FRAME_BYTES,
     handshakeTimeoutMs: 10_000,
@@ -260,6 +287,7 @@ export const defaultConfig: ServerConfig = {
     persistPolicies: true,
     lobbyTimeoutMs: 5 * 60_000,
     moderatorLinkTtlSeconds: 7 * 24 * 3600,
+    adminLoginFailuresPerMinute: 10,
   },
   rtc: {
     announcedIps: [],
@@ -268,6 +296,8 @@ export const defaultConfig: ServerConfig = {
     keyframeRequestIntervalMs: 500,
     udpBufferBytes: DEFAULT_UDP_BUFFER_BYTES,
     stunDiscovery: undefined,
+    fastpath: "native",
+    iceTcp: false,
   },
   turn: { urls: [], secret: "", ttlSeconds: 6 * 3600 },
   webhooks: {

@@ -33,9 +33,29 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ TURN_URLS: urls, TURN_SECRET: "short" })).toThrow(ConfigError);
   });
 
+  it("offers ICE-TCP candidates only with RTC_ICE_TCP=1", () => {
+    expect(loadConfig({}).rtc.iceTcp).toBe(false);
+    expect(loadConfig({ RTC_ICE_TCP: "1" }).rtc.iceTcp).toBe(true);
+  });
+
   it("reads RTC_STUN_DISCOVERY as host:port, off by default", () => {
     expect(loadConfig({}).rtc.stunDiscovery).toBeUndefined();
     expect(loadConfig({ RTC_STUN_DISCOVERY: "stun.example.org:3478" }).rtc.stunDiscovery).toBe("stun.example.org:3478");
     expect(() => loadConfig({ RTC_STUN_DISCOVERY: "stun.example.org" })).toThrow(ConfigError);
+  });
+
+  it("uses the native fast path unless FASTPATH=js, and refuses any other FASTPATH", () => {
+    expect(loadConfig({}).rtc.fastpath).toBe("native");
+    expect(loadConfig({ FASTPATH: "js" }).rtc.fastpath).toBe("js");
+    expect(loadConfig({ FASTPATH: "native" }).rtc.fastpath).toBe("native");
+    expect(() => loadConfig({ FASTPATH: "fast" })).toThrow(ConfigError);
+  });
+
+  it("drains for 30 s by default, reads DRAIN_TIMEOUT in whole seconds, and refuses anything else", () => {
+    expect(loadConfig({}).drainTimeoutMs).toBe(30_000);
+    expect(loadConfig({ DRAIN_TIMEOUT: "5" }).drainTimeoutMs).toBe(5_000);
+    expect(loadConfig({ DRAIN_TIMEOUT: "0" }).drainTimeoutMs).toBe(0);
+    expect(() => loadConfig({ DRAIN_TIMEOUT: "5s" })).toThrow(ConfigError);
+    expect(() => loadConfig({ DRAIN_TIMEOUT: "-1" })).toThrow(ConfigError);
   });
 });

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { logFormatFor } from "../log/createLogger.js";
-import { defaultConfig, resolveConfig, type ServerConfig } from "./config.js";
+import { defaultConfig, resolveConfig, type FastPathMode, type ServerConfig } from "./config.js";
 
 /** Thrown when an environment variable holds a value the server cannot use. */
 export class ConfigError extends Error {
@@ -42,6 +42,13 @@ export function webhookUrls(env: NodeJS.ProcessEnv): string[] {
     }
     return url.href;
   });
+}
+
+function fastpath(env: NodeJS.ProcessEnv, fallback: FastPathMode): FastPathMode {
+  const raw = env.FASTPATH;
+  if (raw === undefined || raw === "") return fallback;
+  if (raw !== "native" && raw !== "js") throw new ConfigError(`FASTPATH must be "native" or "js", got "${raw}"`);
+  return raw;
 }
 
 /** Default location of the built web app: packages/web/dist next to this package. */
@@ -99,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
     metricsToken: env.METRICS_TOKEN || undefined,
     testFaults: env.CONFAB_TEST_FAULTS === "1",
     workers: int(env, "WORKERS", d.workers, 0, 256),
+    drainTimeoutMs: int(env, "DRAIN_TIMEOUT", d.drainTimeoutMs / 1000, 0, 3600) * 1000,
     signaling: {
       heartbeatIntervalMs: int(env, "HEARTBEAT_INTERVAL_MS", d.signaling.heartbeatIntervalMs, 100, 60_000),
       heartbeatTimeoutMs: int(env, "HEARTBEAT_TIMEOUT_MS", d.signaling.heartbeatTimeoutMs, 200, 300_000),
@@ -123,6 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
       iceServers,
       udpBufferBytes: int(env, "RTC_UDP_BUFFER_BYTES", d.rtc.udpBufferBytes, 0, 256 * 1024 * 1024),
       stunDiscovery,
+      fastpath: fastpath(env, d.rtc.fastpath),
+      iceTcp: env.RTC_ICE_TCP === "1",
     },
     turn: {
       urls: turnUrls,

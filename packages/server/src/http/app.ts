@@ -8,6 +8,9 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { ROOM_NAME_PATTERN } from "@confab/protocol";
 import { clientAddress, isLoopback } from "../net/address.js";
+import type { Readiness } from "../room/RoomHost.js";
+import { adminApi, type AdminApiOptions } from "./admin/index.js";
+import { registerHealth } from "./health.js";
 
 /**
  * Content Security Policy for the app: everything from this origin, media from local
@@ -57,7 +60,7 @@ export function looksLikePage(method: string, url: string, accept: string | unde
   return !last.includes(".");
 }
 
-/** The HTTP application: the built web app (SPA), health and metrics. */
+/** The HTTP application: the built web app (SPA), health checks, metrics and the admin API. */
 export async function createApp(options: {
   webRoot: string;
   logger: Logger;
@@ -69,6 +72,10 @@ export async function createApp(options: {
   metricsToken?: string | undefined;
   /** Reverse proxies trusted to tell the client's address (`TRUST_PROXY`). */
   trustProxyHops?: number;
+  /** Whether the server can take new meetings (`/readyz`); default: always. */
+  readiness?: () => Readiness;
+  /** The admin API under `/api/` (absent: no admin API). */
+  admin?: AdminApiOptions;
 }): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger,
@@ -83,7 +90,8 @@ export async function createApp(options: {
     reply.header("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self)");
   });
 
-  app.get("/healthz", async () => ({ ok: true }));
+  registerHealth(app, options.readiness ?? (() => ({ ready: true })));
+  if (options.admin) await app.register(adminApi(options.admin), { prefix: "/api" });
   app.get("/info", async () => options.info);
   app.get("/metrics", async (req, reply) => {
     if (!metricsAllowed(req.raw, options.metricsToken, options.trustProxyHops ?? 0)) {

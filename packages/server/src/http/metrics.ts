@@ -1,10 +1,22 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { HostStats } from "../room/RoomHost.js";
+import type { FastPathInfo } from "../sfu/native/fastPath.js";
 
-/** Prometheus metrics of this process, read lazily at scrape time (nothing on the hot path). */
-export function createMetrics(stats: () => HostStats, connections: () => number): Registry {
+/**
+ * Prometheus metrics of this process, read lazily at scrape time (nothing on the hot path).
+ * `fastpath`: the per-packet path in use, exported as `confab_fastpath_info{path} 1`.
+ */
+export function createMetrics(stats: () => HostStats, connections: () => number, fastpath?: FastPathInfo): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "confab_" });
+  if (fastpath) {
+    new Gauge({
+      name: "confab_fastpath_info",
+      help: 'Per-packet path in use: "native" (the @confab/native addon) or "js" (Node crypto + dgram)',
+      labelNames: ["path"],
+      registers: [registry],
+    }).set({ path: fastpath.path }, 1);
+  }
   new Gauge({
     name: "confab_rooms",
     help: "Rooms with at least one participant",
@@ -29,6 +41,22 @@ export function createMetrics(stats: () => HostStats, connections: () => number)
       this.set(connections());
     },
   });
+  new Gauge({
+    name: "confab_sfu_workers_heap_used_bytes",
+    help: "V8 heap in use by the SFU worker threads together (the main thread's is nodejs_heap_size_used_bytes)",
+    registers: [registry],
+    collect() {
+      this.set(stats().workerHeapUsedBytes);
+    },
+  });
+  new Gauge({
+    name: "confab_sfu_workers_event_loop_delay_p99_seconds",
+    help: "The worst SFU worker thread's event-loop delay, 99th percentile over about a second",
+    registers: [registry],
+    collect() {
+      this.set(stats().workerEventLoopDelayP99Ms / 1000);
+    },
+  });
   const counter = (name: string, help: string, read: () => number) => {
     let last = 0;
     new Counter({
@@ -48,6 +76,11 @@ export function createMetrics(stats: () => HostStats, connections: () => number)
   counter("confab_simulcast_layer_switches_total", "Simulcast layer switches made for subscribers", () => stats().layerSwitches);
   counter("confab_rtp_retransmissions_total", "RTP packets sent again to subscribers on their NACKs", () => stats().retransmissions);
   counter("confab_rtp_padding_packets_total", "Padding-only RTP packets sent to probe subscribers' bandwidth", () => stats().paddingPackets);
+  counter(
+    "confab_udp_sends_dropped_total",
+    "Packets the native send path could not hand to the kernel (full socket send buffer, or the socket closed first)",
+    () => stats().sendsDropped,
+  );
   counter(
     "confab_stun_requests_dropped_total",
     "STUN requests at media ports dropped unanswered: not authenticated with the connection's ICE credentials",

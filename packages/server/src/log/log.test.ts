@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { resolveConfig } from "../config/config.js";
 import { startServer, type RunningServer } from "../server.js";
 import { wsUrl, WireClient } from "../testing/index.js";
@@ -101,5 +102,24 @@ describe("LOG_FORMAT", () => {
     createLogger({ level: "info", format: "json" }, { write: (s: string) => out.push(s) }).info({ room: "r" }, "hello");
     expect(out[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  hello  room=r\n$/);
     expect(JSON.parse(out[1]!)).toMatchObject({ level: 30, room: "r", msg: "hello" });
+  });
+});
+
+describe("a reverse proxy without TRUST_PROXY", () => {
+  it("is warned about once, when WebSockets arrive from loopback with X-Forwarded-For", async () => {
+    const { server, lines } = await logged();
+    const url = wsUrl(server);
+    const open = (headers: Record<string, string>) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(url, { headers });
+        ws.once("open", () => resolve(ws));
+        ws.once("error", reject);
+      });
+    const direct = await open({});
+    expect(lines.filter((l) => l.level === 40)).toEqual([]);
+    const proxied = [await open({ "x-forwarded-for": "203.0.113.5" }), await open({ "x-forwarded-for": "203.0.113.6" })];
+    const warnings = lines.filter((l) => l.level === 40 && String(l.msg).includes("TRUST_PROXY=0"));
+    expect(warnings).toHaveLength(1);
+    for (const ws of [direct, ...proxied]) ws.close();
   });
 });

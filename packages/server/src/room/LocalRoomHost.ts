@@ -1,18 +1,20 @@
 import type { Logger } from "pino";
-import { ErrorCode } from "@confab/protocol";
+import { ErrorCode, type ModerationAction } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import { forwardingStats, iceGuardStats } from "../sfu/stats.js";
 import type { ChatStore } from "./ChatStore.js";
 import type { JoinRequest } from "./JoinRequest.js";
-import { moderate } from "./moderation.js";
+import { moderate, OPERATOR } from "./moderation.js";
 import type { Participant } from "./Participant.js";
 import { participantStats, type ParticipantStats } from "./ParticipantStats.js";
 import type { PolicyResolver } from "./policy/PolicyResolver.js";
+import type { RoomPolicy } from "./policy/RoomPolicy.js";
 import type { Room } from "./Room.js";
 import type { RoomEventSink } from "./RoomEvents.js";
-import type { HostStats, Membership, RoomHost, RoomMessage, RoomSink } from "./RoomHost.js";
+import type { HostStats, Membership, Readiness, RoomHost, RoomMessage, RoomSink } from "./RoomHost.js";
 import { RoomManager } from "./RoomManager.js";
+import { roomSnapshot, type RoomSnapshot } from "./snapshot.js";
 
 /** Applies one joined participant's message to its room. */
 export async function applyRoomMessage(room: Room, participant: Participant, message: RoomMessage): Promise<void> {
@@ -100,6 +102,8 @@ export class LocalMembership implements Membership {
 /** Rooms in this thread: used inside each SFU worker, and as the whole server with `WORKERS=0`. */
 export class LocalRoomHost implements RoomHost {
   readonly manager: RoomManager;
+  private draining = false;
+  private closed = false;
 
   constructor(
     config: ServerConfig,
@@ -139,10 +143,37 @@ export class LocalRoomHost implements RoomHost {
   }
 
   stats(): HostStats {
-    return { rooms: this.manager.roomCount, participants: this.manager.participantCount, ...forwardingStats, ...iceGuardStats };
+    return { rooms: this.manager.roomCount, participants: this.manager.participantCount, ...forwardingStats, ...iceGuardStats, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0 };
+  }
+
+  drain(): void {
+    this.draining = true;
+    this.manager.drain();
+  }
+
+  readiness(): Readiness {
+    if (this.closed) return { ready: false, reason: "closed" };
+    return this.draining ? { ready: false, reason: "draining" } : { ready: true };
+  }
+
+  async snapshot(room?: string): Promise<RoomSnapshot[]> {
+    const rooms = room === undefined ? this.manager.all : [this.manager.get(room)].filter((r): r is Room => r !== undefined && !r.isClosed);
+    // A room whose policy is still loading has nobody in it yet.
+    return rooms.filter((r) => r.hasPolicy).map(roomSnapshot);
+  }
+
+  configure(room: string, policy: RoomPolicy): Promise<void> {
+    return this.manager.configure(room, policy);
+  }
+
+  async moderate(room: string, command: ModerationAction): Promise<void> {
+    const r = this.manager.get(room);
+    if (!r || r.isClosed || !r.hasPolicy) throw new UserError(ErrorCode.BAD_STATE, "no meeting is in progress in this room");
+    moderate(r, OPERATOR, command);
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.manager.close();
   }
 }

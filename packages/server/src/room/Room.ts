@@ -26,7 +26,7 @@ import { Lobby } from "./Lobby.js";
 import { Participant, type SignalSink } from "./Participant.js";
 import type { LeaveReason, RoomEndReason, RoomEventSink } from "./RoomEvents.js";
 import { eventParticipant, RoomObserver } from "./RoomObserver.js";
-import { may, requirePermission } from "./permissions.js";
+import { may, requirePermission, type RoomActor } from "./permissions.js";
 import type { PolicyResolver } from "./policy/PolicyResolver.js";
 import { policyInfo, type RoomPolicy } from "./policy/RoomPolicy.js";
 
@@ -81,6 +81,8 @@ export class Room {
   private closed = false;
   /** A moderator ended this meeting (joins under way are not moved to a fresh room). */
   endedByModerator = false;
+  /** When the meeting started (the room was created), ms since the epoch. */
+  readonly createdAt = Date.now();
 
   constructor(
     readonly name: string,
@@ -110,6 +112,11 @@ export class Room {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Whether the policy is loaded (it is before anyone enters). */
+  get hasPolicy(): boolean {
+    return this.policyValue !== undefined;
   }
 
   /** The room's policy (loaded before the first join completes). */
@@ -230,9 +237,10 @@ export class Room {
   /**
    * Removes a participant and tells the others; idempotent. When the last moderator leaves an
    * open-mode room, the participant present longest becomes moderator (as on Jitsi); in token
-   * mode roles come only from tokens, so the room goes on without one.
+   * mode roles come only from tokens, so the room goes on without one. `farewell` is the last
+   * message the participant gets (`removed`).
    */
-  leave(participant: Participant, reason: keyof typeof WIRE_LEAVE_REASON): void {
+  leave(participant: Participant, reason: keyof typeof WIRE_LEAVE_REASON, farewell?: ServerMessage): void {
     if (this.participants.get(participant.id) !== participant) return;
     this.participants.delete(participant.id);
     clearTimeout(this.graceTimers.get(participant));
@@ -240,6 +248,9 @@ export class Room {
     this.hooks.participantLeft?.(this, participant);
     // Taken before its connections close: it still knows its ICE path.
     const who = eventParticipant(participant);
+    // Sent once it is out of the room: a session in this thread closes its socket on it at once,
+    // and the disconnect that follows must not count as the reason it left.
+    if (farewell) participant.send(farewell);
     participant.close();
     this.speakers.remove(participant.id);
     this.lastN.leave(participant.id);
@@ -259,6 +270,8 @@ export class Room {
    */
   disconnect(participant: Participant, sink: SignalSink): void {
     if (this.participants.get(participant.id) !== participant || !participant.hasSink(sink)) return;
+    // Everyone is being told the meeting ended; nobody is shown leaving on the way.
+    if (this.endedByModerator) return;
     const grace = this.config.rooms.resumeGraceMs;
     if (grace <= 0) return this.leave(participant, "disconnected");
     participant.detach();
@@ -323,7 +336,7 @@ export class Room {
    * A moderator mutes `target`'s microphone or camera: forwarding stops at once whatever the
    * target's client does; the target is told (only they can unmute, a server never can).
    */
-  forceMute(target: Participant, source: "microphone" | "camera", by: Participant): void {
+  forceMute(target: Participant, source: "microphone" | "camera", by: RoomActor): void {
     const track = target.publisher.trackBySource(source);
     if (!track || track.muted) return;
     this.applyMute(target, track, true);
@@ -331,7 +344,7 @@ export class Room {
   }
 
   /** A moderator stops `target`'s screen share (and its audio): blocked until it is shared again. */
-  stopScreen(target: Participant, by: Participant): void {
+  stopScreen(target: Participant, by: RoomActor): void {
     let stopped = false;
     for (const track of target.publisher.tracks) {
       if (track.sourceKind !== "screen" && track.sourceKind !== "screen-audio") continue;
@@ -343,10 +356,9 @@ export class Room {
   }
 
   /** Removes `target` from the meeting; its identity may not rejoin it. */
-  remove(target: Participant, by: Participant): void {
+  remove(target: Participant, by: RoomActor): void {
     this.removed.add(target.identity);
-    target.send({ type: "removed", by: by.name });
-    this.leave(target, "removed");
+    this.leave(target, "removed", { type: "removed", by: by.name });
   }
 
   /** Makes `target` a moderator and tells everyone. */
@@ -359,7 +371,7 @@ export class Room {
   }
 
   /** Ends the meeting for everyone: each is told, then the room closes. */
-  end(by: Participant): void {
+  end(by: RoomActor): void {
     this.log.info({ by: by.identity }, "meeting ended by a moderator");
     this.endedByModerator = true;
     for (const p of this.members) p.send({ type: "ended", by: by.name });

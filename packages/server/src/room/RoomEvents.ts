@@ -9,12 +9,14 @@ import type { IcePath } from "../sfu/icePath.js";
  *   resume within the grace period;
  * - `removed`: a moderator removed it (`participant.left` says `kicked` on the wire);
  * - `ended`: a moderator ended the meeting for everyone;
- * - `server shutdown`: the server (or its SFU worker) closed the room.
+ * - `server shutdown`: the server closed the room;
+ * - `lost`: the SFU worker thread hosting the room failed (its people rejoin elsewhere, as new
+ *   participants).
  */
-export type LeaveReason = "left" | "disconnected" | "timeout" | "removed" | "ended" | "server shutdown";
+export type LeaveReason = "left" | "disconnected" | "timeout" | "removed" | "ended" | "server shutdown" | "lost";
 
-/** Why a room ended: its last participant went, a moderator ended it, or the server closed. */
-export type RoomEndReason = "empty" | "ended" | "server shutdown";
+/** Why a room ended: its last participant went, a moderator ended it, the server closed, or its worker failed. */
+export type RoomEndReason = "empty" | "ended" | "server shutdown" | "lost";
 
 /** A participant as events describe it (plain data: it crosses from a worker thread). */
 export interface EventParticipant {

@@ -1,7 +1,9 @@
-import type { ClientMessage } from "@confab/protocol";
+import type { ClientMessage, ModerationAction } from "@confab/protocol";
 import type { JoinRequest } from "./JoinRequest.js";
 import type { ParticipantStats } from "./ParticipantStats.js";
 import type { SignalSink } from "./Participant.js";
+import type { RoomPolicy } from "./policy/RoomPolicy.js";
+import type { RoomSnapshot } from "./snapshot.js";
 
 /** The client messages a joined participant sends to its room (everything but the session's own). */
 export type RoomMessage = Extract<
@@ -34,16 +36,31 @@ export interface HostStats {
   layerSwitches: number;
   retransmissions: number;
   paddingPackets: number;
+  /** Packets the native send batch could not hand to the kernel (full send buffer, closed socket). */
+  sendsDropped: number;
   /** STUN requests dropped unanswered (not authenticated with the connection's ICE credentials). */
   stunRequestsDropped: number;
+  /** V8 heap in use by the SFU worker threads (0 for rooms in the main thread: its heap is the process's). */
+  workerHeapUsedBytes: number;
+  /** The worst SFU worker's event-loop delay, 99th percentile over its last stats interval, ms. */
+  workerEventLoopDelayP99Ms: number;
+}
+
+/** Whether a host can take new meetings (`/readyz`). */
+export interface Readiness {
+  ready: boolean;
+  /** Why not: shutting down, an SFU worker not running, or closed. */
+  reason?: "draining" | "workers" | "closed";
+  /** SFU worker threads running, of those configured (absent with `WORKERS=0`). */
+  workers?: { up: number; total: number };
 }
 
 /** Stats of a host with nothing in it. */
 export function emptyStats(): HostStats {
-  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, stunRequestsDropped: 0 };
+  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, sendsDropped: 0, stunRequestsDropped: 0, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0 };
 }
 
-/** Adds `b`'s counters (not its room and participant gauges) to `a`. */
+/** Adds `b`'s counters (not its gauges: rooms, participants, heap, delay) to `a`. */
 export function addCounters(a: HostStats, b: HostStats): HostStats {
   a.packetsIn += b.packetsIn;
   a.packetsOut += b.packetsOut;
@@ -51,6 +68,7 @@ export function addCounters(a: HostStats, b: HostStats): HostStats {
   a.layerSwitches += b.layerSwitches;
   a.retransmissions += b.retransmissions;
   a.paddingPackets += b.paddingPackets;
+  a.sendsDropped += b.sendsDropped;
   a.stunRequestsDropped += b.stunRequestsDropped;
   return a;
 }
@@ -78,6 +96,24 @@ export interface RoomHost {
   /** Everyone in `room` now, with ICE paths and tracks; undefined if there is no such room. */
   participants(room: string): Promise<ParticipantStats[] | undefined>;
   stats(): HostStats;
+  /**
+   * The server is shutting down: from now on a join that would start a meeting is refused
+   * with SERVER_DRAINING; meetings in progress go on (joins and resumes included). Idempotent.
+   */
+  drain(): void;
+  readiness(): Readiness;
+  /** Meetings in progress (all, or only the one in `room`), as the operator sees them. */
+  snapshot(room?: string): Promise<RoomSnapshot[]>;
+  /**
+   * Stores `policy` for `room`'s next meetings (see `RoomManager.configure`); BAD_STATE while a
+   * meeting is in progress there.
+   */
+  configure(room: string, policy: RoomPolicy): Promise<void>;
+  /**
+   * Applies a moderator action to the meeting in `room` as the operator (admin API), through
+   * the same code as a moderator's; BAD_STATE when there is no such meeting or participant.
+   */
+  moderate(room: string, command: ModerationAction): Promise<void>;
   /** Closes every room; idempotent. */
   close(): Promise<void>;
 }

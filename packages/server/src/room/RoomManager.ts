@@ -6,13 +6,20 @@ import type { ChatStore } from "./ChatStore.js";
 import type { JoinRequest } from "./JoinRequest.js";
 import type { Participant, SignalSink } from "./Participant.js";
 import type { PolicyResolver } from "./policy/PolicyResolver.js";
+import type { RoomPolicy } from "./policy/RoomPolicy.js";
 import { Room } from "./Room.js";
 import type { RoomEventSink } from "./RoomEvents.js";
+
+/** The refusal of a join that would start a meeting on a draining server. */
+export function drainingError(): UserError {
+  return new UserError(ErrorCode.SERVER_DRAINING, "this server is restarting and starts no new meeting; try again in a moment");
+}
 
 /** Owns the rooms of this server: created on first join, dropped when the last person leaves. */
 export class RoomManager {
   private readonly rooms = new Map<string, Room>();
   private closed = false;
+  private draining = false;
 
   constructor(
     private readonly config: ServerConfig,
@@ -47,6 +54,7 @@ export class RoomManager {
     if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "server is shutting down");
     const existing = this.rooms.get(name);
     if (existing && !existing.isClosed) return existing;
+    if (this.draining) throw drainingError();
     if (this.rooms.size >= this.config.rooms.maxRooms) {
       throw new UserError(ErrorCode.ROOM_FULL, "this server has no room for another meeting");
     }
@@ -61,8 +69,29 @@ export class RoomManager {
     return room;
   }
 
+  /**
+   * Stores `policy` for `room`'s next meetings (over the rooms file and any change made in an
+   * earlier meeting). Refused with BAD_STATE while a meeting is in progress there: its
+   * moderators change its settings, or it is ended first.
+   */
+  async configure(name: string, policy: RoomPolicy): Promise<void> {
+    const live = this.rooms.get(name);
+    if (live && !live.isClosed) throw new UserError(ErrorCode.BAD_STATE, "a meeting is in progress in this room; end it first");
+    await this.policies.save(name, policy);
+  }
+
+  /** From now on no room is created (the server is shutting down); rooms in progress go on. */
+  drain(): void {
+    this.draining = true;
+  }
+
   get(name: string): Room | undefined {
     return this.rooms.get(name);
+  }
+
+  /** Rooms with a meeting in them, in creation order. */
+  get all(): Room[] {
+    return [...this.rooms.values()].filter((r) => !r.isClosed);
   }
 
   get roomCount(): number {

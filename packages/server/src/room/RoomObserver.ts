@@ -9,6 +9,14 @@ export function eventParticipant(p: Participant): EventParticipant {
   return { id: p.id, identity: p.identity, name: p.name, role: p.role, joinedAt: p.joinedAt, icePath: p.icePath };
 }
 
+/** The one log line of a participant's leave (also written by the main thread for a lost worker's). */
+export function logLeft(log: Logger, participant: EventParticipant, reason: LeaveReason, size: number): void {
+  log.info(
+    { identity: participant.identity, participant: participant.id, icePath: participant.icePath, reason, durationMs: Date.now() - participant.joinedAt, size },
+    "participant left",
+  );
+}
+
 /**
  * What the outside learns of one room's life, in one place: the operator's log lines (one per
  * join and per leave, with the ICE path and the reason) and the room's events (webhooks). The
@@ -52,11 +60,7 @@ export class RoomObserver {
    * connections closed, so it still has the ICE path its media took.
    */
   left(participant: EventParticipant, reason: LeaveReason, size: number): void {
-    const durationMs = Date.now() - participant.joinedAt;
-    this.log.info(
-      { identity: participant.identity, participant: participant.id, icePath: participant.icePath, reason, durationMs, size },
-      "participant left",
-    );
+    logLeft(this.log, participant, reason, size);
     this.emit({ event: "participant_left", room: this.room, participant, reason });
   }
 

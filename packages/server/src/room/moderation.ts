@@ -1,15 +1,26 @@
 import { ErrorCode, type ModerationAction } from "@confab/protocol";
 import { UserError } from "../errors.js";
-import type { Participant } from "./Participant.js";
-import { requirePermission } from "./permissions.js";
+import { requirePermission, type RoomActor } from "./permissions.js";
 import type { Room } from "./Room.js";
 
 /**
- * Applies one moderator action. The permission check comes first: anyone but a moderator
- * gets `FORBIDDEN` and nothing changes for anyone. To add an action: a variant in the
- * protocol's `ModerationAction`, a case here, and the method on {@link Room} it calls.
+ * The server's operator acting through the admin API (authenticated by the API key and
+ * secret): a moderator of every room who is not in it. People it acts on see its name.
  */
-export function moderate(room: Room, actor: Participant, command: ModerationAction): void {
+export const OPERATOR: RoomActor = Object.freeze({
+  role: "moderator",
+  grants: Object.freeze({ camera: false, microphone: false, screen: false, chat: false }),
+  name: "Administrator",
+  identity: "operator",
+});
+
+/**
+ * Applies one moderator action, by a participant of the room or by the {@link OPERATOR}. The
+ * permission check comes first: anyone but a moderator gets `FORBIDDEN` and nothing changes
+ * for anyone. To add an action: a variant in the protocol's `ModerationAction`, a case here,
+ * and the method on {@link Room} it calls.
+ */
+export function moderate(room: Room, actor: RoomActor, command: ModerationAction): void {
   requirePermission(actor, { kind: "moderate" }, room.policy, "moderate");
   switch (command.action) {
     case "mute":

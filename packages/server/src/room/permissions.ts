@@ -20,6 +20,15 @@ export interface Actor {
   grants: Grants;
 }
 
+/**
+ * Whoever acts on a room: a participant in it, or the operator through the admin API (see
+ * `OPERATOR` in moderation.ts). Moderator actions name it to the people they affect.
+ */
+export interface RoomActor extends Actor {
+  readonly name: string;
+  readonly identity: string;
+}
+
 /** The parts of a room's policy that permissions depend on. */
 export interface PermissionPolicy {
   publish: Record<RestrictedAction, PublishRule>;

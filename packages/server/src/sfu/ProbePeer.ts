@@ -2,6 +2,7 @@ import type { ServerConfig } from "../config/config.js";
 import { ErrorCode } from "@confab/protocol";
 import { UserError } from "../errors.js";
 import { sdpProblem, forWerift } from "./sdp.js";
+import { PROBE_OFFER_LIMITS, sdpLimitProblem } from "./sdpLimits.js";
 import { SfuPeer } from "./SfuPeer.js";
 
 /** How long a probe connection may live, ms. */
@@ -31,7 +32,8 @@ export class ProbePeer {
 
   /** Applies the browser's complete offer; resolves with a complete answer. */
   async answer(offer: string): Promise<string> {
-    const problem = sdpProblem(offer);
+    // Bounded first, as a publisher offer is: a probe comes before joining, from anyone.
+    const problem = sdpLimitProblem(offer, PROBE_OFFER_LIMITS) ?? sdpProblem(offer);
     if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, `probe offer rejected: ${problem}`);
     const pc = this.peer.pc;
     try {

@@ -55,6 +55,11 @@ export class Publisher {
     this.pc.ontrack = (event: RTCTrackEvent) => this.onTrack(event);
   }
 
+  /** The peer connection's `connectionState` (for the admin API). */
+  get connectionState(): string {
+    return this.pc.connectionState;
+  }
+
   /** Tracks currently published through this connection. */
   get tracks(): ForwardedTrack[] {
     return [...this.tracksByMid.values()];

@@ -15,6 +15,7 @@ import { PacketRing } from "./PacketRing.js";
 import { SrtpGcm } from "./SrtpGcm.js";
 import type { TransportCc } from "./TransportCc.js";
 import { forwardingStats } from "./stats.js";
+import { nativePath } from "./native/fastPath.js";
 
 /** What a receiver report (RFC 3550 §6.4.2) says about one downstream stream. */
 export interface ReceiverReport {
@@ -111,7 +112,7 @@ export class RtpWriter {
   /** The negotiated transport-cc extension, looked up again when negotiation changes it. */
   private extensionsSeen: unknown;
   private readonly ccExtensions: Extension[] = [];
-  private readonly gcm = new SrtpGcm();
+  private readonly gcm = new SrtpGcm(nativePath());
   /** Sends on the transport's nominated pair (re-made if the transport changes). */
   private direct: DirectSend | undefined;
   private directFor: unknown;
@@ -345,7 +346,7 @@ export class RtpWriter {
     const connection = this.sender.dtlsTransport.iceTransport.connection;
     if (connection !== this.directFor) {
       this.directFor = connection;
-      this.direct = new DirectSend(connection);
+      this.direct = new DirectSend(connection, nativePath());
     }
     // A packet the closing transport cannot send is lost; that is what NACK is for.
     this.direct!.send(data);

@@ -3,6 +3,7 @@ import type { IceCandidate } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { icePathOf, type IcePath } from "./icePath.js";
 import { installWeriftPatches } from "./weriftPatches.js";
+import { selectFastPath } from "./native/fastPath.js";
 import { filterSdpCandidates, hostAddresses, onAllowedCandidates, peerConfig, unifyExtensionIds, type PeerRole } from "./peer-config.js";
 
 /**
@@ -25,6 +26,7 @@ export class SfuPeer {
   ) {
     // Before werift parses any packet or handshake of this thread's connections.
     installWeriftPatches(rtc.udpBufferBytes);
+    selectFastPath(rtc.fastpath);
     this.allowed = new Set(hostAddresses(rtc));
     this.pc = new RTCPeerConnection(peerConfig(rtc, role));
     unifyExtensionIds(this.pc);

@@ -1,5 +1,7 @@
 import { createCipheriv } from "node:crypto";
+import type { GcmKey } from "@confab/native";
 import type { RtpHeader } from "werift";
+import type { NativePath } from "./native/fastPath.js";
 
 /** The parts of werift's SRTP session this fast path uses (not in werift's typed API). */
 interface WeriftSrtpSession {
@@ -22,10 +24,21 @@ const GCM_TAG = 16;
  * (werift allocates the header, the IV and a concatenation per packet). The rollover counter
  * stays werift's (the same per-SSRC state), so both paths can be used on one session. Any
  * other profile (AES-CM + HMAC-SHA1) goes through werift.
+ *
+ * With a {@link NativePath}, the packet is sealed by the addon with one OpenSSL context per
+ * key (only the IV changes) straight into the thread's send batch, and the result is a view of
+ * that batch's arena: send it (or copy it) before the next encryption. Without, Node's crypto
+ * creates a context and three buffers per packet.
  */
 export class SrtpGcm {
   private readonly header = Buffer.alloc(MAX_HEADER);
   private readonly iv = Buffer.alloc(12);
+  /** The native context of the last key used (a writer's key changes only with its transport). */
+  private keyOf: Buffer | undefined;
+  private key: GcmKey | undefined;
+
+  /** `native`: the thread's native path; undefined for Node's crypto. */
+  constructor(private readonly native?: NativePath) {}
 
   /** Encrypts with `session`; the header is given field by field. Throws as werift would. */
   encrypt(
@@ -66,6 +79,18 @@ export class SrtpGcm {
     iv.writeUInt16BE(h.sequenceNumber, 10);
     for (let i = 0; i < 12; i++) iv[i]! ^= salt[i]!;
     const header = hdr.subarray(0, length);
+    const native = this.native;
+    if (native) {
+      if (key !== this.keyOf) {
+        this.key = nativeKey(native, key);
+        this.keyOf = key;
+      }
+      const batch = native.batch;
+      const offset = batch.room(length + payload.length + GCM_TAG);
+      const n = native.addon.seal(this.key!, iv, header, payload, batch.data, offset);
+      batch.claim(offset, n);
+      return batch.data.subarray(offset, offset + n);
+    }
     const cipher = createCipheriv("aes-128-gcm", key, iv);
     cipher.setAAD(header);
     const encrypted = cipher.update(payload);
@@ -77,4 +102,16 @@ export class SrtpGcm {
     tag.copy(out, length + encrypted.length);
     return out;
   }
+}
+
+/** One native context per SRTP session key, shared by every writer using that key. */
+const nativeKeys = new WeakMap<Buffer, GcmKey>();
+
+function nativeKey(native: NativePath, key: Buffer): GcmKey {
+  let context = nativeKeys.get(key);
+  if (!context) {
+    context = native.addon.gcmKey(key);
+    nativeKeys.set(key, context);
+  }
+  return context;
 }

@@ -87,6 +87,11 @@ export class Subscriber {
     this.allocationTimer.unref();
   }
 
+  /** The peer connection's `connectionState` (for the admin API). */
+  get connectionState(): string {
+    return this.pc.connectionState;
+  }
+
   /** Starts sending `track` (published by `participantId`) to this subscriber. */
   addTrack(track: ForwardedTrack, participantId: string): void {
     if (this.closed || this.downTracks.has(track.id) || track.isClosed) return;

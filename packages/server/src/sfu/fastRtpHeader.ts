@@ -73,7 +73,9 @@ export function parseRtpHeader(raw: Buffer): RtpHeader {
           continue;
         }
         const id = raw[at++] as number;
-        const len = raw[at++] as number;
+        // A length byte past the buffer reads as 0 (werift reads undefined, and its payload
+        // offset became NaN: the whole packet, header included, taken as payload).
+        const len = raw[at++] ?? 0;
         extensions.push({ id, payload: raw.subarray(at, at + len) });
         at += len;
       }

@@ -72,7 +72,7 @@ export function sfuCodecs(role: PeerRole): PeerConfig["codecs"] {
  * non-internal interface address plus loopback (so a browser on the same machine works even
  * when it has no other network).
  */
-export function hostAddresses(config: ServerConfig["rtc"]): string[] {
+export function hostAddresses(config: Omit<ServerConfig["rtc"], "fastpath">): string[] {
   if (config.announcedIps.length > 0) return [...config.announcedIps];
   const found: string[] = [];
   for (const list of Object.values(os.networkInterfaces())) {
@@ -88,6 +88,8 @@ export function candidateAllowed(candidate: string, allowed: ReadonlySet<string>
   // RFC 8839 §5.1: candidate:<foundation> <component> <transport> <priority> <address> <port> typ ...
   const parts = candidate.replace(/^a=/, "").split(" ");
   const address = parts[4];
+  // An SFU never dials out over TCP (RFC 6544 active candidates): only passive ones are offered.
+  if (parts[2]?.toLowerCase() === "tcp" && parts[parts.indexOf("tcptype") + 1] !== "passive") return false;
   return address !== undefined && allowed.has(address);
 }
 
@@ -157,7 +159,7 @@ export function unifyExtensionIds(pc: RTCPeerConnection): void {
 }
 
 /** werift configuration for one SFU peer connection. */
-export function peerConfig(config: ServerConfig["rtc"], role: PeerRole): Partial<PeerConfig> {
+export function peerConfig(config: Omit<ServerConfig["rtc"], "fastpath">, role: PeerRole): Partial<PeerConfig> {
   return {
     codecs: sfuCodecs(role),
     headerExtensions: headerExtensions(role),
@@ -166,8 +168,10 @@ export function peerConfig(config: ServerConfig["rtc"], role: PeerRole): Partial
     iceServers: [],
     iceUseIpv4: true,
     iceUseIpv6: false,
-    iceUseTcp: false,
-    iceTcpPassive: false,
+    // ICE-TCP: passive candidates only matter (browsers dial out); werift's active ones are
+    // never offered (candidateAllowed drops them).
+    iceUseTcp: config.iceTcp,
+    iceTcpPassive: config.iceTcp,
     iceAdditionalHostAddresses: hostAddresses(config),
     icePortRange: config.portRange,
     bundlePolicy: "max-bundle",

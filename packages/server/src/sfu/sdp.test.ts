@@ -89,6 +89,9 @@ describe("candidate filtering", () => {
     expect(candidateAllowed("candidate:1 1 udp 1 127.0.0.1 5000 typ host", allowed)).toBe(true);
     expect(candidateAllowed("candidate:1 1 udp 1 192.0.2.2 5000 typ host", allowed)).toBe(false);
     expect(candidateAllowed("garbage", allowed)).toBe(false);
+    // ICE-TCP: the SFU offers passive candidates only (it never dials out).
+    expect(candidateAllowed("candidate:2 1 tcp 1 127.0.0.1 5001 typ host tcptype passive", allowed)).toBe(true);
+    expect(candidateAllowed("candidate:3 1 tcp 1 127.0.0.1 9 typ host tcptype active", allowed)).toBe(false);
     const filtered = filterSdpCandidates(offer, allowed);
     expect(filtered).toContain("127.0.0.1 50000");
     expect(filtered).not.toContain("192.0.2.2");

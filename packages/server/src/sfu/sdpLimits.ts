@@ -38,6 +38,18 @@ export const PUBLISHER_OFFER_LIMITS: SdpLimits = {
   maxCandidates: 32,
 };
 
+/**
+ * Limits for the lobby's connectivity probe: one data channel section (two allowed), its
+ * candidates inside. Without them a probe — allowed before joining — with 152 video sections
+ * cost ~230 ms of the main thread's CPU and kept ~8 MB each.
+ */
+export const PROBE_OFFER_LIMITS: SdpLimits = {
+  ...PUBLISHER_OFFER_LIMITS,
+  maxSections: 2,
+  maxBytes: 16 * 1024,
+  maxLines: 400,
+};
+
 /** Limits for a subscriber's answer: as many sections as the server offered, each small. */
 export function subscriberAnswerLimits(offeredSections: number): SdpLimits {
   return {

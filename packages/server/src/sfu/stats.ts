@@ -8,6 +8,11 @@ export const forwardingStats = {
   retransmissions: 0,
   /** Padding-only packets of bandwidth probes. */
   paddingPackets: 0,
+  /**
+   * Packets the native send batch could not hand to the kernel: the socket's send buffer was
+   * full (EAGAIN), another send error, or the socket closed before the batch left.
+   */
+  sendsDropped: 0,
 };
 
 /** Counters of what the ICE boundary refused, read by the metrics endpoint. */

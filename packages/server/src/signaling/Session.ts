@@ -35,6 +35,8 @@ export interface SessionContext {
   passwords: PasswordGuard;
   /** Limits joins and new rooms per client address. */
   limits: AddressLimits;
+  /** Set when the server starts draining: when it will close every connection, ms since the epoch. */
+  drainingUntil?: number;
 }
 
 /**
@@ -103,6 +105,16 @@ export class Session {
       return;
     }
     this.dispatch(decoded.message).catch((error: unknown) => this.onHandlerError(error, decoded.message.type));
+  }
+
+  /**
+   * Tells the client the server is draining (see {@link SessionContext.drainingUntil}); a
+   * session still before its handshake is told right after `welcome`.
+   */
+  announceDraining(): void {
+    const until = this.context.drainingUntil;
+    if (until === undefined || this.state === "awaiting-hello" || this.state === "closed") return;
+    this.send({ type: "draining", closesInMs: Math.max(0, until - Date.now()) });
   }
 
   /** The socket closed (by the peer, the heartbeat or us): leave the room. Idempotent. */
@@ -234,6 +246,7 @@ export class Session {
     clearTimeout(this.handshakeTimer);
     this.state = "ready";
     this.send({ type: "welcome", protocolVersion: PROTOCOL_VERSION, serverVersion: this.context.serverVersion });
+    this.announceDraining();
   }
 
   /** Comes back as the participant a resume token names (instead of a join). */

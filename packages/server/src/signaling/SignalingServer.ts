@@ -6,7 +6,7 @@ import { CloseCode, SIGNALING_PATH } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import type { RoomHost } from "../room/RoomHost.js";
 import { PasswordGuard } from "../auth/PasswordGuard.js";
-import { clientAddress } from "../net/address.js";
+import { clientAddress, untrustedProxy } from "../net/address.js";
 import { AddressLimits } from "./AddressLimits.js";
 import { allowedHostNames, hostName } from "./hosts.js";
 import { Session, type SessionContext } from "./Session.js";
@@ -18,12 +18,15 @@ import { Session, type SessionContext } from "./Session.js";
 export class SignalingServer {
   private readonly wss: WebSocketServer;
   private readonly alive = new Map<WebSocket, number>();
+  private readonly sessions = new Set<Session>();
   private readonly heartbeat: NodeJS.Timeout;
   /** When the heartbeat last ran: a much later run means this process was stalled. */
   private lastBeat = Date.now();
   private readonly limits: AddressLimits;
   private readonly hostNames: Set<string>;
   private closed = false;
+  /** The missing-TRUST_PROXY warning was logged (once per server). */
+  private warnedProxy = false;
   private readonly context: SessionContext;
 
   constructor(
@@ -61,6 +64,13 @@ export class SignalingServer {
         return;
       }
       const address = clientAddress(req, this.config.signaling.trustProxyHops);
+      if (!this.warnedProxy && untrustedProxy(req, this.config.signaling.trustProxyHops)) {
+        this.warnedProxy = true;
+        this.log.warn(
+          "a WebSocket came through a reverse proxy (X-Forwarded-For from loopback) but TRUST_PROXY=0: every client looks like 127.0.0.1 " +
+            "and escapes the per-address limits; set TRUST_PROXY to the number of proxies in front (1 for nginx alone)",
+        );
+      }
       if (!this.limits.openConnection(address)) {
         this.log.warn({ remote: address }, "refused a WebSocket: too many from this address");
         socket.end("HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: 10\r\n\r\n");
@@ -80,12 +90,25 @@ export class SignalingServer {
     return this.alive.size;
   }
 
+  /**
+   * The server is shutting down and will close every socket within `closesInMs`: tells every
+   * connected client (`draining`), and each one that connects from now on. Idempotent.
+   */
+  drain(closesInMs: number): void {
+    if (this.context.drainingUntil !== undefined) return;
+    this.context.drainingUntil = Date.now() + closesInMs;
+    for (const session of this.sessions) session.announceDraining();
+  }
+
   /** Closes every socket with {@link CloseCode.SERVER_SHUTDOWN}; idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeat);
-    for (const ws of this.alive.keys()) ws.close(CloseCode.SERVER_SHUTDOWN, "server shutting down");
+    const sockets = [...this.alive.keys()];
+    for (const ws of sockets) ws.close(CloseCode.SERVER_SHUTDOWN, "server shutting down");
+    // A client that does not answer the close handshake is not waited for (ws would wait 30 s).
+    setTimeout(() => sockets.forEach((ws) => ws.terminate()), 1000).unref();
     this.wss.close();
   }
 
@@ -131,6 +154,7 @@ export class SignalingServer {
       log,
     );
     this.alive.set(ws, Date.now());
+    this.sessions.add(session);
     ws.on("pong", () => this.alive.set(ws, Date.now()));
     ws.on("message", (data, isBinary) => {
       this.alive.set(ws, Date.now());
@@ -139,6 +163,7 @@ export class SignalingServer {
     ws.on("error", (error) => log.debug({ err: error }, "socket error"));
     ws.on("close", () => {
       this.alive.delete(ws);
+      this.sessions.delete(session);
       session.onClose();
     });
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorCode } from "@confab/protocol";
+import { ErrorCode, PROTOCOL_VERSION } from "@confab/protocol";
 import type { RunningServer } from "../server.js";
 import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
 
@@ -42,6 +42,17 @@ describe("hostile offers", () => {
     ann.sendJson({ type: "chat", text: "still here" });
     expect((await ann.next("chat")).message.text).toBe("still here");
     ann.close();
+  });
+
+  it("refuses a probe (allowed before joining) with 152 media sections before werift sees it", async () => {
+    const anon = await WireClient.connect(wsUrl(server));
+    anon.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
+    await anon.next("welcome");
+    anon.sendJson({ type: "probe", sdp: offer(152) });
+    const error = await anon.next("error");
+    expect(error).toMatchObject({ code: ErrorCode.BAD_MESSAGE, fatal: false, inReplyTo: "probe" });
+    expect(error.message).toMatch(/media sections|longer than/);
+    anon.close();
   });
 
   it("refuses an offer that repeats its BUNDLE group (werift leaked two UDP sockets per session on it)", async () => {

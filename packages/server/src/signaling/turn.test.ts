@@ -11,7 +11,7 @@ let server: RunningServer;
 beforeAll(async () => {
   server = await startTestServer({
     turn: { urls: URLS, secret: SECRET, ttlSeconds: 4 * 3600 },
-    rooms: { resumeGraceMs: 10_000, maxParticipants: 1 },
+    rooms: { resumeGraceMs: 10_000 },
     auth: { persistPolicies: false },
   });
 });
@@ -36,13 +36,13 @@ describe("TURN credentials in signaling", () => {
   });
 
   it("cannot be had without joining: not in welcome, not in a refused join, not in /info", async () => {
-    const ann = await WireClient.joined(wsUrl(server), "turn-full", "Ann");
+    const ann = await WireClient.joined(wsUrl(server), "turn-refused", "Ann");
     const bob = await WireClient.connect(wsUrl(server));
     bob.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
     const welcome = await bob.next("welcome");
-    bob.sendJson({ type: "join", room: "turn-full", name: "Bob" });
+    bob.sendJson({ type: "join", room: "no such room!", name: "Bob" });
     const refused = await bob.next("error");
-    expect(refused.code).toBe(ErrorCode.ROOM_FULL);
+    expect(refused.code).toBe(ErrorCode.INVALID_ROOM);
     const info = await (await fetch(`${server.httpUrl}/info`)).text();
     for (const seen of [JSON.stringify(welcome), JSON.stringify(refused), JSON.stringify(bob.messages), info]) {
       expect(seen).not.toMatch(/turn:|turns:|credential/);
@@ -57,8 +57,11 @@ describe("TURN credentials in signaling", () => {
   it("a resumed participant gets fresh credentials", async () => {
     const ann = await WireClient.joined(wsUrl(server), "turn-resume", "Ann");
     const first = ann.joinedMessage!;
+    const bob = await WireClient.joined(wsUrl(server), "turn-resume", "Bob");
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // a later second: a later expiry
     ann.terminate();
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Resume once the server has seen the connection drop (Bob sees Ann reconnecting).
+    expect((await bob.next("participant.updated")).participant).toMatchObject({ id: first.self.id, reconnecting: true });
     const back = await WireClient.connect(wsUrl(server));
     back.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
     await back.next("welcome");
@@ -69,5 +72,6 @@ describe("TURN credentials in signaling", () => {
     expect(resumed.iceServers[0]!.username!.endsWith(`:${first.self.id}`)).toBe(true);
     expect(expiry(resumed)).toBeGreaterThan(expiry(first));
     back.close();
+    bob.close();
   });
 });

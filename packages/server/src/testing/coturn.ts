@@ -1,4 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import dgram from "node:dgram";
+import net from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +24,22 @@ export interface CoturnOptions {
   allowedPeers?: string[];
   /** Command prefix to run coturn in a network namespace (`ip netns exec <ns>`). */
   prefix?: string[];
+}
+
+/** A port free for both UDP and TCP on `host` right now (coturn listens on both). */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  for (;;) {
+    const server = net.createServer();
+    const candidate = await new Promise<number>((resolve) => server.listen(0, host, () => resolve((server.address() as net.AddressInfo).port)));
+    await new Promise((resolve) => server.close(resolve));
+    const udp = dgram.createSocket("udp4");
+    const free = await new Promise<boolean>((resolve) => {
+      udp.once("error", () => resolve(false));
+      udp.bind(candidate, host, () => resolve(true));
+    });
+    udp.close();
+    if (free) return candidate;
+  }
 }
 
 /** Why coturn cannot run here, or undefined when it can. */

@@ -30,13 +30,13 @@ const common = {
  */
 export const WebhookBody = z.discriminatedUnion("event", [
   z.object({ event: z.literal("room_started"), ...common }),
-  z.object({ event: z.literal("room_ended"), ...common, reason: z.enum(["empty", "ended", "server shutdown"]) }),
+  z.object({ event: z.literal("room_ended"), ...common, reason: z.enum(["empty", "ended", "server shutdown", "lost"]) }),
   z.object({ event: z.literal("participant_joined"), ...common, participant: Participant }),
   z.object({
     event: z.literal("participant_left"),
     ...common,
     participant: Participant,
-    reason: z.enum(["left", "disconnected", "timeout", "removed", "ended", "server shutdown"]),
+    reason: z.enum(["left", "disconnected", "timeout", "removed", "ended", "server shutdown", "lost"]),
   }),
   z.object({ event: z.literal("track_published"), ...common, participant: Participant, track: TrackInfo }),
   z.object({ event: z.literal("track_unpublished"), ...common, participant: Participant, track: TrackInfo }),

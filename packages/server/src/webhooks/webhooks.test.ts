@@ -1,5 +1,8 @@
+import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as joinPath } from "node:path";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
@@ -11,6 +14,7 @@ import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
 import { verifyWebhookSignature, webhookAuthorization } from "./signature.js";
 import { WebhookBody } from "./WebhookBody.js";
 import { Webhooks } from "./Webhooks.js";
+import type { WorkerPool } from "../worker/WorkerPool.js";
 
 /** One request the receiver got. */
 interface Received {
@@ -88,6 +92,30 @@ describe("webhook signatures", () => {
   });
 });
 
+describe("the README's receiver", () => {
+  it("accepts a body the server signed and refuses a forged or unsigned one", async () => {
+    const readme = readFileSync(new URL("../../../../README.md", import.meta.url), "utf8");
+    const section = readme.slice(readme.indexOf("**Signature.**"));
+    const snippet = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(snippet).toContain(".listen(9000)");
+    const dir = mkdtempSync(joinPath(tmpdir(), "confab-readme-hook-"));
+    const file = joinPath(dir, "receiver.mjs");
+    // Port 0 and a line telling which port it got: the only change to the README's code.
+    writeFileSync(file, snippet!.replace(".listen(9000);", ".listen(0, function () { console.log(this.address().port); });"));
+    const secret = "readme-secret-readme-secret-readme-secret";
+    const child = spawn(process.execPath, [file], { env: { ...process.env, CONFAB_API_SECRET: secret }, stdio: ["ignore", "pipe", "inherit"] });
+    open.push({ close: () => (child.kill(), rmSync(dir, { recursive: true, force: true })) });
+    const [port] = (await once(child.stdout!, "data")) as [Buffer];
+    const url = `http://127.0.0.1:${port.toString().trim()}/`;
+    const body = JSON.stringify({ event: "room_started", id: "x", createdAt: 1, room: { name: "standup" } });
+    const post = (authorization?: string) =>
+      fetch(url, { method: "POST", body, headers: authorization ? { authorization } : {} }).then((r) => r.status);
+    expect(await post(webhookAuthorization(body, secret))).toBe(204);
+    expect(await post(webhookAuthorization(body, "another-secret-another-secret-xx"))).toBe(401);
+    expect(await post()).toBe(401);
+  });
+});
+
 describe("WEBHOOK_URLS", () => {
   it("takes comma-separated http and https URLs", () => {
     const config = loadConfig({ WEBHOOK_URLS: " https://hooks.example.org/confab , http://127.0.0.1:9000/x " });
@@ -141,6 +169,24 @@ describe("webhooks from a meeting on an SFU worker", () => {
     expect(events.find((e) => e.event === "participant_left")).toMatchObject({ reason: "left" });
     expect(events.at(-1)).toMatchObject({ event: "room_ended", reason: "empty" });
     expect(server.webhooks!.counters).toMatchObject({ delivered: events.length, failed: 0, dropped: 0, retries: 0 });
+  });
+
+  it("close the story of a room whose SFU worker died: its tracks unpublished, its people left, the room ended, reason lost", async () => {
+    const hook = await receiver();
+    const server = await serverWith(hook.url);
+    const ann = await join(server, "doomed", "Ann");
+    await publish(ann);
+    await join(server, "doomed", "Bob");
+    await expect.poll(() => bodies(hook.requests).filter((e) => e.event === "participant_joined").length, { timeout: 15_000 }).toBe(2);
+    const before = hook.requests.length;
+    const pool = server.rooms as WorkerPool;
+    await pool.terminate(pool.workerOf("doomed")!);
+    await expect.poll(() => bodies(hook.requests).at(-1)?.event, { timeout: 15_000 }).toBe("room_ended");
+    const after = bodies(hook.requests.slice(before));
+    expect(after.map((e) => e.event)).toEqual([...Array.from({ length: 4 }, () => "track_unpublished"), "participant_left", "participant_left", "room_ended"]);
+    expect(after.filter((e) => e.event === "participant_left").map((e) => ("participant" in e ? e.participant.name : ""))).toEqual(["Ann", "Bob"]);
+    expect(after.every((e) => !("reason" in e) || e.reason === "lost")).toBe(true);
+    for (const r of hook.requests) expect(verifyWebhookSignature(r.body, r.authorization, server.config.auth.apiSecret)).toBe(true);
   });
 
   it("retry a receiver answering 500 a bounded number of times, and the meeting goes on", async () => {

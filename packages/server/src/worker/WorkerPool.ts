@@ -1,13 +1,26 @@
 import type { Logger } from "pino";
-import { ErrorCode } from "@confab/protocol";
+import { ErrorCode, type ModerationAction } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import type { JoinRequest } from "../room/JoinRequest.js";
 import type { ParticipantStats } from "../room/ParticipantStats.js";
 import type { RoomPolicy } from "../room/policy/RoomPolicy.js";
 import type { RoomEventSink } from "../room/RoomEvents.js";
-import { addCounters, emptyStats, type HostStats, type Membership, type RoomHost, type RoomMessage, type RoomSink } from "../room/RoomHost.js";
+import {
+  addCounters,
+  emptyStats,
+  type HostStats,
+  type Membership,
+  type Readiness,
+  type RoomHost,
+  type RoomMessage,
+  type RoomSink,
+} from "../room/RoomHost.js";
+import { drainingError } from "../room/RoomManager.js";
+import type { RoomSnapshot } from "../room/snapshot.js";
+import { logLeft } from "../room/RoomObserver.js";
 import { leastLoaded } from "./placement.js";
+import { RoomLedger } from "./RoomLedger.js";
 import { SfuWorker } from "./SfuWorker.js";
 
 /**
@@ -77,6 +90,7 @@ export class WorkerPool implements RoomHost {
   private nextSession = 1;
   private readonly count: number;
   private closed = false;
+  private draining = false;
 
   constructor(
     private readonly config: ServerConfig,
@@ -189,15 +203,62 @@ export class WorkerPool implements RoomHost {
     return placement.worker.call<ParticipantStats[] | undefined>({ t: "participants", room });
   }
 
-  /** Totals over the workers, as of their last reports (at most a second old). */
+  /**
+   * Totals over the workers, as of their last reports (at most a second old); the number of
+   * rooms is this thread's own, up to date (a drain waits for it to reach 0).
+   */
   stats(): HostStats {
     const total = addCounters(emptyStats(), this.retired);
+    total.rooms = this.placements.size;
     for (const w of this.workers) {
-      total.rooms += w.stats.rooms;
       total.participants += w.stats.participants;
+      total.workerHeapUsedBytes += w.alive ? w.stats.workerHeapUsedBytes : 0;
+      total.workerEventLoopDelayP99Ms = Math.max(total.workerEventLoopDelayP99Ms, w.alive ? w.stats.workerEventLoopDelayP99Ms : 0);
       addCounters(total, w.stats);
     }
     return total;
+  }
+
+  drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    for (const w of this.workers) w.notify({ t: "drain" });
+  }
+
+  readiness(): Readiness {
+    const workers = { up: this.workers.filter((w) => w.alive && w.everStarted).length, total: this.count };
+    if (this.closed) return { ready: false, reason: "closed", workers };
+    if (this.draining) return { ready: false, reason: "draining", workers };
+    return workers.up === workers.total ? { ready: true, workers } : { ready: false, reason: "workers", workers };
+  }
+
+  async snapshot(room?: string): Promise<RoomSnapshot[]> {
+    const workers =
+      room === undefined ? this.workers.filter((w) => w.alive) : [this.placements.get(room)?.worker].filter((w): w is SfuWorker => w?.alive === true);
+    const parts = await Promise.all(
+      workers.map(async (w) => {
+        try {
+          const rooms = await w.call<RoomSnapshot[]>({ t: "snapshot", ...(room !== undefined ? { room } : {}) });
+          return rooms.map((r) => ({ ...r, worker: w.index }));
+        } catch {
+          return []; // the worker died meanwhile: its rooms are gone
+        }
+      }),
+    );
+    return parts.flat().sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async configure(room: string, policy: RoomPolicy): Promise<void> {
+    if (this.exists(room)) throw new UserError(ErrorCode.BAD_STATE, "a meeting is in progress in this room; end it first");
+    // Every worker keeps it: the room's next meeting may be placed on any of them (with
+    // DATA_DIR persistence they write the same file; in memory each keeps its copy).
+    await Promise.all(this.workers.filter((w) => w.alive).map((w) => w.call<void>({ t: "configure", room, policy })));
+  }
+
+  async moderate(room: string, command: ModerationAction): Promise<void> {
+    const placement = this.placements.get(room);
+    if (!placement?.worker.alive) throw new UserError(ErrorCode.BAD_STATE, "no meeting is in progress in this room");
+    await placement.worker.call<void>({ t: "moderate", room, command });
   }
 
   async close(): Promise<void> {
@@ -211,6 +272,7 @@ export class WorkerPool implements RoomHost {
   private place(room: string): Placement {
     const existing = this.placements.get(room);
     if (existing?.worker.alive) return existing;
+    if (this.draining) throw drainingError();
     if (this.placements.size >= this.config.rooms.maxRooms) {
       throw new UserError(ErrorCode.ROOM_FULL, "this server has no room for another meeting");
     }
@@ -226,10 +288,21 @@ export class WorkerPool implements RoomHost {
   private spawn(index: number): SfuWorker {
     const config = { ...this.config, rtc: { ...this.config.rtc, portRange: workerPortRange(this.config.rtc.portRange, index, this.size || 1) } };
     const worker = new SfuWorker(index, config, this.log, this.configuredRooms);
+    if (this.draining) worker.notify({ t: "drain" });
     worker.events.on("left", (room) => this.release(room, worker));
-    worker.events.on("event", (event) => this.roomEvents?.(event));
+    // Who is where, so that a crash still gives each participant its leave (log and webhooks).
+    const ledger = new RoomLedger();
+    worker.events.on("event", (event) => {
+      ledger.record(event);
+      this.roomEvents?.(event);
+    });
     worker.events.on("died", () => {
       for (const [room, p] of this.placements) if (p.worker === worker) this.placements.delete(room);
+      for (const event of ledger.lost()) {
+        if (event.event === "participant_left") logLeft(this.log.child({ room: event.room }), event.participant, "lost", 0);
+        if (event.event === "room_ended") this.log.info({ room: event.room, reason: "lost" }, "room ended");
+        this.roomEvents?.(event);
+      }
       addCounters(this.retired, worker.stats);
       if (this.closed || this.workers[index] !== worker) return;
       if (!worker.everStarted) {

@@ -3,6 +3,8 @@
  * UDP sockets and forwarding) and exchanges {@link ToWorker}/{@link FromWorker} messages with
  * the main thread, which keeps HTTP and the signaling sockets.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { createLogger } from "../log/createLogger.js";
 import { MemoryChatStore } from "../room/ChatStore.js";
@@ -97,6 +99,14 @@ port.on("message", (m: ToWorker) => {
         throw new Error("test fault: SFU worker crash requested");
       });
       return;
+    case "drain":
+      return host.drain();
+    case "snapshot":
+      return reply(m.call, () => host.snapshot(m.room));
+    case "configure":
+      return reply(m.call, () => host.configure(m.room, m.policy));
+    case "moderate":
+      return reply(m.call, () => host.moderate(m.room, m.command));
     case "close":
       return reply(m.call, async () => {
         await host.close();
@@ -110,6 +120,13 @@ port.on("message", (m: ToWorker) => {
   }
 });
 
-const statsTimer = setInterval(() => post({ t: "stats", stats: host.stats() }), STATS_INTERVAL_MS);
+// This thread's heap and event-loop delay, for /metrics (soak tests watch them grow or not).
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+const statsTimer = setInterval(() => {
+  const stats = { ...host.stats(), workerHeapUsedBytes: getHeapStatistics().used_heap_size, workerEventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6 };
+  loopDelay.reset();
+  post({ t: "stats", stats });
+}, STATS_INTERVAL_MS);
 statsTimer.unref();
 log.debug("SFU worker ready");

@@ -5,7 +5,7 @@ import type { JoinRequest } from "../room/JoinRequest.js";
 import type { RoomPolicy } from "../room/policy/RoomPolicy.js";
 import type { RoomEvent } from "../room/RoomEvents.js";
 import type { HostStats, RoomMessage } from "../room/RoomHost.js";
-import { ErrorCode, type CloseCode } from "@confab/protocol";
+import { ErrorCode, type CloseCode, type ModerationAction } from "@confab/protocol";
 
 /** What an SFU worker is started with (`workerData`). */
 export interface WorkerInit {
@@ -29,6 +29,14 @@ export type ToWorker =
   | { t: "participants"; call: number; room: string }
   /** Test-only (`CONFAB_TEST_FAULTS=1`): the worker throws an uncaught exception. */
   | { t: "crash" }
+  /** Start no new room (the server is shutting down). */
+  | { t: "drain" }
+  /** The worker's meetings (or the one in `room`) as the operator sees them: {@link RoomSnapshot}[]. */
+  | { t: "snapshot"; call: number; room?: string }
+  /** Store `policy` for `room`'s next meetings. */
+  | { t: "configure"; call: number; room: string; policy: RoomPolicy }
+  /** A moderator action by the operator (admin API). */
+  | { t: "moderate"; call: number; room: string; command: ModerationAction }
   | { t: "close"; call: number };
 
 /** The answer to one request: a value, or an error in wire form. */

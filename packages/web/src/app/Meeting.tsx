@@ -72,6 +72,8 @@ export function Meeting({ room: roomName, token }: { room: string; token: string
       token: joinToken.current,
       password: pass,
       clientName: "confab-web/0.1.0",
+      // `?relay=1` sends media through the TURN relay only (testing a relay, hiding one's address).
+      iceTransportPolicy: new URLSearchParams(location.search).get("relay") === "1" ? "relay" : "all",
     });
     let entered = false;
     room.events.on("change", () => {

@@ -2,7 +2,7 @@ import type { ClientError } from "@confab/client";
 import type { MessageKey } from "../i18n/en.js";
 import type { Translate } from "../i18n/i18n.js";
 
-const KNOWN = new Set(["ROOM_FULL", "INVALID_NAME", "INVALID_ROOM", "CONNECTION_LOST"]);
+const KNOWN = new Set(["ROOM_FULL", "INVALID_NAME", "INVALID_ROOM", "CONNECTION_LOST", "SERVER_DRAINING"]);
 
 /** Refusals that get a sentence of their own (what happened and what to do). */
 const ACCESS = new Set([

@@ -5,13 +5,15 @@ export interface ServerInfo {
   /** `open`: anyone may start a meeting; `token`: only invitation links work. */
   auth: "open" | "token";
   version: string;
+  /** Whether the server offers a TURN relay to people whose network blocks direct media. */
+  relay: boolean;
 }
 
 /** Parses `/info`'s JSON; undefined for anything else (an older server, a proxy's error page). */
 export function parseServerInfo(json: unknown): ServerInfo | undefined {
   const info = json as Partial<ServerInfo> | null;
   if (!info || (info.auth !== "open" && info.auth !== "token")) return undefined;
-  return { auth: info.auth, version: typeof info.version === "string" ? info.version : "" };
+  return { auth: info.auth, version: typeof info.version === "string" ? info.version : "", relay: info.relay === true };
 }
 
 /** The server's facts, once fetched; undefined while loading or when they cannot be had. */

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { ConfabRoom } from "@confab/client";
 import { useI18n } from "../i18n/context.js";
 import { ChatPanel } from "./ChatPanel.js";
+import { MediaBlocked } from "./ConnectionPath.js";
 import { Controls } from "./Controls.js";
 import { HelpDialog } from "./HelpDialog.js";
 import { ParticipantsPanel } from "./ParticipantsPanel.js";
@@ -80,6 +81,8 @@ export function RoomView({ room, roomName, onLeave }: Props) {
     if (screenKey) setLayout("speaker");
   }, [screenKey]);
 
+  // The server is restarting: say so before the reconnecting banner appears.
+  useEffect(() => room.events.on("draining", () => notify(t("room.draining"))), [room, notify, t]);
   useEffect(
     () =>
       room.events.on("error", (error) => {
@@ -137,6 +140,7 @@ export function RoomView({ room, roomName, onLeave }: Props) {
           {t("room.reconnecting")}
         </div>
       )}
+      <MediaBlocked room={room} />
       {screen.sharing && (
         <div className="banner banner--presenting" role="status" data-testid="presenting">
           <span>{t("presenting.banner")}</span>

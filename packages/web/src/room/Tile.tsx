@@ -2,6 +2,7 @@ import { useState } from "react";
 import type { ConfabRoom } from "@confab/client";
 import { useI18n } from "../i18n/context.js";
 import { Avatar } from "./Avatar.js";
+import { ConnectionPath } from "./ConnectionPath.js";
 import { Icon } from "./Icon.js";
 import { ParticipantMenu } from "./moderation/ParticipantMenu.js";
 import { moderationTarget } from "./moderation/target.js";
@@ -93,6 +94,7 @@ export function Tile({ tile, room, pinned, onPin, compact = false }: Props) {
           </span>
         )}
         {!tile.local && !screen && tile.video && <QualityBadge room={room} track={tile.video} />}
+        {tile.local && !screen && <ConnectionPath room={room} />}
       </figcaption>
     </figure>
   );

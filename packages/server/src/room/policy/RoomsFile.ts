@@ -13,10 +13,11 @@ import {
 } from "./RoomPolicy.js";
 
 /**
- * One room in the operator's rooms file. Every field is optional and merged over the server's
- * default policy; unknown fields are refused so a typo (`"lobbby"`) is not silently ignored.
+ * One room's settings as an operator writes them (in the rooms file, or to the admin API).
+ * Every field is optional and merged over the server's default policy ({@link policyFromEntry});
+ * unknown fields are refused so a typo (`"lobbby"`) is not silently ignored.
  */
-const RoomEntry = z
+export const RoomEntry = z
   .strictObject({
     /** A clear password, hashed at load and never kept. */
     password: RoomPassword,
@@ -33,6 +34,20 @@ const RoomEntry = z
     message: "give password or passwordHash, not both",
     path: ["password"],
   });
+
+export type RoomEntry = z.infer<typeof RoomEntry>;
+
+/** The policy an operator's entry describes: its fields over `defaults`, a clear password hashed. */
+export async function policyFromEntry(entry: RoomEntry, defaults: RoomPolicy): Promise<RoomPolicy> {
+  const { password, passwordHash, publish, moderators, ...flags } = entry;
+  return {
+    ...defaults,
+    ...flags,
+    passwordHash: password !== undefined ? await hashPassword(password) : (passwordHash ?? defaults.passwordHash),
+    publish: { ...defaults.publish, ...publish },
+    moderators: [...(moderators ?? defaults.moderators)],
+  };
+}
 
 const RoomsFileSchema = z.record(
   z.string().regex(ROOM_NAME_PATTERN, "room name must match [A-Za-z0-9_-]{1,64}"),
@@ -69,15 +84,6 @@ export async function loadRoomsFile(
   const parsed = RoomsFileSchema.safeParse(json);
   if (!parsed.success) throw new ConfigError(describe(file, parsed.error));
   const rooms = new Map<string, RoomPolicy>();
-  for (const [room, entry] of Object.entries(parsed.data)) {
-    const { password, passwordHash, publish, moderators, ...flags } = entry;
-    rooms.set(room, {
-      ...defaults,
-      ...flags,
-      passwordHash: password !== undefined ? await hashPassword(password) : (passwordHash ?? defaults.passwordHash),
-      publish: { ...defaults.publish, ...publish },
-      moderators: [...(moderators ?? defaults.moderators)],
-    });
-  }
+  for (const [room, entry] of Object.entries(parsed.data)) rooms.set(room, await policyFromEntry(entry, defaults));
   return rooms;
 }

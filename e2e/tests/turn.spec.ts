@@ -1,0 +1,172 @@
+import { chromium, type Browser, type Page } from "@playwright/test";
+import { ServerProcess } from "@confab/bots";
+import { CHROMIUM_ARGS } from "@confab/bots/chromium";
+import { Coturn, coturnUnavailable } from "@confab/server/testing";
+import { E2E_PORT } from "../playwright.config.js";
+import { EmulatedLink, netnsUnavailable } from "../support/netns.js";
+import { expectRemoteAudioFlowing, expectRemoteVideosAdvancing, inboundRtp, recordPeerConnections, roomName } from "../support/room.js";
+import { expect, test } from "../support/test.js";
+
+const SECRET = "e2e-turn-secret-0123456789abcdef";
+
+/** Joins from the lobby once its connectivity test says `lobbyCheck` ("ok": direct UDP works; "ok-tcp": direct TCP; "relay": only the relay will). */
+async function joinAt(browser: Browser, url: string, name: string, lobbyCheck?: "ok" | "ok-tcp" | "relay"): Promise<Page> {
+  const context = await browser.newContext();
+  await context.addInitScript(recordPeerConnections);
+  const page = await context.newPage();
+  await page.goto(url);
+  if (lobbyCheck) await expect(page.getByTestId("connectivity")).toHaveAttribute("data-state", lobbyCheck === "relay" ? "relay" : "ok", { timeout: 30_000 });
+  if (lobbyCheck?.startsWith("ok")) await expect(page.getByTestId("connectivity")).toHaveAttribute("data-path", lobbyCheck === "ok" ? "udp" : "tcp");
+  await page.getByTestId("display-name").fill(name);
+  await page.getByTestId("join").click();
+  await expect(page.locator("[data-testid=tile][data-local]")).toBeVisible();
+  return page;
+}
+
+/** The path the page's own tile shows (udp, tcp, relay-udp, relay-tcp, relay-tls). */
+async function shownPath(page: Page): Promise<string | null> {
+  return page.locator("[data-testid=tile][data-local] [data-testid=connection-path]").getAttribute("data-path", { timeout: 30_000 });
+}
+
+/** The local candidate of the selected pair of each open connection of the page. */
+async function selectedLocalCandidates(page: Page): Promise<Record<string, unknown>[]> {
+  return page.evaluate(async () => {
+    const out: Record<string, unknown>[] = [];
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs ?? []) {
+      if (pc.connectionState !== "connected") continue;
+      const stats = new Map<string, Record<string, unknown>>();
+      (await pc.getStats()).forEach((s: Record<string, unknown>) => stats.set(s.id as string, s));
+      for (const s of stats.values()) {
+        if (s.type !== "transport" || typeof s.selectedCandidatePairId !== "string") continue;
+        const pair = stats.get(s.selectedCandidatePairId);
+        const local = pair && stats.get(pair.localCandidateId as string);
+        if (local) out.push({ candidateType: local.candidateType, address: local.address, port: local.port, relayProtocol: local.relayProtocol });
+      }
+    }
+    return out;
+  });
+}
+
+/** Every connection of the page runs through a relay port of our coturn (49160–49200 on its address). */
+async function expectRelayedByCoturn(page: Page, address: string): Promise<void> {
+  const locals = await selectedLocalCandidates(page);
+  expect(locals.length, JSON.stringify(locals)).toBe(2);
+  for (const local of locals) {
+    expect(local, JSON.stringify(locals)).toMatchObject({ candidateType: "relay", address });
+    expect(local.port as number).toBeGreaterThanOrEqual(49160);
+    expect(local.port as number).toBeLessThanOrEqual(49200);
+  }
+}
+
+/** Sound energy received so far, all inbound audio streams (the fake microphone beeps). */
+async function audioEnergy(page: Page): Promise<number> {
+  return (await inboundRtp(page, "audio")).reduce((sum, s) => sum + (typeof s.totalAudioEnergy === "number" ? s.totalAudioEnergy : 0), 0);
+}
+
+/** Each page decodes the other's video, receives its audio, and hears sound in it. */
+async function expectMediaBothWays(pages: Page[]): Promise<void> {
+  for (const page of pages) {
+    await expectRemoteVideosAdvancing(page, 1);
+    await expectRemoteAudioFlowing(page, 1);
+    await expect.poll(() => audioEnergy(page), { timeout: 15_000 }).toBeGreaterThan(0);
+  }
+}
+
+test.describe("connectivity through a real coturn", () => {
+  let link: EmulatedLink;
+  let coturn: Coturn;
+  let server: ServerProcess;
+  const browsers: Browser[] = [];
+  const port = E2E_PORT + 3;
+
+  test.beforeAll(async () => {
+    // Run on purpose: say plainly what is missing rather than skip.
+    const unavailable = netnsUnavailable() ?? coturnUnavailable();
+    if (unavailable) throw new Error(`cannot run the TURN test: ${unavailable}`);
+    link = await EmulatedLink.create();
+    const turn = link.serverAddress;
+    // coturn from deploy/coturn/turnserver.conf; the SFU's test address is private, so it is
+    // the one peer allowed on top of the documented denials.
+    coturn = await Coturn.start({ address: turn, port: 3478, tlsPort: 443, relayPorts: [49160, 49200], secret: SECRET, allowedPeers: [turn], prefix: link.prefix(link.serverNs) });
+    server = await ServerProcess.start(
+      {
+        PORT: String(port),
+        HOST: "0.0.0.0",
+        RTC_ANNOUNCED_IPS: turn,
+        TURN_URLS: `turn:${turn}:3478?transport=udp,turn:${turn}:3478?transport=tcp,turns:${turn}:443?transport=tcp`,
+        TURN_SECRET: SECRET,
+      },
+      link.prefix(link.serverNs),
+    );
+  });
+
+  test.afterAll(async () => {
+    await Promise.all(browsers.map((b) => b.close()));
+    await server?.stop();
+    await coturn?.close();
+    link?.close();
+  });
+
+  test("a browser whose network drops all UDP meets a normal one through the relay over TCP; both see and hear each other and it shows the path", async () => {
+    test.setTimeout(180_000);
+    link.blockUdp(link.clientNs);
+    const origin = `http://${link.serverAddress}:${port}`;
+    const normal = await chromium.launch({ executablePath: link.chromiumIn(link.serverNs), args: [...CHROMIUM_ARGS] });
+    browsers.push(normal);
+    const blocked = await chromium.launch({
+      executablePath: link.chromiumIn(link.clientNs),
+      // A LAN address over plain HTTP is not a secure context; this one is, for the test.
+      args: [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${origin}`],
+    });
+    browsers.push(blocked);
+
+    const room = roomName("udpblocked");
+    const ann = await joinAt(normal, `http://127.0.0.1:${port}/${room}`, "Ann", "ok");
+    // Rex's lobby finds no direct path, and says the meeting will use the relay.
+    const rex = await joinAt(blocked, `${origin}/${room}`, "Rex", "relay");
+    await expectMediaBothWays([ann, rex]);
+    expect(await shownPath(ann)).toBe("udp");
+    // Relay over TCP (or TLS): nothing else gets out of Rex's network.
+    expect(await shownPath(rex)).toMatch(/^relay-(tcp|tls)$/);
+    await expectRelayedByCoturn(rex, link.serverAddress);
+    await Promise.all([ann.context().close(), rex.context().close()]);
+  });
+
+  test("with iceTransportPolicy relay forced (?relay=1), media flows through coturn", async () => {
+    test.setTimeout(120_000);
+    const normal = await chromium.launch({ executablePath: link.chromiumIn(link.serverNs), args: [...CHROMIUM_ARGS] });
+    browsers.push(normal);
+    const room = roomName("relayonly");
+    const ann = await joinAt(normal, `http://127.0.0.1:${port}/${room}?relay=1`, "Ann");
+    const bob = await joinAt(normal, `http://127.0.0.1:${port}/${room}`, "Bob");
+    await expectMediaBothWays([ann, bob]);
+    expect(await shownPath(ann)).toBe("relay-udp");
+    expect(await shownPath(bob)).toBe("udp");
+    await expectRelayedByCoturn(ann, link.serverAddress);
+    await Promise.all([ann.context().close(), bob.context().close()]);
+  });
+
+  test("with ICE-TCP on (RTC_ICE_TCP=1) and no relay, the browser whose network drops all UDP connects to the SFU over TCP", async () => {
+    test.setTimeout(120_000);
+    link.blockUdp(link.clientNs);
+    const tcpPort = port + 1;
+    const tcpServer = await ServerProcess.start({ PORT: String(tcpPort), HOST: "0.0.0.0", RTC_ANNOUNCED_IPS: link.serverAddress, RTC_ICE_TCP: "1" }, link.prefix(link.serverNs));
+    try {
+      const origin = `http://${link.serverAddress}:${tcpPort}`;
+      const normal = await chromium.launch({ executablePath: link.chromiumIn(link.serverNs), args: [...CHROMIUM_ARGS] });
+      browsers.push(normal);
+      const blocked = await chromium.launch({ executablePath: link.chromiumIn(link.clientNs), args: [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${origin}`] });
+      browsers.push(blocked);
+      const room = roomName("icetcp");
+      const ann = await joinAt(normal, `http://127.0.0.1:${tcpPort}/${room}`, "Ann", "ok");
+      // The lobby's own test finds the TCP path too.
+      const rex = await joinAt(blocked, `${origin}/${room}`, "Rex", "ok-tcp");
+      await expectMediaBothWays([ann, rex]);
+      expect(await shownPath(ann)).toBe("udp");
+      expect(await shownPath(rex)).toBe("tcp");
+      await Promise.all([ann.context().close(), rex.context().close()]);
+    } finally {
+      await tcpServer.stop();
+    }
+  });
+});

@@ -1,0 +1,50 @@
+import { execFileSync } from "node:child_process";
+import { loadNative } from "@confab/native";
+import type { RunningServer } from "@confab/server";
+import { startTestServer } from "@confab/server/testing";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Bot } from "./Bot.js";
+import { DeliveryWindow } from "./Delivery.js";
+
+beforeAll(() => {
+  execFileSync(process.execPath, [new URL("../../../scripts/media-fixtures.mjs", import.meta.url).pathname], { stdio: "ignore" });
+});
+
+// The TypeScript path always; the native one where the addon was built.
+const paths: ("native" | "js")[] = loadNative().addon ? ["native", "js"] : ["js"];
+
+describe.each(paths)("media through the SFU on the %s per-packet path", (path) => {
+  let server: RunningServer | undefined;
+  let bots: Bot[] = [];
+  afterEach(async () => {
+    await Promise.all(bots.map((b) => b.close()));
+    bots = [];
+    await server?.close();
+  });
+
+  it("says which path it uses in /metrics, and a lossy receiver gets whole video (RTX resends) and audio", async () => {
+    server = await startTestServer({ rtc: { fastpath: path } });
+    const metrics = async () => (await fetch(`${server!.httpUrl}/metrics`)).text();
+    expect(await metrics()).toMatch(new RegExp(`^confab_fastpath_info\\{path="${path}"\\} 1$`, "m"));
+    const ann = new Bot({ url: server.httpUrl, room: "path", name: "Ann", publish: { video: true, audio: true } });
+    const bob = new Bot({ url: server.httpUrl, room: "path", name: "Bob", receiveLoss: 0.05 });
+    bots.push(ann, bob);
+    await ann.join();
+    await bob.join();
+    await expect.poll(() => bob.tracks("video")[0]?.packets ?? 0, { timeout: 15_000 }).toBeGreaterThan(0);
+    const window = new DeliveryWindow(ann, bob.tracks("video")[0]!);
+    window.open();
+    await new Promise((r) => setTimeout(r, 3000));
+    const sent = window.close();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sent).toBeGreaterThan(150);
+    expect(window.delivered() / sent).toBeGreaterThan(0.985);
+    expect(bob.rtxPacketsReceived).toBeGreaterThan(0);
+    expect(bob.tracks("video")[0]!.frames).toBeGreaterThan(30);
+    await expect.poll(() => bob.tracks("audio")[0]?.packets ?? 0, { timeout: 10_000 }).toBeGreaterThan(50);
+    // The publisher's packets were opened (on this path) and counted.
+    expect(Number(/^confab_rtp_packets_received_total (\d+)$/m.exec(await metrics())?.[1])).toBeGreaterThan(150);
+    // Packets the native batch could not send are counted (exported on both paths).
+    expect(await metrics()).toMatch(/^confab_udp_sends_dropped_total \d+$/m);
+  });
+});

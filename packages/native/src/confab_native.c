@@ -1,0 +1,386 @@
+/*
+ * Confab's native fast path: SRTP AEAD_AES_128_GCM seal/open (RFC 7714) with one OpenSSL
+ * cipher context per key, and batched UDP sends with sendmmsg(2). Nothing here parses a
+ * packet: callers (TypeScript) give the header length, the IV and the destinations; this
+ * file checks every length and offset before touching memory.
+ *
+ * OpenSSL is Node's own: the node binary exports the EVP_* symbols (it links OpenSSL
+ * statically), so the prototypes below are declared here and resolved when Node loads the
+ * addon (docs/decisions/0008). Only long-stable OpenSSL 1.1/3.x entry points are used.
+ */
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+typedef struct evp_cipher_st EVP_CIPHER;
+typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
+typedef struct engine_st ENGINE;
+EVP_CIPHER_CTX *EVP_CIPHER_CTX_new(void);
+void EVP_CIPHER_CTX_free(EVP_CIPHER_CTX *ctx);
+const EVP_CIPHER *EVP_aes_128_gcm(void);
+int EVP_CIPHER_CTX_ctrl(EVP_CIPHER_CTX *ctx, int type, int arg, void *ptr);
+int EVP_EncryptInit_ex(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *c, ENGINE *e, const unsigned char *key, const unsigned char *iv);
+int EVP_EncryptUpdate(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl, const unsigned char *in, int inl);
+int EVP_EncryptFinal_ex(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl);
+int EVP_DecryptInit_ex(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *c, ENGINE *e, const unsigned char *key, const unsigned char *iv);
+int EVP_DecryptUpdate(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl, const unsigned char *in, int inl);
+int EVP_DecryptFinal_ex(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl);
+#define EVP_CTRL_GCM_GET_TAG 0x10
+#define EVP_CTRL_GCM_SET_TAG 0x11
+
+#define KEY_BYTES 16
+#define IV_BYTES 12
+#define TAG_BYTES 16
+/* Largest packet either direction accepts: a UDP datagram's payload. */
+#define MAX_PACKET 65507
+/* Entries of sendBatch's Int32Array per packet: fd, offset, length, IPv4 address, port. */
+#define META_FIELDS 5
+/* Messages handed to one sendmmsg call (the kernel takes up to UIO_MAXIOV = 1024). */
+#define MMSG_CHUNK 64
+/* Most packets one sendBatch call takes. */
+#define MAX_BATCH 4096
+
+/* One key: an encryption and a decryption context, each set up once (key schedule, GHASH key). */
+typedef struct {
+  EVP_CIPHER_CTX *seal;
+  EVP_CIPHER_CTX *open;
+} gcm_key;
+
+/* Marks externals made by this addon, so another addon's external is refused. */
+static const napi_type_tag GCM_KEY_TAG = {0x636f6e6661624e41ULL, 0x67636d6b65793031ULL};
+
+#define CHECK(call)                                                  \
+  do {                                                               \
+    if ((call) != napi_ok) return throw_error(env, "napi call failed"); \
+  } while (0)
+
+static napi_value throw_error(napi_env env, const char *message) {
+  napi_throw_error(env, "ERR_CONFAB_NATIVE", message);
+  return NULL;
+}
+
+static napi_value throw_range(napi_env env, const char *message) {
+  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
+  return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char *message) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return NULL;
+}
+
+/* A Uint8Array's (or Buffer's) bytes; false when `value` is anything else. */
+static int get_bytes(napi_env env, napi_value value, uint8_t **data, size_t *length) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  napi_typedarray_type type;
+  void *raw = NULL;
+  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok) return 0;
+  if (type != napi_uint8_array) return 0;
+  /* An empty array may have no memory at all: never hand NULL to memcpy or pointer arithmetic. */
+  static uint8_t empty[1];
+  *data = raw ? raw : empty;
+  return 1;
+}
+
+/* A non-negative integer up to `max` (a double holding an integer); false otherwise. */
+static int get_index(napi_env env, napi_value value, size_t max, size_t *out) {
+  double d;
+  if (napi_get_value_double(env, value, &d) != napi_ok) return 0;
+  if (!(d >= 0) || d > (double)max || d != (double)(size_t)d) return 0;
+  *out = (size_t)d;
+  return 1;
+}
+
+static gcm_key *get_key(napi_env env, napi_value value) {
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, value, &GCM_KEY_TAG, &tagged) != napi_ok || !tagged) return NULL;
+  void *key = NULL;
+  if (napi_get_value_external(env, value, &key) != napi_ok) return NULL;
+  return key;
+}
+
+/* True when [a, a+al) and [b, b+bl) share a byte. */
+static int overlaps(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
+  return al > 0 && bl > 0 && a < b + bl && b < a + al;
+}
+
+static void free_key(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  gcm_key *key = data;
+  EVP_CIPHER_CTX_free(key->seal);
+  EVP_CIPHER_CTX_free(key->open);
+  free(key);
+}
+
+/* gcmKey(key: Uint8Array(16)) → external holding both contexts, freed with it. */
+static napi_value gcm_key_new(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *raw;
+  size_t length;
+  if (argc < 1 || !get_bytes(env, argv[0], &raw, &length)) return throw_type(env, "key must be a Uint8Array");
+  if (length != KEY_BYTES) return throw_range(env, "key must be 16 bytes");
+  gcm_key *key = calloc(1, sizeof *key);
+  if (!key) return throw_error(env, "out of memory");
+  key->seal = EVP_CIPHER_CTX_new();
+  key->open = EVP_CIPHER_CTX_new();
+  if (!key->seal || !key->open ||
+      EVP_EncryptInit_ex(key->seal, EVP_aes_128_gcm(), NULL, raw, NULL) != 1 ||
+      EVP_DecryptInit_ex(key->open, EVP_aes_128_gcm(), NULL, raw, NULL) != 1) {
+    free_key(env, key, NULL);
+    return throw_error(env, "AES-128-GCM context set-up failed");
+  }
+  napi_value external;
+  if (napi_create_external(env, key, free_key, NULL, &external) != napi_ok) {
+    free_key(env, key, NULL);
+    return throw_error(env, "napi_create_external failed");
+  }
+  CHECK(napi_type_tag_object(env, external, &GCM_KEY_TAG));
+  return external;
+}
+
+/*
+ * seal(key, iv(12), header, payload, out, outOffset) → bytes written at out[outOffset]:
+ * header ‖ AES-GCM(payload, aad = header) ‖ tag (RFC 7714 §5). `out` may not overlap the inputs.
+ */
+static napi_value gcm_seal(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6) return throw_type(env, "seal takes 6 arguments");
+  gcm_key *key = get_key(env, argv[0]);
+  if (!key) return throw_type(env, "key must come from gcmKey");
+  uint8_t *iv, *header, *payload, *out;
+  size_t iv_len, header_len, payload_len, out_len, offset;
+  if (!get_bytes(env, argv[1], &iv, &iv_len) || !get_bytes(env, argv[2], &header, &header_len) ||
+      !get_bytes(env, argv[3], &payload, &payload_len) || !get_bytes(env, argv[4], &out, &out_len)) {
+    return throw_type(env, "iv, header, payload and out must be Uint8Arrays");
+  }
+  if (!get_index(env, argv[5], out_len, &offset)) return throw_range(env, "outOffset must be an integer within out");
+  if (iv_len != IV_BYTES) return throw_range(env, "iv must be 12 bytes");
+  if (header_len > MAX_PACKET || payload_len > MAX_PACKET || header_len + payload_len + TAG_BYTES > MAX_PACKET) {
+    return throw_range(env, "packet too long");
+  }
+  size_t total = header_len + payload_len + TAG_BYTES;
+  if (total > out_len - offset) return throw_range(env, "out too short");
+  uint8_t *dst = out + offset;
+  if (overlaps(dst, total, header, header_len) || overlaps(dst, total, payload, payload_len) ||
+      overlaps(dst, total, iv, IV_BYTES)) {
+    return throw_range(env, "out overlaps an input");
+  }
+  int n = 0;
+  EVP_CIPHER_CTX *ctx = key->seal;
+  /* Only the IV changes: the key schedule set up in gcmKey stays. */
+  if (EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, iv) != 1 ||
+      (header_len > 0 && EVP_EncryptUpdate(ctx, NULL, &n, header, (int)header_len) != 1)) {
+    return throw_error(env, "AES-GCM seal failed");
+  }
+  if (header_len > 0) memcpy(dst, header, header_len);
+  if ((payload_len > 0 && EVP_EncryptUpdate(ctx, dst + header_len, &n, payload, (int)payload_len) != 1) ||
+      EVP_EncryptFinal_ex(ctx, dst + header_len + payload_len, &n) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, dst + header_len + payload_len) != 1) {
+    return throw_error(env, "AES-GCM seal failed");
+  }
+  napi_value result;
+  CHECK(napi_create_uint32(env, (uint32_t)total, &result));
+  return result;
+}
+
+/*
+ * open(key, iv(12), packet, headerLength, out, outOffset) → bytes written at out[outOffset]
+ * (header ‖ plaintext, packet.length − 16), or −1 when the tag does not authenticate (what was
+ * written then is garbage). `out` at exactly `packet` decrypts in place; other overlaps are refused.
+ */
+static napi_value gcm_open(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6) return throw_type(env, "open takes 6 arguments");
+  gcm_key *key = get_key(env, argv[0]);
+  if (!key) return throw_type(env, "key must come from gcmKey");
+  uint8_t *iv, *packet, *out;
+  size_t iv_len, packet_len, header_len, out_len, offset;
+  if (!get_bytes(env, argv[1], &iv, &iv_len) || !get_bytes(env, argv[2], &packet, &packet_len) ||
+      !get_bytes(env, argv[4], &out, &out_len)) {
+    return throw_type(env, "iv, packet and out must be Uint8Arrays");
+  }
+  if (iv_len != IV_BYTES) return throw_range(env, "iv must be 12 bytes");
+  if (packet_len > MAX_PACKET) return throw_range(env, "packet too long");
+  if (packet_len < TAG_BYTES) return throw_range(env, "packet shorter than its tag");
+  if (!get_index(env, argv[3], packet_len - TAG_BYTES, &header_len)) {
+    return throw_range(env, "headerLength must be an integer within the packet before its tag");
+  }
+  if (!get_index(env, argv[5], out_len, &offset)) return throw_range(env, "outOffset must be an integer within out");
+  size_t total = packet_len - TAG_BYTES;
+  if (total > out_len - offset) return throw_range(env, "out too short");
+  uint8_t *dst = out + offset;
+  if (dst != packet && (overlaps(dst, total, packet, packet_len) || overlaps(dst, total, iv, IV_BYTES))) {
+    return throw_range(env, "out overlaps the packet (other than exactly in place)");
+  }
+  size_t body_len = total - header_len;
+  uint8_t tag[TAG_BYTES];
+  memcpy(tag, packet + total, TAG_BYTES);
+  int n = 0;
+  EVP_CIPHER_CTX *ctx = key->open;
+  if (EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, iv) != 1 ||
+      (header_len > 0 && EVP_DecryptUpdate(ctx, NULL, &n, packet, (int)header_len) != 1)) {
+    return throw_error(env, "AES-GCM open failed");
+  }
+  if (dst != packet && header_len > 0) memcpy(dst, packet, header_len);
+  if ((body_len > 0 && EVP_DecryptUpdate(ctx, dst + header_len, &n, packet + header_len, (int)body_len) != 1) ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) != 1) {
+    return throw_error(env, "AES-GCM open failed");
+  }
+  napi_value result;
+  int ok = EVP_DecryptFinal_ex(ctx, dst + total, &n) == 1;
+  CHECK(napi_create_int32(env, ok ? (int32_t)total : -1, &result));
+  return result;
+}
+
+/*
+ * Sends msgs[0..n) on fd, never blocking; returns how many the kernel took (the others are
+ * dropped). sendmmsg(2) stops at the first message that fails: a full send buffer (EAGAIN,
+ * ENOBUFS) will not drain within this call, so the rest of the run is dropped at once instead
+ * of costing one failing system call each; any other error concerns that one message (its
+ * destination: EHOSTUNREACH, EPERM from a firewall, EMSGSIZE...), which is skipped.
+ */
+static uint32_t send_run(int fd, struct mmsghdr *msgs, size_t n) {
+  uint32_t sent = 0;
+  size_t done = 0;
+  while (done < n) {
+    int r = sendmmsg(fd, msgs + done, (unsigned int)(n - done), MSG_DONTWAIT);
+    if (r > 0) {
+      done += (size_t)r;
+      sent += (uint32_t)r;
+    } else if (r < 0 && errno == EINTR) {
+      continue;
+    } else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EBADF || errno == ENOTSOCK)) {
+      break; /* nothing more will go on this fd now */
+    } else {
+      done++; /* this message failed (or r == 0): drop it, go on with the next */
+    }
+  }
+  return sent;
+}
+
+/*
+ * sendBatch(meta: Int32Array, count, data: Uint8Array) → packets the kernel took. Entry i is
+ * meta[5i..5i+4] = fd, offset and length in `data`, IPv4 address (host order, as int32), port;
+ * fd −1 marks an entry withdrawn by the caller (its socket closed), which is not sent.
+ * Entries are grouped by fd (order kept within each fd), and each group goes out in
+ * sendmmsg(2) calls of up to MMSG_CHUNK messages; a packet the kernel refuses (EAGAIN: the
+ * socket's send buffer is full; or any other error) is dropped, as a full queue would drop it,
+ * and the rest still go. Never blocks (MSG_DONTWAIT). `data` is only read during the call: the
+ * kernel has copied every datagram when it returns.
+ */
+static napi_value send_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) return throw_type(env, "sendBatch takes 3 arguments");
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t meta_len;
+  void *meta_raw = NULL;
+  if (napi_is_typedarray(env, argv[0], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, argv[0], &type, &meta_len, &meta_raw, NULL, NULL) != napi_ok ||
+      type != napi_int32_array) {
+    return throw_type(env, "meta must be an Int32Array");
+  }
+  const int32_t *meta = meta_raw;
+  size_t count;
+  if (!get_index(env, argv[1], meta_len / META_FIELDS, &count)) return throw_range(env, "count exceeds meta");
+  if (count > MAX_BATCH) return throw_range(env, "count exceeds 4096 packets");
+  uint8_t *data;
+  size_t data_len;
+  if (!get_bytes(env, argv[2], &data, &data_len)) return throw_type(env, "data must be a Uint8Array");
+  /* Every entry is checked before anything is sent. */
+  for (size_t i = 0; i < count; i++) {
+    const int32_t *m = meta + i * META_FIELDS;
+    if (m[0] < -1 || m[1] < 0 || m[2] < 0 || m[2] > MAX_PACKET || (size_t)m[1] > data_len ||
+        (size_t)m[2] > data_len - (size_t)m[1] || m[4] <= 0 || m[4] > 65535) {
+      return throw_range(env, "a batch entry is out of range");
+    }
+  }
+  struct mmsghdr msgs[MMSG_CHUNK];
+  struct iovec iovs[MMSG_CHUNK];
+  struct sockaddr_in addrs[MMSG_CHUNK];
+  uint8_t taken[MAX_BATCH];
+  memset(taken, 0, count);
+  uint32_t sent = 0;
+  for (size_t i = 0; i < count; i++) {
+    if (taken[i]) continue;
+    int fd = meta[i * META_FIELDS];
+    if (fd < 0) continue; /* withdrawn */
+    size_t j = i;
+    while (j < count) {
+      size_t n = 0;
+      for (; j < count && n < MMSG_CHUNK; j++) {
+        const int32_t *m = meta + j * META_FIELDS;
+        if (taken[j] || m[0] != fd) continue;
+        taken[j] = 1;
+        memset(&addrs[n], 0, sizeof addrs[n]);
+        addrs[n].sin_family = AF_INET;
+        addrs[n].sin_addr.s_addr = htonl((uint32_t)m[3]);
+        addrs[n].sin_port = htons((uint16_t)m[4]);
+        iovs[n].iov_base = data + m[1];
+        iovs[n].iov_len = (size_t)m[2];
+        memset(&msgs[n], 0, sizeof msgs[n]);
+        msgs[n].msg_hdr.msg_name = &addrs[n];
+        msgs[n].msg_hdr.msg_namelen = sizeof addrs[n];
+        msgs[n].msg_hdr.msg_iov = &iovs[n];
+        msgs[n].msg_hdr.msg_iovlen = 1;
+        n++;
+      }
+      if (n > 0) sent += send_run(fd, msgs, n);
+    }
+  }
+  napi_value result;
+  CHECK(napi_create_uint32(env, sent, &result));
+  return result;
+}
+
+/* udpFamily(fd) → 4 for a bound AF_INET datagram socket, 6 for AF_INET6, 0 for anything else. */
+static napi_value udp_family(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  size_t fd;
+  int family = 0;
+  if (argc >= 1 && get_index(env, argv[0], INT_MAX, &fd)) {
+    int socktype = 0;
+    socklen_t len = sizeof socktype;
+    struct sockaddr_storage addr;
+    socklen_t addr_len = sizeof addr;
+    if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &socktype, &len) == 0 && socktype == SOCK_DGRAM &&
+        getsockname((int)fd, (struct sockaddr *)&addr, &addr_len) == 0) {
+      family = addr.ss_family == AF_INET ? 4 : addr.ss_family == AF_INET6 ? 6 : 0;
+    }
+  }
+  napi_value result;
+  CHECK(napi_create_int32(env, family, &result));
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+      {"gcmKey", NULL, gcm_key_new, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"seal", NULL, gcm_seal, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"open", NULL, gcm_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendBatch", NULL, send_batch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"udpFamily", NULL, udp_family, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}

@@ -1,0 +1,109 @@
+import type { GcmKey, NativeAddon } from "@confab/native";
+import { RTCDtlsTransport, SrtpAuthenticationError } from "werift";
+
+/** The SRTP state werift keeps per SSRC (not in its typed API as used here). */
+interface SsrcState {
+  ssrc: number;
+  rolloverCounter: number;
+  lastSequenceNumber: number;
+  rolloverHasProcessed?: boolean;
+}
+
+/** The parts of werift's SRTP session the native open uses. */
+interface WeriftSrtpSession {
+  remoteContext: {
+    cipher: { srtpSessionKey?: Buffer; srtpSessionSalt?: Buffer; aeadAuthTagLen?: number };
+    srtpSSRCStates: Record<number, SsrcState | undefined>;
+    updateRolloverCount(sequenceNumber: number, state: SsrcState): void;
+  };
+  decrypt(data: Buffer): Buffer;
+}
+
+const GCM_TAG = 16;
+const RTP_HEADER = 12;
+const FAILED = "Failed to authenticate SRTP packet";
+
+/**
+ * Replaces `session.decrypt` (werift's SRTP receive path, which creates a decipher and four
+ * buffers per packet) with the addon's open under one context per key, when the session uses
+ * AEAD_AES_128_GCM; other profiles keep werift's. The result is the same as werift's: the
+ * header and plaintext in a new buffer, or a thrown `SrtpAuthenticationError`, after which
+ * werift drops the packet. The rollover counter is werift's own per-SSRC state, advanced as
+ * werift does and only when the packet authenticates (RFC 3711 §3.3.1). Returns whether it did.
+ */
+export function openWithNative(session: unknown, addon: NativeAddon): boolean {
+  const s = session as WeriftSrtpSession;
+  const remote = s.remoteContext;
+  const { srtpSessionKey: rawKey, srtpSessionSalt: salt, aeadAuthTagLen } = remote.cipher;
+  // werift's session salt is 14 bytes for GCM too; the IV uses the first 12 (RFC 7714 §8.1).
+  if (aeadAuthTagLen !== GCM_TAG || rawKey?.length !== 16 || !salt || salt.length < 12) return false;
+  const key: GcmKey = addon.gcmKey(rawKey);
+  const iv = Buffer.alloc(12);
+  s.decrypt = (data: Buffer): Buffer => {
+    const length = data.length;
+    const headerLength = authenticatedHeaderLength(data);
+    if (headerLength < 0) throw new SrtpAuthenticationError(FAILED);
+    const ssrc = data.readUInt32BE(8);
+    const seq = data.readUInt16BE(2);
+    const known = remote.srtpSSRCStates[ssrc];
+    const state = known ?? { ssrc, rolloverCounter: 0, lastSequenceNumber: 0 };
+    const { rolloverCounter, lastSequenceNumber, rolloverHasProcessed } = state;
+    remote.updateRolloverCount(seq, state);
+    // RFC 7714 §8.1: IV = (0x0000 ‖ SSRC ‖ ROC ‖ SEQ) XOR salt.
+    iv.writeUInt16BE(0, 0);
+    iv.writeUInt32BE(ssrc, 2);
+    iv.writeUInt32BE(state.rolloverCounter >>> 0, 6);
+    iv.writeUInt16BE(seq, 10);
+    for (let i = 0; i < 12; i++) iv[i]! ^= salt[i]!;
+    const out = Buffer.allocUnsafe(length - GCM_TAG);
+    const n = addon.open(key, iv, data, headerLength, out, 0);
+    if (n < 0 || !paddingFits(out, headerLength)) {
+      state.rolloverCounter = rolloverCounter;
+      state.lastSequenceNumber = lastSequenceNumber;
+      state.rolloverHasProcessed = rolloverHasProcessed;
+      throw new SrtpAuthenticationError(FAILED);
+    }
+    if (!known) remote.srtpSSRCStates[ssrc] = state;
+    return out;
+  };
+  return true;
+}
+
+/**
+ * Where the authenticated-but-clear part of an SRTP packet ends (RFC 3550 §5.1: fixed
+ * header, CSRCs, extension), or -1 when the packet is too short for it and its tag.
+ */
+export function authenticatedHeaderLength(data: Buffer): number {
+  const limit = data.length - GCM_TAG;
+  if (limit < RTP_HEADER || data[0]! >> 6 !== 2) return -1;
+  let end = RTP_HEADER + 4 * (data[0]! & 0x0f);
+  if (data[0]! & 0x10) {
+    if (end + 4 > limit) return -1;
+    end += 4 + 4 * data.readUInt16BE(end + 2);
+  }
+  return end <= limit ? end : -1;
+}
+
+/** werift's check of an authenticated packet's padding count (RFC 3550 §5.1). */
+function paddingFits(packet: Buffer, headerLength: number): boolean {
+  if (!(packet[0]! & 0x20)) return true;
+  const padding = packet.length > headerLength ? packet[packet.length - 1]! : 0;
+  return padding > 0 && padding <= packet.length - headerLength;
+}
+
+let installed: NativeAddon | undefined;
+
+/**
+ * Makes every DTLS transport of this thread open its SRTP with `addon` once DTLS has exported
+ * the keys (werift's `updateSrtpSession`); werift keeps ICE, DTLS and SRTCP. Idempotent.
+ */
+export function installNativeOpen(addon: NativeAddon): void {
+  if (installed) return;
+  installed = addon;
+  const proto = RTCDtlsTransport.prototype as unknown as { updateSrtpSession(this: { srtp: unknown }): void };
+  const update = proto.updateSrtpSession;
+  proto.updateSrtpSession = function (this: { srtp: unknown }) {
+    update.call(this);
+    openWithNative(this.srtp, addon);
+  };
+}

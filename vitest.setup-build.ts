@@ -2,9 +2,10 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 /**
- * Builds the packages before any test runs: SFU worker threads and the bots load compiled
- * code from dist/, which must be the current source, never a stale build (tsc -b does nothing
- * when dist/ is up to date).
+ * Before any test runs: builds the packages (SFU worker threads and the bots load compiled
+ * code from dist/, which must be the current source, never a stale build; tsc -b does nothing
+ * when dist/ is up to date), and makes the media the bots publish (scripts/media-fixtures.mjs,
+ * idempotent), so no test file depends on another having run first.
  */
 export default function setup(): void {
   const root = fileURLToPath(new URL(".", import.meta.url));
@@ -12,4 +13,5 @@ export default function setup(): void {
   // The native addon too, when its C source changed since it was built (one line if it cannot be).
   execFileSync(process.execPath, ["packages/native/scripts/build.mjs", "--if-stale"], { cwd: root, stdio: "inherit" });
   execFileSync(process.execPath, [tsc, "-b", "packages/server", "packages/client", "packages/bots"], { cwd: root, stdio: "inherit" });
+  execFileSync(process.execPath, [fileURLToPath(new URL("./scripts/media-fixtures.mjs", import.meta.url))], { cwd: root, stdio: "inherit" });
 }

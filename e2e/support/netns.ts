@@ -131,6 +131,21 @@ process.stdin.on("end", () => process.exit(0)).resume();\n`,
     execFileSync("ip", ["netns", "exec", ns, "nft", "-f", "-"], { input: rules, stdio: ["pipe", "ignore", "pipe"] });
   }
 
+  /** Drops TCP connections from `ns` to these destination ports (nftables), e.g. a TURN server's. */
+  blockTcpPorts(ns: string, ports: number[]): void {
+    const rules = [
+      "table inet confab_block_tcp {",
+      `  chain output { type filter hook output priority 0; policy accept; tcp dport { ${ports.join(", ")} } drop; }`,
+      "}",
+    ].join("\n");
+    execFileSync("ip", ["netns", "exec", ns, "nft", "-f", "-"], { input: rules, stdio: ["pipe", "ignore", "pipe"] });
+  }
+
+  /** Removes what {@link blockTcpPorts} added. */
+  unblockTcpPorts(ns: string): void {
+    execFileSync("ip", ["netns", "exec", ns, "nft", "delete", "table", "inet", "confab_block_tcp"], { stdio: ["ignore", "ignore", "pipe"] });
+  }
+
   /** Applies impairment to the link (both directions). */
   async impair(impairment: LinkImpairment): Promise<void> {
     const reply = this.nextLine();

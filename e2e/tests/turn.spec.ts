@@ -169,4 +169,26 @@ test.describe("connectivity through a real coturn", () => {
       await tcpServer.stop();
     }
   });
+
+  test("when UDP and the relay's TCP/TLS ports are all blocked, the person is told what is blocked and what to ask the network administrator for", async () => {
+    test.setTimeout(180_000);
+    link.blockUdp(link.clientNs);
+    link.blockTcpPorts(link.clientNs, [3478, 443]);
+    try {
+      const origin = `http://${link.serverAddress}:${port}`;
+      const blocked = await chromium.launch({ executablePath: link.chromiumIn(link.clientNs), args: [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${origin}`] });
+      browsers.push(blocked);
+      const rex = await joinAt(blocked, `${origin}/${roomName("allblocked")}`, "Rex");
+      const message = rex.getByTestId("media-blocked");
+      // ICE gives up after its checks time out (about 30 s in Chromium).
+      await expect(message).toBeVisible({ timeout: 90_000 });
+      await expect(message).toHaveAttribute("data-kind", "relay-blocked");
+      await expect(message).toContainText(link.serverAddress);
+      await expect(message).toContainText("port 443");
+      await expect(message).toContainText("network administrator");
+      await rex.context().close();
+    } finally {
+      link.unblockTcpPorts(link.clientNs);
+    }
+  });
 });

@@ -79,6 +79,37 @@ describe("ConfabRoom reconnection", () => {
     await room.leave();
   });
 
+  it("is told when the server drains, reconnects by itself on its 4004, and joins the server that replaces it", async () => {
+    // A restarted server keeps its API key and secret (DATA_DIR): the moderator link the SDK
+    // rejoins with stays valid.
+    const auth = { apiKey: "APIrestart", apiSecret: "restart-secret-restart-secret-0123456789" };
+    const first = await startTestServer({ auth });
+    const port = Number(new URL(first.httpUrl).port);
+    const room = new ConfabRoom({
+      serverUrl: first.httpUrl,
+      room: "restart",
+      name: "Ann",
+      WebSocket: recordingWebSocket().factory,
+      RTCPeerConnection: IdlePeerConnection as unknown as typeof RTCPeerConnection,
+    });
+    const draining: number[] = [];
+    room.events.on("draining", (ms) => draining.push(ms));
+    await room.join();
+    const firstId = room.self?.id;
+    await first.drain(1000);
+    expect(draining).toHaveLength(1);
+    await expect.poll(() => room.status).toBe("reconnecting");
+    const second = await startTestServer({ port, auth });
+    try {
+      await expect.poll(() => room.status, { timeout: 15_000 }).toBe("joined");
+      expect(room.self?.id).not.toBe(firstId);
+      expect(await second.rooms.roomSize("restart")).toBe(1);
+      await room.leave();
+    } finally {
+      await second.close();
+    }
+  });
+
   it("gives up with the error once the reconnect timeout passes", async () => {
     const ws = recordingWebSocket();
     const other = await startTestServer();

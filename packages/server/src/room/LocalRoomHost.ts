@@ -7,7 +7,6 @@ import type { ChatStore } from "./ChatStore.js";
 import type { JoinRequest } from "./JoinRequest.js";
 import { moderate, OPERATOR } from "./moderation.js";
 import type { Participant } from "./Participant.js";
-import { participantStats, type ParticipantStats } from "./ParticipantStats.js";
 import type { PolicyResolver } from "./policy/PolicyResolver.js";
 import type { RoomPolicy } from "./policy/RoomPolicy.js";
 import type { Room } from "./Room.js";
@@ -135,11 +134,6 @@ export class LocalRoomHost implements RoomHost {
 
   async roomSize(room: string): Promise<number | undefined> {
     return this.manager.get(room)?.size;
-  }
-
-  async participants(room: string): Promise<ParticipantStats[] | undefined> {
-    const r = this.manager.get(room);
-    return r && !r.isClosed ? r.members.map(participantStats) : undefined;
   }
 
   stats(): HostStats {

@@ -1,6 +1,5 @@
 import type { ClientMessage, ModerationAction } from "@confab/protocol";
 import type { JoinRequest } from "./JoinRequest.js";
-import type { ParticipantStats } from "./ParticipantStats.js";
 import type { SignalSink } from "./Participant.js";
 import type { RoomPolicy } from "./policy/RoomPolicy.js";
 import type { RoomSnapshot } from "./snapshot.js";
@@ -93,8 +92,6 @@ export interface RoomHost {
   exists(room: string): boolean;
   /** Participants in `room`, or undefined if there is no such room. */
   roomSize(room: string): Promise<number | undefined>;
-  /** Everyone in `room` now, with ICE paths and tracks; undefined if there is no such room. */
-  participants(room: string): Promise<ParticipantStats[] | undefined>;
   stats(): HostStats;
   /**
    * The server is shutting down: from now on a join that would start a meeting is refused
@@ -102,7 +99,10 @@ export interface RoomHost {
    */
   drain(): void;
   readiness(): Readiness;
-  /** Meetings in progress (all, or only the one in `room`), as the operator sees them. */
+  /**
+   * Meetings in progress (all, or only the one in `room`), as the operator sees them: everyone
+   * in them with ICE paths, connection states and tracks.
+   */
   snapshot(room?: string): Promise<RoomSnapshot[]>;
   /**
    * Stores `policy` for `room`'s next meetings (see `RoomManager.configure`); BAD_STATE while a

@@ -3,7 +3,6 @@ import { ErrorCode, type ModerationAction } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import type { JoinRequest } from "../room/JoinRequest.js";
-import type { ParticipantStats } from "../room/ParticipantStats.js";
 import type { RoomPolicy } from "../room/policy/RoomPolicy.js";
 import type { RoomEventSink } from "../room/RoomEvents.js";
 import {
@@ -195,12 +194,6 @@ export class WorkerPool implements RoomHost {
     const placement = this.placements.get(room);
     if (!placement?.worker.alive) return undefined;
     return placement.worker.call<number | undefined>({ t: "size", room });
-  }
-
-  async participants(room: string): Promise<ParticipantStats[] | undefined> {
-    const placement = this.placements.get(room);
-    if (!placement?.worker.alive) return undefined;
-    return placement.worker.call<ParticipantStats[] | undefined>({ t: "participants", room });
   }
 
   /**

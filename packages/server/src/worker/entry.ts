@@ -86,8 +86,6 @@ port.on("message", (m: ToWorker) => {
       return;
     case "size":
       return reply(m.call, () => host.roomSize(m.room));
-    case "participants":
-      return reply(m.call, () => host.participants(m.room));
     case "crash":
       if (!config.testFaults) {
         log.warn("ignoring a crash request: test faults are off");

@@ -26,7 +26,6 @@ export type ToWorker =
   | { t: "message"; call: number; session: number; message: RoomMessage }
   | { t: "leave"; session: number; reason: "left" | "disconnected" }
   | { t: "size"; call: number; room: string }
-  | { t: "participants"; call: number; room: string }
   /** Test-only (`CONFAB_TEST_FAULTS=1`): the worker throws an uncaught exception. */
   | { t: "crash" }
   /** Start no new room (the server is shutting down). */

@@ -117,3 +117,39 @@ describe("DTLS handshakes on a lossy or busy path (werift, hardened)", () => {
     expect((await toClientData).toString()).toBe("pong");
   }, 15_000);
 });
+
+/** How `awaited` (a handshake, a delivery) ends within `ms`: done, failed (with why), or still pending. */
+async function outcome(awaited: Promise<unknown>, ms: number): Promise<string> {
+  const timer = new Promise<string>((resolve) => setTimeout(() => resolve("still pending"), ms));
+  return Promise.race([awaited.then(() => "done", (error: unknown) => `failed: ${String(error)}`), timer]);
+}
+
+describe("the same paths with werift as it is (control cases: the hardening is what makes them pass)", () => {
+  it("a client that receives a second HelloVerifyRequest does not connect", async () => {
+    let duplicated = false;
+    const { serverUp, clientUp, clientConnect } = await pair({
+      harden: false,
+      toClient: (d) => {
+        if (d[0] === HANDSHAKE && d[13] === HELLO_VERIFY_REQUEST && !duplicated) {
+          duplicated = true;
+          return { duplicateAfterMs: 0 };
+        }
+        return "deliver";
+      },
+    });
+    clientConnect.catch(() => undefined);
+    expect(await outcome(Promise.all([serverUp, clientUp, clientConnect]), 3000)).not.toBe("done");
+    expect(duplicated).toBe(true);
+  }, 15_000);
+
+  it("a server that receives a duplicated ClientHello after the handshake no longer delivers the client's data", async () => {
+    const { serverUp, clientUp, server, client, toServer } = await pair({ harden: false });
+    await Promise.all([serverUp, clientUp]);
+    const hellos = toServer.sent.filter((d) => d[0] === HANDSHAKE && d[13] === CLIENT_HELLO);
+    for (const hello of hellos) await toServer.transport.send(hello);
+    await new Promise((r) => setTimeout(r, 50));
+    const toServerData = new Promise<Buffer>((resolve) => server.onData.once((data) => resolve(data)));
+    await client.send(Buffer.from("ping")).catch(() => undefined);
+    expect(await outcome(toServerData, 2000)).not.toBe("done");
+  }, 15_000);
+});

@@ -86,7 +86,11 @@ export class WireClient {
       const v = probe();
       if (v !== undefined) return v;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.messages.map((m) => m.type))}`);
+      if (left <= 0) {
+        // Errors in full (their code says why); other messages by type.
+        const got = this.messages.map((m) => (m.type === "error" ? m : m.type));
+        throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(got)}`);
+      }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {

@@ -1,5 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { SERVER_NODE_FLAGS } from "@confab/server";
@@ -16,6 +18,31 @@ const TICKS_PER_SECOND = (() => {
 
 /** Lines of the server's stdout a {@link ServerProcess} keeps. */
 const KEPT_LINES = 5000;
+
+/** Servers started by this process (see {@link killServersOnInterrupt}). */
+const running = new Set<ChildProcess>();
+let handlersInstalled = false;
+
+/**
+ * Makes SIGINT and SIGTERM kill every server this process started before it exits (130), so an
+ * interrupted long run (fuzz, soak, measurement) leaves no server behind. For command-line
+ * entry points only: it replaces the process's own handling of those signals.
+ */
+export function killServersOnInterrupt(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      for (const child of running) child.kill("SIGKILL");
+      process.exit(130);
+    });
+  }
+}
+
+/** A fresh data directory, so room settings a run changes (a password, a lock) do not follow into the next. */
+export function freshDataDir(): string {
+  return mkdtempSync(join(tmpdir(), "confab-server-"));
+}
 
 /** The server under test, in its own process so its CPU time can be measured alone. */
 export class ServerProcess {
@@ -65,6 +92,8 @@ export class ServerProcess {
       });
       child.once("exit", (code) => reject(new Error(`server exited with ${code} before listening`)));
     });
+    running.add(child);
+    child.once("exit", () => running.delete(child));
     let url: string;
     try {
       url = await listening;

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { FUZZ_TARGETS } from "@confab/server/fuzz";
+import { killServersOnInterrupt } from "../bench/server-process.js";
 import { fuzzParser, type ParserFuzzResult } from "./parsers.js";
 import { fuzzSignalingAgainstServer, type SignalingFuzzResult } from "./signaling.js";
 
@@ -42,6 +43,7 @@ const fmt = (n: number) => n.toLocaleString("en-US").replace(/,/g, " ");
 const duration = (ms: number) => (ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`);
 
 console.log(`fuzzing ${targets.map((t) => t.name).join(", ")}${withSignaling ? ", signaling" : ""}; ${Number.isFinite(minutes) ? `${minutes} min in all` : "no time limit"}${values.runs ? `, at most ${fmt(runs)} inputs each` : ""}; seed ${seed}`);
+killServersOnInterrupt();
 const results: ParserFuzzResult[] = [];
 for (const target of targets) {
   let lastPrint = Date.now();

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { Bot } from "../Bot.js";
-import { ServerProcess } from "../bench/server-process.js";
+import { ServerProcess, freshDataDir, killServersOnInterrupt } from "../bench/server-process.js";
 import { mb, processStats } from "../measure/procStats.js";
 
 /*
@@ -38,10 +38,14 @@ interface Sample {
   participants: number;
 }
 
-const server = await ServerProcess.start();
+killServersOnInterrupt();
+const server = await ServerProcess.start({ DATA_DIR: freshDataDir() });
 const started = Date.now();
 const stopAt = started + minutes * 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** `promise`, or a rejection after `ms` (a bot that never hears back must not stop the run). */
+const within = <T>(promise: Promise<T>, ms: number, what: string) =>
+  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} took over ${ms / 1000} s`)), ms).unref())]);
 const counts = { joins: 0, leaves: 0, drops: 0, failedJoins: 0 };
 
 /** One seat in a room: a bot that joins, stays, goes and comes back until the end. */
@@ -51,7 +55,7 @@ async function seat(room: number, index: number): Promise<void> {
   while (Date.now() < stopAt) {
     const bot = new Bot({ url: server.url, room: `soak-${room}`, name: `Soak ${room}.${index}.${round++}`, publish: { video: true, audio: true }, countOnly: true });
     try {
-      await bot.join();
+      await within(bot.join(), 30_000, "a join");
       counts.joins++;
       await sleep(Math.min(15_000 + Math.random() * 30_000, Math.max(0, stopAt - Date.now())));
       if (Math.random() < 0.2) counts.drops++; // the socket just closes: removed after the grace period
@@ -64,7 +68,7 @@ async function seat(room: number, index: number): Promise<void> {
       counts.failedJoins++;
       console.log(`  a join failed: ${(error as Error).message}`);
     }
-    await bot.close();
+    await within(bot.close(), 10_000, "closing a bot").catch((error: Error) => console.log(`  ${error.message}`));
     await sleep(1_000 + Math.random() * 2_000);
   }
 }
@@ -99,7 +103,7 @@ while (Date.now() < stopAt) {
   samples.push(s);
   console.log(line(s));
 }
-await Promise.all(seats);
+await within(Promise.all(seats), 90_000, "the last bots' leaving").catch((error: Error) => console.log(`  ${error.message}`));
 // Everyone has left (or is in the grace period): give the server that long to be empty.
 for (let i = 0; i < 180 && (await server.metrics()).confab_participants! > 0; i++) await sleep(250);
 await sleep(3_000);

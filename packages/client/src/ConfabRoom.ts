@@ -97,8 +97,9 @@ export interface LocalMedia {
 
 /**
  * `waiting`: in the room's lobby until a moderator lets this client in;
- * `reconnecting`: the connection dropped and the SDK is rejoining (remote participants are
- * cleared until it succeeds); `closed` is final.
+ * `reconnecting`: the connection dropped and the SDK is resuming (remote participants and
+ * media stay) or, when the server no longer has it, rejoining (they are cleared until it
+ * succeeds); `closed` is final.
  */
 export type RoomStatus = "new" | "joining" | "waiting" | "joined" | "reconnecting" | "closed";
 
@@ -472,8 +473,9 @@ export class ConfabRoom {
   }
 
   /**
-   * The connection dropped: drop the media connections and rejoin with the same local tracks
-   * and mute state, retrying with backoff until the reconnect timeout.
+   * The connection dropped: resume as the same participant, keeping the media connections, or
+   * (media failed, or the server no longer has it) drop them and rejoin with the same local
+   * tracks and mute state; retries with backoff until the reconnect timeout.
    */
   private reconnect(cause: ClientError): void {
     if (this.statusValue !== "joined") return;

@@ -215,3 +215,23 @@ describe("rooms", () => {
     await small.close();
   });
 });
+
+describe("liveness and ICE restart requests", () => {
+  it("answers ping with pong, before and after joining", async () => {
+    const c = await hello();
+    c.sendJson({ type: "ping" });
+    await c.next("pong");
+    c.sendJson({ type: "join", room: "pingers", name: "Ann" });
+    await c.next("joined");
+    c.sendJson({ type: "ping" });
+    await c.next("pong");
+    c.close();
+  });
+
+  it("refuses ice-restart outside a room with NOT_JOINED", async () => {
+    const c = await hello();
+    c.sendJson({ type: "ice-restart" });
+    expect(await c.next("error")).toMatchObject({ code: ErrorCode.NOT_JOINED, inReplyTo: "ice-restart" });
+    c.close();
+  });
+});

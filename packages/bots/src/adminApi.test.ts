@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CloseCode, PROTOCOL_VERSION, type ServerMessage } from "@confab/protocol";
-import type { RunningServer } from "@confab/server";
+import { signAdminToken, signJoinToken, type RunningServer } from "@confab/server";
 import { startTestServer, wsUrl, WireClient } from "@confab/server/testing";
 import { Bot } from "./Bot.js";
 
@@ -208,6 +208,8 @@ describe.each([
       basic(`${apiKey}:`),
       `Bearer ${apiSecret}`,
       "Basic !!!",
+      // A join link's token, even a moderator's, is no admin credential.
+      `Bearer ${await signJoinToken({ apiKey, apiSecret }, { room, identity: "mod", role: "moderator" }, { ttlSeconds: 600 })}`,
     ];
     const verbs: [string, string, unknown?][] = [
       ["GET", "/rooms"],
@@ -235,5 +237,14 @@ describe.each([
     // …and the room nobody was allowed to create is not locked.
     const eve = await joined(target, "Eve");
     expect(eve.joinedMessage?.policy.locked).toBe(false);
+  });
+
+  it("takes a short-lived admin token (Bearer, HS256 under the API secret) instead of the key and secret", async () => {
+    const room = fresh("bearer");
+    await joined(room, "Ann");
+    const token = await signAdminToken({ apiKey: server.config.auth.apiKey, apiSecret: server.config.auth.apiSecret }, 60);
+    const res = await api("GET", `/rooms/${room}`, { auth: `Bearer ${token}` });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ name: room, participants: [{ name: "Ann" }] });
   });
 });

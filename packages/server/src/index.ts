@@ -12,6 +12,7 @@ export { probeUdpBufferSizes, udpBufferCapMessage } from "./sfu/udpSockets.js";
 export { mediaSections, type MediaSection } from "./sfu/sdp.js";
 export { SERVER_NODE_FLAGS } from "./node-flags.js";
 export { signJoinToken, verifyJoinToken, type JoinClaims } from "./auth/tokens.js";
+export { signAdminToken, verifyAdminToken, ADMIN_TOKEN_AUDIENCE } from "./auth/adminTokens.js";
 export { createLogger, type LogFormat } from "./log/createLogger.js";
 export { verifyWebhookSignature, webhookAuthorization } from "./webhooks/signature.js";
 export { WebhookBody } from "./webhooks/WebhookBody.js";

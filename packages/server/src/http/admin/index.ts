@@ -77,15 +77,15 @@ export function adminApi(options: AdminApiOptions): FastifyPluginAsync {
 
   return async (api) => {
     api.addHook("onRequest", async (req, reply) => {
-      const verdict = auth.check(req.raw);
+      const verdict = await auth.check(req.raw);
       if (verdict.ok) return;
       if (verdict.status === 429) {
         log.warn({ remote: req.ip }, "admin API: too many failed logins from this address");
         reply.header("Retry-After", String(Math.ceil(verdict.retryAfterMs / 1000)));
         return reply.code(429).send(errorBody(ErrorCode.RATE_LIMITED, "too many failed logins from your address; wait a minute"));
       }
-      reply.header("WWW-Authenticate", 'Basic realm="confab admin", charset="UTF-8"');
-      return reply.code(401).send(errorBody(ErrorCode.AUTH_REQUIRED, "the admin API needs the API key and secret (HTTP Basic: -u KEY:SECRET)"));
+      reply.header("WWW-Authenticate", 'Basic realm="confab admin", charset="UTF-8", Bearer realm="confab admin"');
+      return reply.code(401).send(errorBody(ErrorCode.AUTH_REQUIRED, "the admin API needs the API key and secret (HTTP Basic: -u KEY:SECRET) or an admin token (Bearer)"));
     });
 
     api.setErrorHandler(async (error: FastifyError | Error, req, reply: FastifyReply) => {

@@ -767,9 +767,13 @@ export class ConfabRoom {
       if (pc.connectionState === "connecting" && connecting === undefined) {
         // Only a connection that never came up at all: a restart has its own timeout.
         connecting = setTimeout(() => {
-          if (pc.connectionState !== "connecting" || this.statusValue !== "joined" || this.iceRecovery.has(pc)) return;
-          if (pc !== this.publisher?.pc && pc !== this.subscriber?.pc) return;
-          this.reconnect(new ClientError("MEDIA_FAILED", "the media connection did not come up"));
+          const stuck = () =>
+            pc.connectionState === "connecting" && this.statusValue === "joined" && !this.iceRecovery.has(pc) && (pc === this.publisher?.pc || pc === this.subscriber?.pc);
+          if (!stuck()) return;
+          // What was blocked, read before the rejoin closes the connection.
+          void this.diagnose(pc).then(() => {
+            if (stuck()) this.reconnect(new ClientError("MEDIA_FAILED", "the media connection did not come up"));
+          });
         }, CONNECT_TIMEOUT_MS);
       }
       if (pc.connectionState === "connected") {
@@ -783,17 +787,20 @@ export class ConfabRoom {
       }
       if (pc.connectionState !== "failed" || this.statusValue !== "joined") return;
       this.restartIce(pc);
-      const iceServers = this.iceServers;
-      void pc
-        .getStats()
-        .then((report) => diagnoseFailure(report, iceServers))
-        .catch(() => diagnoseFailure(new Map(), iceServers))
-        .then((diagnosis) => {
-          if (pc.connectionState === "connected") return;
-          this.mediaProblemValue = diagnosis;
-          this.events.emit("change");
-        });
+      void this.diagnose(pc);
     });
+  }
+
+  /** Sets {@link mediaProblem} from a connection that failed or never came up (unless it connected meanwhile). */
+  private async diagnose(pc: RTCPeerConnection): Promise<void> {
+    const iceServers = this.iceServers;
+    const diagnosis = await pc.getStats().then(
+      (report) => diagnoseFailure(report, iceServers),
+      () => diagnoseFailure(new Map(), iceServers),
+    );
+    if (pc.connectionState === "connected") return;
+    this.mediaProblemValue = diagnosis;
+    this.events.emit("change");
   }
 
   /**

@@ -41,6 +41,14 @@ interface Sample {
 killServersOnInterrupt();
 const server = await ServerProcess.start({ DATA_DIR: freshDataDir() });
 const started = Date.now();
+// The server going away ends the run with what it said (exit code or signal) and its last log lines.
+void server.exited.then(({ code, signal }) => {
+  if (stopping) return;
+  console.log(`the server exited during the soak (code ${code}, signal ${signal}) at ${((Date.now() - started) / 60_000).toFixed(1)} min; its last log lines:`);
+  for (const line of server.output.slice(-20)) console.log(`  ${line.slice(0, 400)}`);
+  process.exit(1);
+});
+let stopping = false;
 const stopAt = started + minutes * 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** `promise`, or a rejection after `ms` (a bot that never hears back must not stop the run). */
@@ -117,5 +125,6 @@ console.log(`growth from the end of the warm-up (${warm.minute.toFixed(1)} min) 
 console.log(`  RSS ${mb(warm.rssBytes)} → ${mb(last.rssBytes)} (${growth(warm.rssBytes, last.rssBytes)}), heap main ${mb(warm.mainHeapBytes)} → ${mb(last.mainHeapBytes)} (${growth(warm.mainHeapBytes, last.mainHeapBytes)}), workers ${mb(warm.workerHeapBytes)} → ${mb(last.workerHeapBytes)} (${growth(warm.workerHeapBytes, last.workerHeapBytes)})`);
 console.log(`  fds ${warm.fds} → ${last.fds}, UDP sockets ${warm.udpSockets} → ${last.udpSockets}; after everyone left: RSS ${mb(empty.rssBytes)}, fds ${empty.fds}, UDP sockets ${empty.udpSockets}, participants ${empty.participants}`);
 console.log(JSON.stringify({ minutes, rooms, botsPerRoom, counts, warm, last, empty, rssGrowthPct: ((last.rssBytes - warm.rssBytes) / warm.rssBytes) * 100 }));
+stopping = true;
 await server.stop();
 process.exit(0);

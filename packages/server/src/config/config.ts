@@ -198,6 +198,14 @@ export interface ServerConfig {
      * client whose network blocks UDP but lets TCP out connects without a relay.
      */
     iceTcp: boolean;
+    /**
+     * Whether clients' loopback ICE candidates (127/8, ::1) are taken
+     * (`RTC_ALLOW_LOOPBACK_CANDIDATES`: 1 or 0). Undefined: taken only when the SFU itself offers a
+     * loopback host address (development and tests, where browsers, bots and TURN relays all sit
+     * on 127.0.0.1), refused otherwise — a loopback candidate makes the SFU send STUN checks to
+     * services on its own machine. See `loopbackCandidatesAllowed`.
+     */
+    allowLoopbackCandidates: boolean | undefined;
   };
   /**
    * TURN relay (coturn with `use-auth-secret`) for people whose network blocks UDP or direct
@@ -298,6 +306,7 @@ export const defaultConfig: ServerConfig = {
     stunDiscovery: undefined,
     fastpath: "native",
     iceTcp: false,
+    allowLoopbackCandidates: undefined,
   },
   turn: { urls: [], secret: "", ttlSeconds: 6 * 3600 },
   webhooks: {

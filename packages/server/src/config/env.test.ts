@@ -19,6 +19,13 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ RTC_UDP_BUFFER_BYTES: "-5" })).toThrow(ConfigError);
   });
 
+  it("leaves loopback candidates to the announced addresses unless RTC_ALLOW_LOOPBACK_CANDIDATES is 1 or 0", () => {
+    expect(loadConfig({}).rtc.allowLoopbackCandidates).toBeUndefined();
+    expect(loadConfig({ RTC_ALLOW_LOOPBACK_CANDIDATES: "1" }).rtc.allowLoopbackCandidates).toBe(true);
+    expect(loadConfig({ RTC_ALLOW_LOOPBACK_CANDIDATES: "0" }).rtc.allowLoopbackCandidates).toBe(false);
+    expect(() => loadConfig({ RTC_ALLOW_LOOPBACK_CANDIDATES: "yes" })).toThrow(ConfigError);
+  });
+
   it("reads TURN_URLS, TURN_SECRET and TURN_TTL together, and refuses one without the other or a URL that is not turn:", () => {
     const urls = "turn:t.example.org:3478?transport=udp,turn:t.example.org:3478?transport=tcp,turns:t.example.org:443?transport=tcp";
     expect(loadConfig({}).turn).toEqual({ urls: [], secret: "", ttlSeconds: 6 * 3600 });

@@ -87,6 +87,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
   if (stunDiscovery !== undefined && !/^[^\s:]+:\d{1,5}$/.test(stunDiscovery)) {
     throw new ConfigError(`RTC_STUN_DISCOVERY must be host:port, got "${stunDiscovery}"`);
   }
+  const loopbackCandidates = env.RTC_ALLOW_LOOPBACK_CANDIDATES || undefined;
+  if (loopbackCandidates !== undefined && loopbackCandidates !== "0" && loopbackCandidates !== "1") {
+    throw new ConfigError(`RTC_ALLOW_LOOPBACK_CANDIDATES must be 1 or 0, got "${loopbackCandidates}"`);
+  }
   const mode = env.AUTH || d.auth.mode;
   if (mode !== "open" && mode !== "token") throw new ConfigError(`AUTH must be "open" or "token", got "${mode}"`);
   return resolveConfig({
@@ -133,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
       stunDiscovery,
       fastpath: fastpath(env, d.rtc.fastpath),
       iceTcp: env.RTC_ICE_TCP === "1",
+      allowLoopbackCandidates: loopbackCandidates === undefined ? undefined : loopbackCandidates === "1",
     },
     turn: {
       urls: turnUrls,

@@ -86,5 +86,10 @@ export function createMetrics(stats: () => HostStats, connections: () => number,
     "STUN requests at media ports dropped unanswered: not authenticated with the connection's ICE credentials",
     () => stats().stunRequestsDropped,
   );
+  counter(
+    "confab_remote_candidates_refused_total",
+    "Remote ICE candidates refused: loopback/multicast/unspecified address, host name, bad form, or more than a connection may have",
+    () => stats().remoteCandidatesRefused,
+  );
   return registry;
 }

@@ -39,6 +39,7 @@ export async function applyRoomMessage(room: Room, participant: Participant, mes
       try {
         await target.addIceCandidate(message.candidate);
       } catch (error) {
+        if (error instanceof UserError) throw error;
         throw new UserError(ErrorCode.BAD_MESSAGE, `candidate rejected: ${(error as Error).message}`);
       }
       return;

@@ -43,6 +43,8 @@ export interface HostStats {
   workerHeapUsedBytes: number;
   /** The worst SFU worker's event-loop delay, 99th percentile over its last stats interval, ms. */
   workerEventLoopDelayP99Ms: number;
+  /** Remote ICE candidates refused (address, form, or too many for one connection). */
+  remoteCandidatesRefused: number;
 }
 
 /** Whether a host can take new meetings (`/readyz`). */
@@ -56,7 +58,7 @@ export interface Readiness {
 
 /** Stats of a host with nothing in it. */
 export function emptyStats(): HostStats {
-  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, sendsDropped: 0, stunRequestsDropped: 0, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0 };
+  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, sendsDropped: 0, stunRequestsDropped: 0, remoteCandidatesRefused: 0, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0 };
 }
 
 /** Adds `b`'s counters (not its gauges: rooms, participants, heap, delay) to `a`. */
@@ -69,6 +71,7 @@ export function addCounters(a: HostStats, b: HostStats): HostStats {
   a.paddingPackets += b.paddingPackets;
   a.sendsDropped += b.sendsDropped;
   a.stunRequestsDropped += b.stunRequestsDropped;
+  a.remoteCandidatesRefused += b.remoteCandidatesRefused;
   return a;
 }
 

@@ -37,7 +37,7 @@ export class ProbePeer {
     if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, `probe offer rejected: ${problem}`);
     const pc = this.peer.pc;
     try {
-      await pc.setRemoteDescription({ type: "offer", sdp: forWerift(offer) });
+      await this.peer.setRemoteDescription("offer", forWerift(offer));
     } catch (error) {
       throw new UserError(ErrorCode.BAD_MESSAGE, `probe offer rejected: ${(error as Error).message}`);
     }

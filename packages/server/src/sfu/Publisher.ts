@@ -89,7 +89,7 @@ export class Publisher {
 
   async addIceCandidate(candidate: IceCandidate | null): Promise<void> {
     if (this.closed) return;
-    await this.pc.addIceCandidate(candidate ?? undefined);
+    await this.peer.addRemoteCandidate(candidate);
   }
 
   /** The path this connection's media takes now (`null` while not connected). */
@@ -127,7 +127,7 @@ export class Publisher {
       seenSources.add(t.source);
     }
     try {
-      await this.pc.setRemoteDescription({ type: "offer", sdp: forWerift(sdp) });
+      await this.peer.setRemoteDescription("offer", forWerift(sdp));
     } catch (error) {
       throw new UserError(ErrorCode.BAD_MESSAGE, `offer rejected: ${(error as Error).message}`);
     }

@@ -4,7 +4,16 @@ import type { ServerConfig } from "../config/config.js";
 import { icePathOf, type IcePath } from "./icePath.js";
 import { installWeriftPatches } from "./weriftPatches.js";
 import { selectFastPath } from "./native/fastPath.js";
-import { filterSdpCandidates, hostAddresses, onAllowedCandidates, peerConfig, unifyExtensionIds, type PeerRole } from "./peer-config.js";
+import {
+  filterSdpCandidates,
+  hostAddresses,
+  loopbackCandidatesAllowed,
+  onAllowedCandidates,
+  peerConfig,
+  unifyExtensionIds,
+  type PeerRole,
+} from "./peer-config.js";
+import { MAX_REMOTE_CANDIDATES, RemoteCandidates } from "./RemoteCandidates.js";
 
 /**
  * What the SFU's two kinds of peer connection share: a werift connection offering only the
@@ -14,6 +23,9 @@ import { filterSdpCandidates, hostAddresses, onAllowedCandidates, peerConfig, un
 export class SfuPeer {
   readonly pc: RTCPeerConnection;
   private readonly allowed: ReadonlySet<string>;
+  private readonly remoteCandidates: RemoteCandidates;
+  /** The client's ICE ufrag in its last description: a new one is an ICE restart. */
+  private remoteUfrag: string | undefined;
   private pending: (IceCandidate | null)[] | undefined = [];
   private closed = false;
 
@@ -28,6 +40,7 @@ export class SfuPeer {
     installWeriftPatches(rtc.udpBufferBytes);
     selectFastPath(rtc.fastpath);
     this.allowed = new Set(hostAddresses(rtc));
+    this.remoteCandidates = new RemoteCandidates({ allowLoopback: loopbackCandidatesAllowed(rtc), maxCandidates: MAX_REMOTE_CANDIDATES });
     this.pc = new RTCPeerConnection(peerConfig(rtc, role));
     unifyExtensionIds(this.pc);
     onAllowedCandidates(this.pc, this.allowed, (candidate) => {
@@ -50,6 +63,33 @@ export class SfuPeer {
     const local = this.pc.localDescription;
     if (!local) throw new Error("werift produced no local description");
     return filterSdpCandidates(local.sdp, this.allowed);
+  }
+
+  /**
+   * Applies a remote description (`sdp` as werift reads it: see `forWerift`) without the
+   * candidates werift must not check (see RemoteCandidates). Throws `BAD_MESSAGE` when it
+   * lists too many, or werift's error.
+   */
+  async setRemoteDescription(type: "offer" | "answer", sdp: string): Promise<void> {
+    const ufrag = /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1];
+    // An ICE restart starts the candidates afresh (werift forgets the old ones too).
+    if (ufrag !== undefined && this.remoteUfrag !== undefined && ufrag !== this.remoteUfrag) this.remoteCandidates.clear();
+    const filtered = this.remoteCandidates.filterSdp(sdp);
+    await this.pc.setRemoteDescription({ type, sdp: filtered.sdp });
+    filtered.commit();
+    this.remoteUfrag = ufrag ?? this.remoteUfrag;
+  }
+
+  /**
+   * Adds a trickled remote candidate (`null` or an empty one: the end of candidates). Throws
+   * `BAD_MESSAGE` with the reason for a candidate refused or one too many; one werift has
+   * already is not given again.
+   */
+  async addRemoteCandidate(candidate: IceCandidate | null): Promise<void> {
+    if (this.closed) return;
+    const remember = this.pc.remoteDescription !== undefined && this.pc.remoteDescription !== null;
+    if (candidate && candidate.candidate !== "" && !this.remoteCandidates.admit(candidate.candidate, remember)) return;
+    await this.pc.addIceCandidate(candidate ?? undefined);
   }
 
   /**

@@ -151,7 +151,7 @@ export class Subscriber {
     const problem = sdpLimitProblem(sdp, subscriberAnswerLimits(this.pc.getTransceivers().length)) ?? sdpProblem(sdp);
     if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, `answer rejected: ${problem}`);
     try {
-      await this.pc.setRemoteDescription({ type: "answer", sdp: forWerift(sdp) });
+      await this.peer.setRemoteDescription("answer", forWerift(sdp));
       startIceAfterRestart(this.pc);
     } catch (error) {
       throw new UserError(ErrorCode.BAD_MESSAGE, `answer rejected: ${(error as Error).message}`);
@@ -162,7 +162,7 @@ export class Subscriber {
 
   async addIceCandidate(candidate: IceCandidate | null): Promise<void> {
     if (this.closed) return;
-    await this.pc.addIceCandidate(candidate ?? undefined);
+    await this.peer.addRemoteCandidate(candidate);
   }
 
   /** The path this connection's media takes now (`null` while not connected). */

@@ -58,9 +58,8 @@ describe("STUN requests at a live peer's media port", () => {
       ...Array.from({ length: 100 }, () => bindingRequest({ username: `${Math.random().toString(36).slice(2, 6)}:abcd` })),
       // Our ufrag, but MESSAGE-INTEGRITY keyed with something else than our password.
       ...Array.from({ length: 100 }, () => bindingRequest({ username: `${server.ufrag}:${clientUfrag}` })),
-      // The right password, but a USERNAME naming another connection or another remote peer.
+      // The right password, but a USERNAME naming another connection, or malformed.
       bindingRequest({ username: `zzzz:${clientUfrag}`, password: server.pwd }),
-      bindingRequest({ username: `${server.ufrag}:someone-else`, password: server.pwd }),
       bindingRequest({ username: `${server.ufrag}:`, password: server.pwd }),
       bindingRequest({ username: server.ufrag, password: server.pwd }),
       bindingRequest({ password: server.pwd }),

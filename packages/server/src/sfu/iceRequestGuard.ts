@@ -5,7 +5,6 @@ import { iceGuardStats } from "./stats.js";
 interface IceAgent {
   localUsername: string;
   localPassword: string;
-  remoteUsername: string;
   /** Earlier local ufrags (before an ICE restart) and their passwords. */
   userHistory: Record<string, string | undefined>;
 }
@@ -30,8 +29,9 @@ let installed = false;
  * responses, 1 780 checks, ~5× the bytes sent), so the SFU could be aimed at third parties.
  *
  * A request passes when it carries FINGERPRINT, its USERNAME is `<our ufrag>:<their ufrag>`
- * (ours current or from before an ICE restart; theirs, once we know it, the one they
- * signaled) and its MESSAGE-INTEGRITY verifies with our ICE password. Anything else is
+ * (ours current or from before an ICE restart; theirs 1–256 characters, not compared with
+ * the one they signaled: after an ICE restart their checks can come before their answer) and
+ * its MESSAGE-INTEGRITY verifies with our ICE password (which only they were given). Anything else is
  * dropped without a reply (an error reply would still reflect traffic) and counted in
  * `iceGuardStats.stunRequestsDropped`. Idempotent.
  */
@@ -70,9 +70,6 @@ export function authenticRequest(agent: IceAgent, message: Message, data: Buffer
   if (theirs.length === 0 || theirs.length > MAX_UFRAG_LENGTH) return false;
   const password = ours === agent.localUsername ? agent.localPassword : Object.hasOwn(agent.userHistory, ours) ? agent.userHistory[ours] : undefined;
   if (!password) return false;
-  // Before their description arrives (a subscriber's answer), their ufrag is not known yet;
-  // the integrity check below still proves the sender has our password.
-  if (ours === agent.localUsername && agent.remoteUsername !== "" && theirs !== agent.remoteUsername) return false;
   // parseMessage verifies MESSAGE-INTEGRITY with the key (and FINGERPRINT) or returns nothing.
   return parseMessage(data, Buffer.from(password, "utf8")) !== undefined;
 }

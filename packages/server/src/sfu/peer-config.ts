@@ -83,6 +83,15 @@ export function hostAddresses(config: Omit<ServerConfig["rtc"], "fastpath">): st
   return [...found, "127.0.0.1"];
 }
 
+/**
+ * Whether clients' loopback ICE candidates are taken: as configured, else exactly when the SFU
+ * offers a loopback host address itself (then its clients, and TURN relays for them, are on
+ * this machine too).
+ */
+export function loopbackCandidatesAllowed(config: ServerConfig["rtc"]): boolean {
+  return config.allowLoopbackCandidates ?? hostAddresses(config).some((address) => address.startsWith("127.") || address === "::1");
+}
+
 /** Whether an SDP candidate line names one of the allowed addresses. */
 export function candidateAllowed(candidate: string, allowed: ReadonlySet<string>): boolean {
   // RFC 8839 §5.1: candidate:<foundation> <component> <transport> <priority> <address> <port> typ ...

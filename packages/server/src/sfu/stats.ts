@@ -19,4 +19,6 @@ export const forwardingStats = {
 export const iceGuardStats = {
   /** STUN requests dropped unanswered: not authenticated with our ICE credentials (iceRequestGuard). */
   stunRequestsDropped: 0,
+  /** Remote ICE candidates refused (address, form, or one too many for the connection; RemoteCandidates). */
+  remoteCandidatesRefused: 0,
 };

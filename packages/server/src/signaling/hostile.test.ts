@@ -63,4 +63,26 @@ describe("hostile offers", () => {
     expect(error.message).toMatch(/BUNDLE/);
     ann.close();
   });
+
+  it("refuses trickled ICE candidates past 30 per connection, and host names, with BAD_MESSAGE and the reason; the participant stays usable", async () => {
+    const ann = await WireClient.joined(wsUrl(server), "hostile-3", "Ann");
+    ann.sendJson({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: offer(2) }, tracks: [] });
+    await ann.next("sdp");
+    // Loopback addresses nobody listens on (the test server announces loopback, so they are allowed).
+    for (let i = 0; i < 32; i++) {
+      const candidate = `candidate:${i} 1 udp 2122260223 127.0.20.${i + 1} 40000 typ host`;
+      ann.sendJson({ type: "ice", pc: "publisher", candidate: { candidate, sdpMid: "0", sdpMLineIndex: 0 } });
+    }
+    ann.sendJson({ type: "ice", pc: "publisher", candidate: { candidate: "candidate:x 1 udp 1 stun.example.org 3478 typ host", sdpMid: "0" } });
+    const errors = [await ann.next("error"), await ann.next("error"), await ann.next("error")];
+    expect(errors.map((e) => [e.code, e.inReplyTo, e.fatal])).toEqual(Array.from({ length: 3 }, () => [ErrorCode.BAD_MESSAGE, "ice", false]));
+    expect(errors.map((e) => e.message)).toEqual([
+      "candidate refused: this connection has 30 ICE candidates already",
+      "candidate refused: this connection has 30 ICE candidates already",
+      "candidate refused: host name candidates must be mDNS .local names",
+    ]);
+    ann.sendJson({ type: "chat", text: "still here" });
+    expect((await ann.next("chat")).message.text).toBe("still here");
+    ann.close();
+  });
 });

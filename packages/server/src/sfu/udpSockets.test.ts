@@ -2,7 +2,7 @@ import { createSocket, type Socket } from "node:dgram";
 import { once } from "node:events";
 import { UdpTransport } from "werift";
 import { afterEach, describe, expect, it } from "vitest";
-import { installUdpSocketTuning, probeUdpBufferSizes, tuneUdpSocket, udpBufferCapMessage } from "./udpSockets.js";
+import { closeUdpSockets, installUdpSocketTuning, openUdpSocketCount, probeUdpBufferSizes, tuneUdpSocket, udpBufferCapMessage } from "./udpSockets.js";
 
 const open: Socket[] = [];
 afterEach(() => {
@@ -24,6 +24,18 @@ async function bound(): Promise<Socket> {
 }
 
 describe("media UDP sockets", () => {
+  it("closeUdpSockets closes every socket werift opened in this thread (a worker does so before it ends)", async () => {
+    installUdpSocketTuning(64 * 1024);
+    const before = openUdpSocketCount();
+    const transports = await Promise.all([0, 1].map(() => UdpTransport.init("udp4", { interfaceAddresses: { udp4: "127.0.0.1" } })));
+    expect(openUdpSocketCount()).toBe(before + 2);
+    const closed = transports.map((t) => once(t.socket, "close"));
+    expect(closeUdpSockets()).toBe(before + 2);
+    await Promise.all(closed);
+    expect(openUdpSocketCount()).toBe(0);
+    expect(closeUdpSockets()).toBe(0);
+  });
+
   it("a socket werift opens gets the buffer size asked for", async () => {
     // 64 KiB is below every kernel's default and cap, so the effect is visible anywhere.
     installUdpSocketTuning(64 * 1024);

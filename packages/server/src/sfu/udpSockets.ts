@@ -38,8 +38,38 @@ export function installUdpSocketTuning(bytes: number = DEFAULT_UDP_BUFFER_BYTES)
   const init = proto.init;
   proto.init = async function (this: { socket: Socket }) {
     await init.call(this);
-    tuneUdpSocket(this.socket, bufferBytes);
+    const socket = this.socket;
+    tuneUdpSocket(socket, bufferBytes);
+    openSockets.add(socket);
+    socket.once("close", () => openSockets.delete(socket));
   };
+}
+
+/** This thread's open media sockets (werift's, through {@link installUdpSocketTuning}). */
+const openSockets = new Set<Socket>();
+
+/** How many media sockets this thread has open. */
+export function openUdpSocketCount(): number {
+  return openSockets.size;
+}
+
+/**
+ * Closes every media socket this thread still has open and returns how many there were.
+ * A worker thread calls it before it ends: Node aborts the whole process (`FATAL ERROR:
+ * v8::FromJust Maybe value is Nothing` in `UDPWrap::OnRecv`) when a datagram arrives on a
+ * socket of a thread that is being terminated, and clients keep sending until they notice.
+ */
+export function closeUdpSockets(): number {
+  const count = openSockets.size;
+  for (const socket of [...openSockets]) {
+    openSockets.delete(socket);
+    try {
+      socket.close();
+    } catch {
+      // closed already
+    }
+  }
+  return count;
 }
 
 /** Applies {@link installUdpSocketTuning}'s settings to one bound socket; never throws. */

@@ -10,6 +10,7 @@ import { createLogger } from "../log/createLogger.js";
 import { MemoryChatStore } from "../room/ChatStore.js";
 import { LocalRoomHost } from "../room/LocalRoomHost.js";
 import { createPolicyResolver } from "../room/policy/createPolicyResolver.js";
+import { closeUdpSockets } from "../sfu/udpSockets.js";
 import type { Membership } from "../room/RoomHost.js";
 import { toWireError, type FromWorker, type ToWorker, type WorkerInit } from "./messages.js";
 
@@ -28,6 +29,9 @@ const host = new LocalRoomHost(
   // Room events go to the main thread, which owns the webhook queue: a post, never a wait.
   (event) => post({ t: "event", event }),
 );
+// A thread that dies of an uncaught error closes its media sockets first (see closeUdpSockets):
+// a datagram arriving while it is torn down would abort the whole process.
+process.on("uncaughtExceptionMonitor", () => closeUdpSockets());
 const members = new Map<number, Membership>();
 /** Joins still waiting (lobby), by session, so the main thread can cancel them. */
 const joining = new Map<number, AbortController>();
@@ -108,6 +112,9 @@ port.on("message", (m: ToWorker) => {
     case "close":
       return reply(m.call, async () => {
         await host.close();
+        // Whatever werift still holds open: the thread is terminated next (see closeUdpSockets).
+        const left = closeUdpSockets();
+        if (left > 0) log.debug({ sockets: left }, "closed media sockets the rooms left open");
         members.clear();
         clearInterval(statsTimer);
       });

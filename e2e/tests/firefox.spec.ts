@@ -38,17 +38,22 @@ function videoSize(person: Person, name: string): Promise<{ width: number; heigh
  * Whether a Chromium `receiver` shows the Firefox publisher's video at the height Firefox sends
  * layer `rid` at right now (read from Firefox's own outbound-rtp statistics).
  */
-async function receivesFirefoxLayer(receiver: Person, fox: FirefoxPerson, rid: "q" | "h" | "f"): Promise<string> {
+async function receivesFirefoxLayer(receiver: Person, fox: FirefoxPerson, rid: "q" | "h" | "f" | "top"): Promise<string> {
   const { height } = await videoSize(receiver, fox.name);
   const sent = await firefoxLayers(fox.page);
-  return height > 0 && height === sent[rid]?.height ? "yes" : `showing ${height}p while Firefox sends ${JSON.stringify(sent)}`;
+  // "top": the highest layer Firefox sends now (on a busy machine its CPU adaptation may hold
+  // the 720p layer back: then a pinned tile gets 360p, the best there is).
+  const wanted = rid === "top" ? (["f", "h", "q"] as const).find((r) => (sent[r]?.height ?? 0) > 0 && (sent[r]?.packets ?? 0) > 0) : rid;
+  return height > 0 && wanted !== undefined && height === sent[wanted]?.height ? "yes" : `showing ${height}p while Firefox sends ${JSON.stringify(sent)}`;
 }
 
 /** Whether the Firefox page shows `publisher`'s (Chromium) video at the height of its layer `rid`. */
-async function firefoxReceivesLayer(fox: FirefoxPerson, publisher: Person, rid: "q" | "h" | "f"): Promise<string> {
+async function firefoxReceivesLayer(fox: FirefoxPerson, publisher: Person, rid: "q" | "h" | "f" | "top"): Promise<string> {
   const shown = (await firefoxTiles(fox.page)).find((t) => t.name === publisher.name)?.height ?? 0;
   const sent = await sentLayers(publisher.page);
-  return shown > 0 && shown === sent[rid] ? "yes" : `showing ${shown}p while ${publisher.name} sends ${JSON.stringify(sent)}`;
+  // "top": the highest layer the publisher sends now (Chrome's CPU adaptation may hold f back).
+  const wanted = rid === "top" ? ["f", "h", "q"].find((r) => (sent[r] ?? 0) > 0) : rid;
+  return shown > 0 && wanted !== undefined && shown === sent[wanted] ? "yes" : `showing ${shown}p while ${publisher.name} sends ${JSON.stringify(sent)}`;
 }
 
 /** Pins `name`'s tile on a Firefox page, in speaker view. */
@@ -167,11 +172,11 @@ test.describe("Firefox", () => {
     expect(Object.keys(await firefoxLayers(fox.page)).sort()).toEqual(["f", "h", "q"]);
     await expect.poll(() => receivesFirefoxLayer(cid, fox, "h"), { timeout: 20_000 }).toBe("yes");
 
-    // …f pinned large in the speaker view, q small in the filmstrip.
+    // …the top layer (f, unless Firefox holds it back) pinned large in the speaker view, q small in the filmstrip.
     await cid.page.getByTestId("layout-toggle").click();
     await pin(cid, "Fox");
     await expect(cid.page.locator(".stage__focus").getByText("Fox", { exact: true })).toBeVisible();
-    await expect.poll(() => receivesFirefoxLayer(cid, fox, "f"), { timeout: 20_000 }).toBe("yes");
+    await expect.poll(() => receivesFirefoxLayer(cid, fox, "top"), { timeout: 20_000 }).toBe("yes");
     await pin(cid, "Bob");
     await expect(cid.page.locator(".filmstrip").getByText("Fox", { exact: true })).toBeVisible();
     await expect.poll(() => receivesFirefoxLayer(cid, fox, "q"), { timeout: 20_000 }).toBe("yes");
@@ -179,7 +184,7 @@ test.describe("Firefox", () => {
     // Firefox as the receiver: Bob pinned large, then small, and its video follows.
     await click(fox.page, "layout-toggle");
     await pinOnFirefox(fox.page, "Bob");
-    await expect.poll(() => firefoxReceivesLayer(fox, bob, "f"), { timeout: 20_000 }).toBe("yes");
+    await expect.poll(() => firefoxReceivesLayer(fox, bob, "top"), { timeout: 20_000 }).toBe("yes");
     await pinOnFirefox(fox.page, "Cid");
     await expect.poll(() => firefoxReceivesLayer(fox, bob, "q"), { timeout: 20_000 }).toBe("yes");
     await expectVideosAdvancing(fox.page, ["Bob", "Cid"]);

@@ -1,0 +1,94 @@
+import { randomBytes } from "node:crypto";
+import { createSocket } from "node:dgram";
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningServer } from "@confab/server";
+import { startTestServer } from "@confab/server/testing";
+import { Bot } from "./Bot.js";
+
+let server: RunningServer;
+const bots: Bot[] = [];
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [new URL("../../../scripts/media-fixtures.mjs", import.meta.url).pathname], { stdio: "ignore" });
+  server = await startTestServer();
+});
+
+afterAll(async () => {
+  await Promise.all(bots.map((b) => b.close()));
+  await server.close();
+});
+
+/** UDP ports this process (the SFU worker and the bots) has bound on loopback or any address. */
+function ownUdpPorts(): number[] {
+  const inodes = new Set(
+    readdirSync("/proc/self/fd").map((fd) => {
+      try {
+        return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  const ports: number[] = [];
+  for (const line of readFileSync("/proc/self/net/udp", "utf8").split("\n").slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    const [address, port] = (fields[1] ?? "").split(":");
+    if ((address === "0100007F" || address === "00000000") && port && inodes.has(fields[9])) ports.push(parseInt(port, 16));
+  }
+  return ports;
+}
+
+/** One junk datagram: random bytes, or made to look like STUN, RTP/RTCP or DTLS at first glance. */
+function junk(i: number): Buffer {
+  const body = randomBytes(20 + (i % 1200));
+  switch (i % 4) {
+    case 0: // STUN binding request header with the magic cookie and a random body
+      body.writeUInt16BE(0x0001, 0);
+      body.writeUInt16BE(body.length - 20, 2);
+      body.writeUInt32BE(0x2112a442, 4);
+      return body;
+    case 1: // RTP/RTCP version 2
+      body[0] = 0x80 | (body[0]! & 0x3f);
+      return body;
+    case 2: // DTLS handshake record
+      body[0] = 22;
+      body[1] = 0xfe;
+      body[2] = 0xfd;
+      return body;
+    default:
+      return body;
+  }
+}
+
+describe("junk datagrams at the media ports", () => {
+  it("a live room keeps forwarding while 10 000 junk datagrams (2 000/s) hit every media port", async () => {
+    const ann = new Bot({ url: server.httpUrl, room: "junk", name: "Ann", publish: { video: true, audio: true } });
+    const bob = new Bot({ url: server.httpUrl, room: "junk", name: "Bob", publish: {} });
+    bots.push(ann, bob);
+    await ann.join();
+    await bob.join();
+    await expect.poll(() => bob.tracks("video")[0]?.packets ?? 0, { timeout: 20_000 }).toBeGreaterThan(50);
+
+    const ports = ownUdpPorts();
+    expect(ports.length).toBeGreaterThan(2);
+    const sprayer = createSocket("udp4");
+    await new Promise<void>((resolve) => sprayer.bind(0, "127.0.0.1", resolve));
+    const videoBefore = bob.tracks("video")[0]?.packets ?? 0;
+    const audioBefore = bob.tracks("audio")[0]?.packets ?? 0;
+    // 200 datagrams every 100 ms, round-robin over the ports.
+    for (let sent = 0; sent < 10_000; ) {
+      for (let k = 0; k < 200; k++, sent++) sprayer.send(junk(sent), ports[sent % ports.length]!, "127.0.0.1");
+      await sleep(100);
+    }
+    sprayer.close();
+    // Media went on during the spray (~5 s of 30 fps video and 50 packets/s audio), and still does.
+    expect((bob.tracks("video")[0]?.packets ?? 0) - videoBefore).toBeGreaterThan(50);
+    expect((bob.tracks("audio")[0]?.packets ?? 0) - audioBefore).toBeGreaterThan(50);
+    const after = bob.tracks("video")[0]?.packets ?? 0;
+    await expect.poll(() => bob.tracks("video")[0]?.packets ?? 0, { timeout: 10_000 }).toBeGreaterThan(after + 30);
+    await expect.poll(() => server.rooms.stats().participants, { timeout: 10_000 }).toBe(2);
+  });
+});

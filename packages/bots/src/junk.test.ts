@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "@confab/server";
@@ -21,24 +20,13 @@ afterAll(async () => {
   await server.close();
 });
 
-/** UDP ports this process (the SFU worker and the bots) has bound on loopback or any address. */
-function ownUdpPorts(): number[] {
-  const inodes = new Set(
-    readdirSync("/proc/self/fd").map((fd) => {
-      try {
-        return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
-      } catch {
-        return undefined;
-      }
-    }),
-  );
-  const ports: number[] = [];
-  for (const line of readFileSync("/proc/self/net/udp", "utf8").split("\n").slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    const [address, port] = (fields[1] ?? "").split(":");
-    if ((address === "0100007F" || address === "00000000") && port && inodes.has(fields[9])) ports.push(parseInt(port, 16));
-  }
-  return ports;
+/** The SFU's ends of a bot's connected peer connections (werift's nominated pairs), as ports. */
+function sfuPorts(bot: Bot): number[] {
+  type Peer = { iceTransports: { connection: { nominated?: { remoteAddr: [string, number] } } }[] } | undefined;
+  const peers = bot as unknown as { publisher: Peer; subscriber: Peer };
+  return [peers.publisher, peers.subscriber]
+    .flatMap((pc) => pc?.iceTransports.map((t) => t.connection.nominated?.remoteAddr[1]) ?? [])
+    .filter((port): port is number => port !== undefined);
 }
 
 /** One junk datagram: random bytes, or made to look like STUN, RTP/RTCP or DTLS at first glance. */
@@ -64,7 +52,7 @@ function junk(i: number): Buffer {
 }
 
 describe("junk datagrams at the media ports", () => {
-  it("a live room keeps forwarding while 10 000 junk datagrams (2 000/s) hit every media port", async () => {
+  it("a live room keeps forwarding while 10 000 junk datagrams (2 000/s) hit the SFU's media ports", async () => {
     const ann = new Bot({ url: server.httpUrl, room: "junk", name: "Ann", publish: { video: true, audio: true } });
     const bob = new Bot({ url: server.httpUrl, room: "junk", name: "Bob", publish: {} });
     bots.push(ann, bob);
@@ -72,8 +60,9 @@ describe("junk datagrams at the media ports", () => {
     await bob.join();
     await expect.poll(() => bob.tracks("video")[0]?.packets ?? 0, { timeout: 20_000 }).toBeGreaterThan(50);
 
-    const ports = ownUdpPorts();
-    expect(ports.length).toBeGreaterThan(2);
+    // Only the SFU's sockets: the bots are werift clients in this process, not what is tested.
+    const ports = [...new Set([...sfuPorts(ann), ...sfuPorts(bob)])];
+    expect(ports.length).toBeGreaterThanOrEqual(2);
     const sprayer = createSocket("udp4");
     await new Promise<void>((resolve) => sprayer.bind(0, "127.0.0.1", resolve));
     const videoBefore = bob.tracks("video")[0]?.packets ?? 0;

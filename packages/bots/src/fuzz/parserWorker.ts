@@ -51,7 +51,11 @@ if (job.mode === "run") {
   let index = 0;
   fc.check(
     fc.property(target.arbitrary, (input) => {
-      if (++index <= job.from) return;
+      // Regenerating the inputs before the hang takes time too: say so, or the watchdog fires.
+      if (++index <= job.from) {
+        if (index % 1000 === 0) post({ t: "progress", runs: index });
+        return;
+      }
       post({ t: "input", index, text: describeInput(input) });
       target.check(input);
     }),

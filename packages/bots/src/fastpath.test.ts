@@ -1,14 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { loadNative } from "@confab/native";
 import type { RunningServer } from "@confab/server";
 import { startTestServer } from "@confab/server/testing";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { Bot } from "./Bot.js";
 import { DeliveryWindow } from "./Delivery.js";
-
-beforeAll(() => {
-  execFileSync(process.execPath, [new URL("../../../scripts/media-fixtures.mjs", import.meta.url).pathname], { stdio: "ignore" });
-});
 
 // The TypeScript path always; the native one where the addon was built.
 const paths: ("native" | "js")[] = loadNative().addon ? ["native", "js"] : ["js"];

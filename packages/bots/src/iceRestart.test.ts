@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "@confab/server";
 import { startTestServer } from "@confab/server/testing";
@@ -8,7 +7,6 @@ let server: RunningServer;
 const bots: Bot[] = [];
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [new URL("../../../scripts/media-fixtures.mjs", import.meta.url).pathname], { stdio: "ignore" });
   server = await startTestServer();
 });
 

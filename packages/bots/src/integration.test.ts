@@ -13,7 +13,6 @@ let bots: Bot[] = [];
 const tmp = mkdtempSync(join(tmpdir(), "confab-bots-"));
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [new URL("../../../scripts/media-fixtures.mjs", import.meta.url).pathname], { stdio: "ignore" });
   server = await startTestServer();
 });
 

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
-import { execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "@confab/server";
@@ -11,7 +10,6 @@ let server: RunningServer;
 const bots: Bot[] = [];
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [new URL("../../../scripts/media-fixtures.mjs", import.meta.url).pathname], { stdio: "ignore" });
   server = await startTestServer();
 });
 

@@ -2,14 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServerMessage } from "@confab/protocol";
 import type { RunningServer } from "@confab/server";
 import { startTestServer } from "@confab/server/testing";
-import { execFileSync } from "node:child_process";
 import { Bot } from "./Bot.js";
 
 let server: RunningServer;
 const bots: Bot[] = [];
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [new URL("../../../scripts/media-fixtures.mjs", import.meta.url).pathname], { stdio: "ignore" });
   server = await startTestServer({ rooms: { lastN: 2 } });
 });
 

@@ -1,14 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fixturePath } from "../fixtures.js";
 import { MediaFormatError } from "./errors.js";
 import { parseIvf, writeIvf } from "./ivf.js";
 import { parseOggOpus } from "./ogg.js";
-
-beforeAll(() => {
-  execFileSync(process.execPath, [new URL("../../../../scripts/media-fixtures.mjs", import.meta.url).pathname], { stdio: "ignore" });
-});
 
 describe("IVF", () => {
   it("reads the VP8 fixture: 640x360, 300 frames, starting with a keyframe", () => {

@@ -166,3 +166,19 @@ export async function expectRemoteAudioFlowing(page: Page, count: number): Promi
     }, { timeout: 15_000 })
     .toBe(count);
 }
+
+/**
+ * Opens `url` (a full meeting address, e.g. on a server of a test's own) in a new context that
+ * records its peer connections, fills the name and joins — with the camera off when asked.
+ */
+export async function joinAt(browser: Browser, url: string, name: string, camera = true): Promise<Page> {
+  const context = await browser.newContext();
+  await context.addInitScript(recordPeerConnections);
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByTestId("display-name").fill(name);
+  if (!camera) await page.getByRole("button", { name: "Turn off camera" }).click();
+  await page.getByTestId("join").click();
+  await expect(page.locator("[data-testid=tile][data-local]")).toBeVisible();
+  return page;
+}

@@ -6,7 +6,7 @@ import { CHROMIUM_ARGS } from "@confab/bots/chromium";
 import { E2E_PORT } from "../playwright.config.js";
 import { joinFirefox, launchFirefox, remoteTiles as firefoxTiles, rtpStats } from "../support/firefox.js";
 import { EmulatedLink, netnsUnavailable } from "../support/netns.js";
-import { inboundRtp, recordPeerConnections, roomName, sentLayers, tileOf } from "../support/room.js";
+import { inboundRtp, joinAt, roomName, sentLayers, tileOf } from "../support/room.js";
 import { expect, test } from "../support/test.js";
 
 /** The receiver's inbound video and audio as getStats reports them. */
@@ -32,18 +32,6 @@ async function inbound(page: Page): Promise<Inbound> {
   }
   for (const s of await inboundRtp(page, "audio")) out.audioPackets += n(s.packetsReceived);
   return out;
-}
-
-async function joinAt(browser: Browser, url: string, name: string, camera: boolean): Promise<Page> {
-  const context = await browser.newContext();
-  await context.addInitScript(recordPeerConnections);
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.getByTestId("display-name").fill(name);
-  if (!camera) await page.getByRole("button", { name: "Turn off camera" }).click();
-  await page.getByTestId("join").click();
-  await expect(page.locator("[data-testid=tile][data-local]")).toBeVisible();
-  return page;
 }
 
 test.describe("a receiver on a bad network", () => {

@@ -1,24 +1,13 @@
 import type { Browser, Page } from "@playwright/test";
 import { ServerProcess } from "@confab/bots";
 import { E2E_PORT } from "../playwright.config.js";
-import { expectRemoteVideosAdvancing, recordPeerConnections, remoteTiles, roomName, tileOf } from "../support/room.js";
+import { expectRemoteVideosAdvancing, joinAt, remoteTiles, roomName, tileOf } from "../support/room.js";
 import { expect, test } from "../support/test.js";
 
 /** A server of its own (the suite's shared one must not go down), on a fixed port so it can come back. */
 const PORT = String(E2E_PORT + 7);
 /** The drain the server is given on SIGTERM, seconds (`DRAIN_TIMEOUT`). */
 const DRAIN_SECONDS = 4;
-
-async function joinAt(browser: Browser, url: string, name: string): Promise<Page> {
-  const context = await browser.newContext();
-  await context.addInitScript(recordPeerConnections);
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.getByTestId("display-name").fill(name);
-  await page.getByTestId("join").click();
-  await expect(page.locator("[data-testid=tile][data-local]")).toBeVisible();
-  return page;
-}
 
 const reconnecting = (page: Page) => page.getByRole("status").filter({ hasText: "Reconnecting" });
 

@@ -1,22 +1,11 @@
 import type { Browser, Page } from "@playwright/test";
 import { ServerProcess } from "@confab/bots";
 import { E2E_PORT } from "../playwright.config.js";
-import { expectRemoteVideosAdvancing, recordPeerConnections, remoteTiles, roomName, tileOf } from "../support/room.js";
+import { expectRemoteVideosAdvancing, joinAt, remoteTiles, roomName, tileOf } from "../support/room.js";
 import { expect, test } from "../support/test.js";
 
 /** A server of its own (the suite's shared one must not die), on a fixed port so it can come back. */
 const PORT = String(E2E_PORT + 6);
-
-async function joinAt(browser: Browser, url: string, name: string): Promise<Page> {
-  const context = await browser.newContext();
-  await context.addInitScript(recordPeerConnections);
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.getByTestId("display-name").fill(name);
-  await page.getByTestId("join").click();
-  await expect(page.locator("[data-testid=tile][data-local]")).toBeVisible();
-  return page;
-}
 
 test("after the server is killed (SIGKILL) and started again on the same port, everyone is back in the room by themselves, with video and without ghosts", async ({ browser }) => {
   test.setTimeout(120_000);

@@ -3,7 +3,7 @@ import { ServerProcess } from "@confab/bots";
 import { CHROMIUM_ARGS } from "@confab/bots/chromium";
 import { E2E_PORT } from "../playwright.config.js";
 import { EmulatedLink, netnsUnavailable } from "../support/netns.js";
-import { inboundVideoStats, recordPeerConnections, remoteFrameCounts, remoteTiles, roomName, tileOf } from "../support/room.js";
+import { inboundVideoStats, joinAt, remoteFrameCounts, remoteTiles, roomName, tileOf } from "../support/room.js";
 import { expect, test } from "../support/test.js";
 
 /**
@@ -19,18 +19,6 @@ interface Meeting {
   browsers: Browser[];
   ann: Page;
   bob: Page;
-}
-
-async function joinAt(browser: Browser, url: string, name: string, camera: boolean): Promise<Page> {
-  const context = await browser.newContext();
-  await context.addInitScript(recordPeerConnections);
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.getByTestId("display-name").fill(name);
-  if (!camera) await page.getByRole("button", { name: "Turn off camera" }).click();
-  await page.getByTestId("join").click();
-  await expect(page.locator("[data-testid=tile][data-local]")).toBeVisible();
-  return page;
 }
 
 async function meet(env: Record<string, string>): Promise<Meeting> {

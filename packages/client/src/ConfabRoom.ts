@@ -644,6 +644,9 @@ export class ConfabRoom {
       case "layers":
         this.publisher?.setLayers(message.mid, message.active).catch((error) => this.reportError("MEDIA_FAILED", `changing simulcast layers failed: ${String(error)}`));
         return;
+      case "iceServers":
+        this.applyIceServers(message.iceServers);
+        return;
       case "draining":
         // The server is restarting; it closes with SERVER_SHUTDOWN by then, and we reconnect.
         this.events.emit("draining", message.closesInMs);
@@ -672,8 +675,7 @@ export class ConfabRoom {
     this.state.apply(message);
     this.media = media;
     // Fresh TURN credentials, for the ICE restarts to come.
-    const config = this.rtcConfiguration(message.iceServers);
-    for (const pc of this.peerConnections()) pc.setConfiguration(config);
+    this.applyIceServers(message.iceServers);
     this.publisher?.resendPendingOffer();
     // A media connection that failed or lost its path while the signaling was down (the
     // network went away) comes back through an ICE restart; its tracks stay.
@@ -694,6 +696,15 @@ export class ConfabRoom {
   private rtcConfiguration(iceServers: IceServer[]): RTCConfiguration {
     this.iceServers = iceServers;
     return { iceServers, iceTransportPolicy: this.options.iceTransportPolicy ?? "all" };
+  }
+
+  /**
+   * New ICE servers for both media connections (renewed TURN credentials): the allocations in
+   * use go on, and the next ICE restart or allocation presents credentials that are still valid.
+   */
+  private applyIceServers(iceServers: IceServer[]): void {
+    const config = this.rtcConfiguration(iceServers);
+    for (const pc of this.peerConnections()) pc.setConfiguration(config);
   }
 
   private onJoined(self: ParticipantInfo, iceServers: IceServer[]): void {

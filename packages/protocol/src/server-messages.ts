@@ -204,6 +204,17 @@ export const DrainingMessage = z.object({
   closesInMs: z.number().int().nonnegative(),
 });
 
+/**
+ * Fresh ICE servers for both media connections, replacing those of `joined`: the TURN
+ * credentials in them expire (`TURN_TTL`) while the participant stays. Sent some time before
+ * the previous ones expire; the client applies them with `RTCPeerConnection.setConfiguration`,
+ * so a later ICE restart or a new TURN allocation presents credentials that are still valid.
+ */
+export const IceServersMessage = z.object({
+  type: z.literal("iceServers"),
+  iceServers: z.array(IceServer),
+});
+
 /** A typed error. `fatal` means the server closes the connection right after. */
 export const ErrorMessage = z.object({
   type: z.literal("error"),
@@ -242,6 +253,7 @@ export const ServerMessage = z.discriminatedUnion("type", [
   RemovedMessage,
   EndedMessage,
   DrainingMessage,
+  IceServersMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage["type"];

@@ -57,6 +57,22 @@ describe("coturn with the documented configuration", () => {
     expect(await attempt(turnCredentials(SECRET, "p1", now() + 3600))).toMatchObject({ ok: true });
   });
 
+  it("keeps refreshing an allocation past its credentials' expiry (checked only when allocating), and refuses a new allocation with them", async () => {
+    // What TURN_TTL means in practice: a relay in use lives on with the credentials it was made
+    // with; an ICE restart or a new connection must present fresh ones (`iceServers` renews them).
+    const credentials = turnCredentials(SECRET, "p-renew", now() + 2);
+    const client = await allocated("udp", credentials);
+    await expect.poll(() => now() > credentials.expiresAt + 1, { timeout: 10_000 }).toBe(true);
+    expect(await client.refresh(600)).toMatchObject({ ok: true });
+    expect(await client.createPermission({ address: "198.41.0.4", port: 9 })).toMatchObject({ ok: true });
+    const again = await TurnClient.connect({ address: HOST, port }, "udp");
+    expect(await again.allocate(credentials.username, credentials.credential)).toEqual({ ok: false, code: 401 });
+    again.close();
+    // Fresh credentials for the same participant allocate again.
+    client.close();
+    (await allocated("udp", turnCredentials(SECRET, "p-renew", now() + 3600))).close();
+  });
+
   it("refuses to relay to loopback, private, shared, link-local and multicast addresses (403), and allows a public one", async () => {
     const client = await allocated("udp");
     for (const address of ["127.0.0.1", "10.1.2.3", "172.16.5.4", "192.168.1.1", "100.64.0.1", "169.254.169.254", "224.0.0.251", "0.0.0.0"]) {

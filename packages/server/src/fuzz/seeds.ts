@@ -80,6 +80,7 @@ export const SERVER_MESSAGES: readonly ServerMessage[] = [
     resumeToken: "0123456789abcdef",
   },
   { type: "participant.left", participantId: "p2", reason: "left" },
+  { type: "iceServers", iceServers: [{ urls: ["turn:turn.example.org:3478?transport=udp"], username: "1795592873:p1", credential: "q2Jm0K3dO8yTQ0tUv4qz8Xh8G5c=" }] },
   { type: "sdp", pc: "subscriber", description: { type: "offer", sdp: SDP_FIXTURES[0]! }, tracks: [{ mid: "0", participantId: "p2", trackId: "t1" }] },
   { type: "chat", message: { id: "c2", participantId: "p1", name: "Ann", text: "hello", sentAt: 3 } },
   { type: "error", code: "BAD_MESSAGE", message: "text: message is empty", fatal: false, inReplyTo: "chat" },

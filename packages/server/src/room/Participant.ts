@@ -4,6 +4,7 @@ import type { ServerConfig } from "../config/config.js";
 import { Publisher } from "../sfu/Publisher.js";
 import { Subscriber } from "../sfu/Subscriber.js";
 import type { IcePath } from "../sfu/icePath.js";
+import { IceServerRenewal } from "./IceServerRenewal.js";
 import type { JoinRequest } from "./JoinRequest.js";
 import { participantIcePath } from "./ParticipantStats.js";
 
@@ -24,6 +25,8 @@ export interface SignalSink {
 export class Participant {
   readonly publisher: Publisher;
   readonly subscriber: Subscriber;
+  /** Its ICE servers (TURN credentials) for `joined`, renewed by `iceServers` before they expire. */
+  readonly iceServers: IceServerRenewal;
   readonly joinedAt = Date.now();
   handRaised = false;
   /** Who this is (token subject or guest identity). */
@@ -45,7 +48,7 @@ export class Participant {
     request: JoinRequest,
     role: Role,
     sink: SignalSink,
-    rtc: ServerConfig["rtc"],
+    config: Pick<ServerConfig, "rtc" | "turn">,
     onListenerError: (event: string, error: unknown) => void,
     onMediaError: (error: unknown) => void,
   ) {
@@ -56,8 +59,9 @@ export class Participant {
     this.auth = request.auth;
     this.sinkValue = sink;
     this.resumeToken = newResumeToken();
-    this.publisher = new Publisher(id, rtc, onListenerError);
-    this.subscriber = new Subscriber(rtc, onListenerError, onMediaError);
+    this.iceServers = new IceServerRenewal(config, id, (message) => this.send(message));
+    this.publisher = new Publisher(id, config.rtc, onListenerError);
+    this.subscriber = new Subscriber(config.rtc, onListenerError, onMediaError);
   }
 
   /** The path of this participant's media now (see {@link participantIcePath}); `null` while not connected. */
@@ -108,6 +112,7 @@ export class Participant {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.iceServers.close();
     this.publisher.close();
     this.subscriber.close();
   }

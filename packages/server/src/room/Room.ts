@@ -12,7 +12,6 @@ import {
 } from "@confab/protocol";
 import { hashPassword } from "../auth/password.js";
 import { signJoinToken } from "../auth/tokens.js";
-import { turnIceServers } from "../auth/turnCredentials.js";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import type { ForwardedTrack } from "../sfu/ForwardedTrack.js";
@@ -187,7 +186,7 @@ export class Room {
       request,
       granted.role,
       sink,
-      this.config.rtc,
+      this.config,
       (event, error) => log.error({ err: error, event }, "listener failed"),
       (error) => log.warn({ err: error }, "media negotiation failed"),
     );
@@ -215,8 +214,8 @@ export class Room {
       room: this.name,
       self: participant.info,
       participants: this.members.filter((p) => p !== participant).map((p) => p.info),
-      // Fresh TURN credentials on every join and resume: they expire, the participant stays.
-      iceServers: [...this.config.rtc.iceServers, ...turnIceServers(this.config.turn, participant.id)],
+      // Fresh TURN credentials on every join and resume (renewed by `iceServers` in between).
+      iceServers: participant.iceServers.issue(),
       speaker: this.speakers.speaker,
       policy: policyInfo(this.policy),
       resumeToken: participant.resumeToken,

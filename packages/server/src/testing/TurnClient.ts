@@ -24,7 +24,7 @@ export type TurnResult = { ok: true; message: StunMessage } | { ok: false; code:
 
 /**
  * A minimal TURN client (RFC 8656) for tests: Allocate with long-term credentials, then
- * CreatePermission and Send. Just enough to ask a real coturn what it allows; no refresh, no
+ * Refresh, CreatePermission and Send. Just enough to ask a real coturn what it allows; no
  * channels.
  */
 export class TurnClient {
@@ -89,6 +89,16 @@ export class TurnClient {
     const result = await this.authenticated(StunMethod.ALLOCATE, [{ type: StunAttr.REQUESTED_TRANSPORT, value: transport }]);
     if (!result.ok) return result;
     return { ...result, relayed: readXorAddress(attr(result.message, StunAttr.XOR_RELAYED_ADDRESS)) };
+  }
+
+  /**
+   * Refreshes the allocation for `lifetimeSeconds` (RFC 8656 section 8), with the credentials
+   * it was made with, as a browser does; 0 releases it.
+   */
+  refresh(lifetimeSeconds: number): Promise<TurnResult> {
+    const lifetime = Buffer.alloc(4);
+    lifetime.writeUInt32BE(lifetimeSeconds);
+    return this.authenticated(StunMethod.REFRESH, [{ type: StunAttr.LIFETIME, value: lifetime }]);
   }
 
   /** Asks for a permission toward `peer` (RFC 8656 section 9); coturn answers 403 for denied peers. */

@@ -1,6 +1,7 @@
 import {
   CHAT_HISTORY_LIMIT,
   CloseCode,
+  ErrorCode,
   SafeEmitter,
   type ChatEntry,
   type Knock,
@@ -67,6 +68,12 @@ const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.ROOM_ENDED,
   CloseCode.REFUSED,
 ]);
+
+/**
+ * Refusals of a token that a rejoin gets past by joining without it: a server restarted with
+ * another API secret no longer knows the token's signature, or the link expired.
+ */
+const TOKEN_REFUSED: ReadonlySet<string> = new Set([ErrorCode.TOKEN_INVALID, ErrorCode.TOKEN_EXPIRED, ErrorCode.TOKEN_NOT_YET_VALID]);
 
 /** Delays between reconnection attempts, ms (the last one repeats). */
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
@@ -450,12 +457,37 @@ export class ConfabRoom {
     });
   }
 
+  /**
+   * Joins with the best token this client has: the creator's moderator token when the server
+   * gave one (so the role survives a rejoin), else the page's own. On a rejoin, a token the
+   * server refuses (it restarted with another API secret, or the link expired) is dropped and
+   * the next one tried, down to none: the person comes back as the room's policy allows.
+   */
   private async connectAndJoin(): Promise<void> {
     await this.signaling.connect();
-    await new Promise<void>((resolve, reject) => {
+    const rejoin = this.statusValue === "reconnecting";
+    const held = [...new Set([this.access.moderatorToken, this.options.token])].filter((t): t is string => t !== undefined);
+    const tokens: (string | undefined)[] = held.length === 0 || rejoin ? [...held, undefined] : held;
+    let refusal: ClientError | undefined;
+    for (const [i, token] of tokens.entries()) {
+      try {
+        return await this.sendJoin(token);
+      } catch (error) {
+        const last = i === tokens.length - 1;
+        if (!(error instanceof ClientError) || !TOKEN_REFUSED.has(error.code) || last) {
+          // Without any token the server wants one: the refused token is what to report.
+          throw refusal && error instanceof ClientError && error.code === ErrorCode.AUTH_REQUIRED ? refusal : error;
+        }
+        refusal ??= error;
+        if (token === this.access.moderatorToken) this.access.moderatorToken = undefined;
+      }
+    }
+  }
+
+  /** Sends `join` on the open connection and waits for `joined` or the refusal. */
+  private sendJoin(token: string | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       this.pendingJoin = { resolve, reject };
-      // A rejoin uses the creator's moderator token when the server gave one, so the role survives.
-      const token = this.access.moderatorToken ?? this.options.token;
       this.signaling.send({
         type: "join",
         room: this.options.room,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import type { RunningServer } from "@confab/server";
-import { startTestServer } from "@confab/server/testing";
+import { signJoinToken, type RunningServer } from "@confab/server";
+import { ErrorCode, PROTOCOL_VERSION } from "@confab/protocol";
+import { startTestServer, WireClient, wsUrl } from "@confab/server/testing";
 import { ConfabRoom } from "./ConfabRoom.js";
 import type { WebSocketFactory } from "./SignalingClient.js";
 
@@ -105,6 +106,70 @@ describe("ConfabRoom reconnection", () => {
       expect(room.self?.id).not.toBe(firstId);
       expect(await second.rooms.roomSize("restart")).toBe(1);
       await room.leave();
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("rejoins with a plain join when the restarted server has another API secret and refuses the moderator link", async () => {
+    const first = await startTestServer({ auth: { apiKey: "APIbefore", apiSecret: "secret-before-the-restart-0123456789" } });
+    const port = Number(new URL(first.httpUrl).port);
+    const room = new ConfabRoom({
+      serverUrl: first.httpUrl,
+      room: "new-secret",
+      name: "Ann",
+      WebSocket: recordingWebSocket().factory,
+      RTCPeerConnection: IdlePeerConnection as unknown as typeof RTCPeerConnection,
+    });
+    const errors: unknown[] = [];
+    room.events.on("closed", (error) => errors.push(error));
+    await room.join();
+    const link = room.moderatorToken;
+    expect(link).toBeDefined();
+    await first.drain(500);
+    await expect.poll(() => room.status).toBe("reconnecting");
+    const second = await startTestServer({ port, auth: { apiKey: "APIafter", apiSecret: "secret-after-the-restart-0123456789" } });
+    try {
+      // The control: the new server refuses the old link itself.
+      const refused = await WireClient.connect(wsUrl(second));
+      refused.sendJson({ type: "hello", protocolVersion: PROTOCOL_VERSION });
+      await refused.next("welcome");
+      refused.sendJson({ type: "join", room: "new-secret", name: "Ann", token: link });
+      expect((await refused.next("error")).code).toBe(ErrorCode.TOKEN_INVALID);
+      refused.close();
+      await expect.poll(() => room.status, { timeout: 15_000 }).toBe("joined");
+      expect(errors).toEqual([]);
+      expect(await second.rooms.roomSize("new-secret")).toBe(1);
+      // An open room that was empty: the one who starts it moderates it again, with a link this server signed.
+      expect(room.role).toBe("moderator");
+      expect(room.moderatorToken).toBeDefined();
+      expect(room.moderatorToken).not.toBe(link);
+      await room.leave();
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("in token mode, gives up with TOKEN_INVALID (not AUTH_REQUIRED) when the restarted server refuses the page's own token", async () => {
+    const before = { mode: "token" as const, apiKey: "APItokenmode", apiSecret: "token-mode-secret-before-0123456789" };
+    const first = await startTestServer({ auth: before });
+    const port = Number(new URL(first.httpUrl).port);
+    const token = await signJoinToken(before, { room: "token-restart", identity: "ann", name: "Ann", role: "participant" }, { ttlSeconds: 600 });
+    const room = new ConfabRoom({
+      serverUrl: first.httpUrl,
+      room: "token-restart",
+      name: "Ann",
+      token,
+      WebSocket: recordingWebSocket().factory,
+      RTCPeerConnection: IdlePeerConnection as unknown as typeof RTCPeerConnection,
+    });
+    const closed = new Promise((resolve) => room.events.on("closed", (error) => resolve(error)));
+    await room.join();
+    await first.drain(500);
+    const second = await startTestServer({ port, auth: { ...before, apiSecret: "token-mode-secret-after-0123456789" } });
+    try {
+      expect(await closed).toMatchObject({ code: ErrorCode.TOKEN_INVALID });
+      expect((await second.rooms.roomSize("token-restart")) ?? 0).toBe(0);
     } finally {
       await second.close();
     }

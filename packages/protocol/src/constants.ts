@@ -1,7 +1,16 @@
-/** Version of the signaling protocol; bumped on any incompatible change. */
-export const PROTOCOL_VERSION = 2 as const;
+/**
+ * Version of the signaling protocol: bumped whenever a client of the previous version would
+ * miss or misread something (a server message type, error code or close code it does not
+ * know, a changed meaning); see docs/protocol.md, "Versions". 3 added `draining`,
+ * `iceServers` and `SERVER_DRAINING`.
+ */
+export const PROTOCOL_VERSION = 3 as const;
 
-/** Oldest protocol version the server still accepts (older clients get UNSUPPORTED_VERSION: reload). */
+/**
+ * Oldest protocol version the server still accepts (older clients get UNSUPPORTED_VERSION:
+ * reload). Sessions of an older version than {@link PROTOCOL_VERSION} get only what their
+ * version defines (`messageForVersion`).
+ */
 export const MIN_PROTOCOL_VERSION = 2 as const;
 
 /** Room names allowed in URLs and on the wire. */

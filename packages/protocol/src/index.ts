@@ -10,4 +10,5 @@ export * from "./access.js";
 export * from "./client-messages.js";
 export * from "./server-messages.js";
 export * from "./codec.js";
+export * from "./versions.js";
 export * from "./emitter.js";

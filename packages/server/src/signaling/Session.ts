@@ -5,6 +5,8 @@ import {
   encodeMessage,
   ErrorCode,
   MIN_PROTOCOL_VERSION,
+  messageForVersion,
+  negotiateVersion,
   PROTOCOL_VERSION,
   type ClientMessage,
   type ServerMessage,
@@ -62,6 +64,8 @@ export class Session {
   private waitingInLobby = false;
   private readonly rooms: RoomHost;
   private readonly config: ServerConfig;
+  /** The protocol version this session speaks (the client's, once `hello` is accepted). */
+  private version: number = PROTOCOL_VERSION;
 
   constructor(
     private readonly socket: SessionSocket,
@@ -129,10 +133,13 @@ export class Session {
     this.membership = undefined;
   }
 
+  /** Every message to the client goes through here, as the session's protocol version has it. */
   private send(message: ServerMessage): void {
     if (this.state === "closed") return;
+    const sendable = messageForVersion(message, this.version);
+    if (!sendable) return;
     try {
-      this.socket.send(encodeMessage(message));
+      this.socket.send(encodeMessage(sendable));
     } catch (error) {
       this.log.debug({ err: error }, "send failed");
     }
@@ -236,7 +243,8 @@ export class Session {
 
   private onHello(message: Extract<ClientMessage, { type: "hello" }>): void {
     if (this.state !== "awaiting-hello") throw new UserError(ErrorCode.BAD_STATE, "hello was already received");
-    if (message.protocolVersion < MIN_PROTOCOL_VERSION || message.protocolVersion > PROTOCOL_VERSION) {
+    const version = negotiateVersion(message.protocolVersion);
+    if (version === undefined) {
       throw new ProtocolError(
         ErrorCode.UNSUPPORTED_VERSION,
         `protocol version ${message.protocolVersion} is not supported (server speaks ${MIN_PROTOCOL_VERSION}–${PROTOCOL_VERSION}); reload the page`,
@@ -245,7 +253,8 @@ export class Session {
     }
     clearTimeout(this.handshakeTimer);
     this.state = "ready";
-    this.send({ type: "welcome", protocolVersion: PROTOCOL_VERSION, serverVersion: this.context.serverVersion });
+    this.version = version;
+    this.send({ type: "welcome", protocolVersion: version, serverVersion: this.context.serverVersion });
     this.announceDraining();
   }
 

@@ -60,8 +60,10 @@ describe("SignalingSession", () => {
   it("resumes as the same participant on a fresh connection with the token of the last joined", async () => {
     // Someone stays, so the room lives on while Ann is away.
     const host = session();
+    await host.signaling.connect();
     await host.signaling.join({ type: "join", room: "session-resume", name: "Host" });
     const { signaling, seen, closes, selfIds, sockets } = session();
+    await signaling.connect();
     await signaling.join({ type: "join", room: "session-resume", name: "Ann" });
     expect(signaling.canResume).toBe(true);
     sockets[0]!.terminate(); // as if the network went away
@@ -78,6 +80,7 @@ describe("SignalingSession", () => {
 
   it("is refused with RESUME_FAILED by a server that no longer has the participant", async () => {
     const { signaling } = session();
+    await signaling.connect();
     await signaling.join({ type: "join", room: "session-forgotten", name: "Ann" });
     signaling.send({ type: "leave" });
     await expect.poll(async () => (await server.rooms.roomSize("session-forgotten")) ?? 0).toBe(0);
@@ -88,10 +91,12 @@ describe("SignalingSession", () => {
 
   it("rejects a join still waiting in the lobby with CLOSED when closed, however many times it is closed", async () => {
     const host = session();
+    await host.signaling.connect();
     await host.signaling.join({ type: "join", room: "session-lobby", name: "Host" });
     host.signaling.send({ type: "policy", change: { lobby: true } });
     await expect.poll(() => host.seen.some((m) => m.type === "policy" && m.policy.lobby)).toBe(true);
     const guest = session();
+    await guest.signaling.connect();
     const joining = guest.signaling.join({ type: "join", room: "session-lobby", name: "Guest" });
     await expect.poll(() => guest.seen.some((m) => m.type === "lobby")).toBe(true);
     guest.signaling.close();

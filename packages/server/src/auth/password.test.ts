@@ -5,7 +5,7 @@ import { hashPassword, isPasswordHash, verifyPassword } from "./password.js";
 describe("room passwords", () => {
   it("a hash verifies its password and no other, and says how it was made", async () => {
     const hash = await hashPassword("s3cret");
-    expect(hash).toMatch(/^scrypt\$15\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
+    expect(hash).toMatch(/^scrypt\$14\$8\$1\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
     expect(await verifyPassword("s3cret", hash)).toBe(true);
     expect(await verifyPassword("s3cret ", hash)).toBe(false);
     expect(await verifyPassword("S3cret", hash)).toBe(false);
@@ -66,7 +66,10 @@ describe("room passwords", () => {
   it("a hash with other sane parameters still verifies (costs can change later)", async () => {
     const [, , , , salt] = (await hashPassword("pw")).split("$");
     const { scryptSync } = await import("node:crypto");
-    const key = scryptSync("pw", Buffer.from(salt!, "base64"), 32, { N: 2 ** 14, r: 8, p: 1 });
-    expect(await verifyPassword("pw", `scrypt$14$8$1$${salt}$${key.toString("base64")}`)).toBe(true);
+    const key = scryptSync("pw", Buffer.from(salt!, "base64"), 32, { N: 2 ** 13, r: 8, p: 1 });
+    expect(await verifyPassword("pw", `scrypt$13$8$1$${salt}$${key.toString("base64")}`)).toBe(true);
+    // What hashes were made with before (N = 2^15) stays verifiable.
+    const older = scryptSync("pw", Buffer.from(salt!, "base64"), 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    expect(await verifyPassword("pw", `scrypt$15$8$1$${salt}$${older.toString("base64")}`)).toBe(true);
   });
 });

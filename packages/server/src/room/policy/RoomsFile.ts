@@ -22,7 +22,7 @@ export const RoomEntry = z
     /** A clear password, hashed at load and never kept. */
     password: RoomPassword,
     /** Or a hash made by `hashPassword` (keeps the clear password out of the file). */
-    passwordHash: z.string().refine(isPasswordHash, "not a scrypt hash (scrypt$15$8$1$<salt>$<hash>)"),
+    passwordHash: z.string().refine(isPasswordHash, "not a scrypt hash (scrypt$14$8$1$<salt>$<hash>)"),
     lobby: z.boolean(),
     locked: z.boolean(),
     maxParticipants: z.number().int().min(1).max(MAX_POLICY_PARTICIPANTS),

@@ -37,11 +37,10 @@ export class ProbePeer {
     if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, `probe offer rejected: ${problem}`);
     const pc = this.peer.pc;
     try {
-      await this.peer.setRemoteDescription("offer", forWerift(offer));
+      await this.peer.answerOffer(forWerift(offer));
     } catch (error) {
       throw new UserError(ErrorCode.BAD_MESSAGE, `probe offer rejected: ${(error as Error).message}`);
     }
-    await pc.setLocalDescription(await pc.createAnswer());
     if (pc.iceGatheringState !== "complete") {
       await new Promise<void>((resolve) => {
         const done = setTimeout(resolve, GATHER_TIMEOUT_MS);

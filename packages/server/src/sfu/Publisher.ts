@@ -127,14 +127,12 @@ export class Publisher {
       seenSources.add(t.source);
     }
     try {
-      await this.peer.setRemoteDescription("offer", forWerift(sdp));
+      await this.peer.answerOffer(forWerift(sdp));
     } catch (error) {
       throw new UserError(ErrorCode.BAD_MESSAGE, `offer rejected: ${(error as Error).message}`);
     }
     if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "publisher is closed");
     this.syncTracks(declared, byMid);
-    const answer = await this.pc.createAnswer();
-    await this.pc.setLocalDescription(answer);
     startIceAfterRestart(this.pc);
     return withStartBitrate(this.peer.localSdp());
   }

@@ -100,11 +100,6 @@ export class RemoteCandidates {
 
   constructor(private readonly policy: RemoteCandidatePolicy) {}
 
-  /** Forgets the candidates taken (an ICE restart: the bound starts again). */
-  clear(): void {
-    this.known.clear();
-  }
-
   /** Distinct candidates taken so far. */
   get count(): number {
     return this.known.size;
@@ -113,9 +108,12 @@ export class RemoteCandidates {
   /**
    * `sdp` without candidate lines that are refused, repeated or already known, and `commit`
    * to call once werift took the description (until then its candidates are not known).
-   * Throws `BAD_MESSAGE` when it would take the connection past `maxCandidates`.
+   * `restart`: an ICE restart, which starts the candidates afresh at `commit` (werift forgets
+   * the old ones too). Throws `BAD_MESSAGE` when it would take the connection past
+   * `maxCandidates`.
    */
-  filterSdp(sdp: string): { sdp: string; commit: () => void } {
+  filterSdp(sdp: string, restart = false): { sdp: string; commit: () => void } {
+    const known = restart ? new Set<string>() : this.known;
     const fresh = new Set<string>();
     const kept: string[] = [];
     for (const line of sdp.split("\n")) {
@@ -129,17 +127,18 @@ export class RemoteCandidates {
         continue;
       }
       const key = candidateKey(parsed);
-      if (this.known.has(key) || fresh.has(key)) continue;
+      if (known.has(key) || fresh.has(key)) continue;
       fresh.add(key);
       kept.push(line);
     }
-    if (this.known.size + fresh.size > this.policy.maxCandidates) {
+    if (known.size + fresh.size > this.policy.maxCandidates) {
       iceGuardStats.remoteCandidatesRefused += fresh.size;
       throw new UserError(ErrorCode.BAD_MESSAGE, `description lists more than ${this.policy.maxCandidates} ICE candidates`);
     }
     return {
       sdp: kept.join("\n"),
       commit: () => {
+        if (restart) this.known.clear();
         for (const key of fresh) this.known.add(key);
       },
     };

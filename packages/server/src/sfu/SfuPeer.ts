@@ -14,6 +14,16 @@ import {
   type PeerRole,
 } from "./peer-config.js";
 import { MAX_REMOTE_CANDIDATES, RemoteCandidates } from "./RemoteCandidates.js";
+import { ErrorCode } from "@confab/protocol";
+import { UserError } from "../errors.js";
+import { restoreAfterFailure, snapshotPeer } from "./failedDescription.js";
+import { mediaSections } from "./sdp.js";
+import { sdpSyntaxProblem, sectionSlotsProblem, type SectionSlot } from "./sdpSyntax.js";
+
+/** The mid and kind of each m-section, in order. */
+function sectionSlots(sdp: string): SectionSlot[] {
+  return mediaSections(sdp).map((s) => ({ mid: s.mid, kind: s.kind }));
+}
 
 /**
  * What the SFU's two kinds of peer connection share: a werift connection offering only the
@@ -24,6 +34,8 @@ export class SfuPeer {
   readonly pc: RTCPeerConnection;
   private readonly allowed: ReadonlySet<string>;
   private readonly remoteCandidates: RemoteCandidates;
+  /** The sections of the last offer taken: a re-offer keeps each at its place (JSEP). */
+  private offeredSlots: SectionSlot[] = [];
   /** The client's ICE ufrag in its last description: a new one is an ICE restart. */
   private remoteUfrag: string | undefined;
   private pending: (IceCandidate | null)[] | undefined = [];
@@ -66,16 +78,49 @@ export class SfuPeer {
   }
 
   /**
-   * Applies a remote description (`sdp` as werift reads it: see `forWerift`) without the
-   * candidates werift must not check (see RemoteCandidates). Throws `BAD_MESSAGE` when it
-   * lists too many, or werift's error.
+   * Applies the client's offer (`sdp` as werift reads it: see `forWerift`) and makes the answer,
+   * all or nothing: an offer werift cannot read, one that moves or drops a negotiated section,
+   * or one werift fails on part-way is refused with `BAD_MESSAGE` and the reason, and the
+   * connection is as before (see failedDescription.ts). Candidates werift must not check are
+   * left out (see RemoteCandidates). `beforeAnswer` runs between the two steps.
    */
-  async setRemoteDescription(type: "offer" | "answer", sdp: string): Promise<void> {
+  async answerOffer(sdp: string): Promise<void> {
+    const slots = sectionSlots(sdp);
+    const problem = sdpSyntaxProblem(sdp, "offer") ?? sectionSlotsProblem(this.offeredSlots, slots, false);
+    if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, problem);
+    await this.applyRemote("offer", sdp, async () => {
+      await this.pc.setLocalDescription(await this.pc.createAnswer());
+    });
+    this.offeredSlots = slots;
+  }
+
+  /**
+   * Applies the client's answer to the offer in flight: exactly the offer's sections, each
+   * with its mid and kind; refused (`BAD_MESSAGE`, connection as before) otherwise.
+   */
+  async applyAnswer(sdp: string): Promise<void> {
+    const local = this.pc.localDescription;
+    const offered = local ? sectionSlots(local.sdp) : [];
+    const problem = sdpSyntaxProblem(sdp, "answer") ?? sectionSlotsProblem(offered, sectionSlots(sdp), true);
+    if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, problem);
+    await this.applyRemote("answer", sdp, async () => undefined);
+  }
+
+  private async applyRemote(type: "offer" | "answer", sdp: string, then: () => Promise<void>): Promise<void> {
+    if (this.closed) throw new UserError(ErrorCode.BAD_STATE, "the connection is closed");
     const ufrag = /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1];
     // An ICE restart starts the candidates afresh (werift forgets the old ones too).
-    if (ufrag !== undefined && this.remoteUfrag !== undefined && ufrag !== this.remoteUfrag) this.remoteCandidates.clear();
-    const filtered = this.remoteCandidates.filterSdp(sdp);
-    await this.pc.setRemoteDescription({ type, sdp: filtered.sdp });
+    const restart = ufrag !== undefined && this.remoteUfrag !== undefined && ufrag !== this.remoteUfrag;
+    const filtered = this.remoteCandidates.filterSdp(sdp, restart);
+    const before = snapshotPeer(this.pc);
+    try {
+      await this.pc.setRemoteDescription({ type, sdp: filtered.sdp });
+      await then();
+    } catch (error) {
+      restoreAfterFailure(this.pc, before);
+      const reason = error instanceof Error && error.message ? error.message : "werift could not apply it";
+      throw new UserError(ErrorCode.BAD_MESSAGE, reason.slice(0, 200));
+    }
     filtered.commit();
     this.remoteUfrag = ufrag ?? this.remoteUfrag;
   }

@@ -151,7 +151,7 @@ export class Subscriber {
     const problem = sdpLimitProblem(sdp, subscriberAnswerLimits(this.pc.getTransceivers().length)) ?? sdpProblem(sdp);
     if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, `answer rejected: ${problem}`);
     try {
-      await this.peer.setRemoteDescription("answer", forWerift(sdp));
+      await this.peer.applyAnswer(forWerift(sdp));
       startIceAfterRestart(this.pc);
     } catch (error) {
       throw new UserError(ErrorCode.BAD_MESSAGE, `answer rejected: ${(error as Error).message}`);

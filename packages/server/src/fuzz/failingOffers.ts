@@ -50,7 +50,8 @@ export const FAILING_OFFERS: readonly FailingOffer[] = [
   { name: "sha-256 fingerprint of 16 bytes", renegotiation: false, reason: /not 32 bytes/, offer: () => GOOD_OFFER.replace(FINGERPRINT, "a=fingerprint:sha-256 F9:9C:6B:12:16:EF:CD:18:BE:36:25:DB:99:86:A3:73") },
   { name: "a section without ICE credentials", renegotiation: false, reason: /no ICE credentials/, offer: () => GOOD_OFFER.replace(/(m=video[\s\S]*?)a=ice-ufrag:.*\r\n/, "$1") },
   { name: "an ICE password of 8 characters", renegotiation: false, reason: /a=ice-pwd is not/, offer: () => GOOD_OFFER.replaceAll("a=ice-pwd:PZQafpcDONDBtBpk3x31Kk9m", "a=ice-pwd:PZQafpcD") },
-  { name: "an offer with a=setup:active (the offerer must say actpass)", renegotiation: false, reason: /must be actpass/, offer: () => GOOD_OFFER.replaceAll("a=setup:actpass", "a=setup:active") },
+  { name: "an offer with a=setup:active (the offerer must say actpass)", renegotiation: false, reason: /first offer's a=setup must be actpass/, offer: () => GOOD_OFFER.replaceAll("a=setup:actpass", "a=setup:active") },
+  { name: "a renegotiation asking for the SFU's DTLS role (a=setup:active: both would be clients)", renegotiation: true, reason: /asks for the DTLS role the SFU has/, offer: () => GOOD_OFFER.replaceAll("a=setup:actpass", "a=setup:active") },
   { name: "a=setup with an unknown role", renegotiation: false, reason: /a=setup is not/, offer: () => GOOD_OFFER.replaceAll("a=setup:actpass", "a=setup:holdconn") },
   // werift: "Cannot set properties of undefined (setting 'parameters')".
   { name: "a payload type mapped twice", renegotiation: false, reason: /mapped twice/, offer: () => GOOD_OFFER.replace("a=rtpmap:102 H264/90000", "a=rtpmap:96 H264/90000") },

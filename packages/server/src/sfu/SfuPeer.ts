@@ -18,7 +18,7 @@ import { ErrorCode } from "@confab/protocol";
 import { UserError } from "../errors.js";
 import { restoreAfterFailure, snapshotPeer } from "./failedDescription.js";
 import { mediaSections } from "./sdp.js";
-import { sdpSyntaxProblem, sectionSlotsProblem, type SectionSlot } from "./sdpSyntax.js";
+import { sdpSyntaxProblem, sectionSlotsProblem, setupConflict, type SectionSlot } from "./sdpSyntax.js";
 
 /** The mid and kind of each m-section, in order. */
 function sectionSlots(sdp: string): SectionSlot[] {
@@ -86,7 +86,11 @@ export class SfuPeer {
    */
   async answerOffer(sdp: string): Promise<void> {
     const slots = sectionSlots(sdp);
-    const problem = sdpSyntaxProblem(sdp, "offer") ?? sectionSlotsProblem(this.offeredSlots, slots, false);
+    const first = this.offeredSlots.length === 0;
+    const problem =
+      sdpSyntaxProblem(sdp, first ? "offer" : "re-offer") ??
+      sectionSlotsProblem(this.offeredSlots, slots, false) ??
+      (first ? undefined : setupConflict(sdp, this.pc.localDescription?.sdp));
     if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, problem);
     await this.applyRemote("offer", sdp, async () => {
       await this.pc.setLocalDescription(await this.pc.createAnswer());

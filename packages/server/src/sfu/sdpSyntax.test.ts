@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { FAILING_OFFERS } from "../fuzz/failingOffers.js";
 import { forWerift } from "./sdp.js";
-import { sdpSyntaxProblem, sectionSlotsProblem } from "./sdpSyntax.js";
+import { sdpSyntaxProblem, sectionSlotsProblem, setupConflict } from "./sdpSyntax.js";
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8");
 const OFFERS = ["chromium-camera-mic", "chromium-camera-mic-screen", "firefox-camera-mic", "firefox-camera-mic-screen"].map((n) => fixture(`${n}.offer.sdp`));
@@ -26,6 +26,24 @@ describe("the lines werift needs well formed", () => {
     expect(sdpSyntaxProblem(answer, "answer")).toBeUndefined();
     expect(sdpSyntaxProblem(answer.replaceAll("a=setup:active", "a=setup:passive"), "answer")).toBeUndefined();
     expect(sdpSyntaxProblem(OFFERS[0]!, "answer")).toMatch(/answer's a=setup must be active or passive/);
+  });
+});
+
+describe("DTLS roles", () => {
+  const reOffer = (setup: string) => OFFERS[0]!.replaceAll("a=setup:actpass", `a=setup:${setup}`);
+  const sfuAnswer = (setup: string) => `v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=setup:${setup}\r\n`;
+
+  it("a re-offer may keep its role (werift's do) or say actpass; a first offer must say actpass", () => {
+    expect(sdpSyntaxProblem(reOffer("passive"), "re-offer")).toBeUndefined();
+    expect(sdpSyntaxProblem(reOffer("active"), "re-offer")).toBeUndefined();
+    expect(sdpSyntaxProblem(reOffer("active"), "offer")).toMatch(/first offer's a=setup must be actpass/);
+  });
+
+  it("a re-offer asking for the role the SFU has is a conflict; the complementary role or actpass is not", () => {
+    expect(setupConflict(reOffer("active"), sfuAnswer("active"))).toMatch(/asks for the DTLS role the SFU has \(active\)/);
+    expect(setupConflict(reOffer("passive"), sfuAnswer("passive"))).toMatch(/\(passive\)/);
+    expect(setupConflict(reOffer("passive"), sfuAnswer("active"))).toBeUndefined();
+    expect(setupConflict(OFFERS[0]!, sfuAnswer("active"))).toBeUndefined();
   });
 });
 

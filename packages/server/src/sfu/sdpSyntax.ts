@@ -142,11 +142,12 @@ function partProblem(part: Part, session: Part, index: number, bundle: ReadonlyS
  * - c=, a=rtcp, a=rtpmap lines parse; each payload type is mapped once and is on its m-line;
  *   a=fmtp only for mapped payload types; a=candidate, a=sctp-port, a=sctpmap not empty;
  * - each rid a=simulcast sends is declared by an a=rid line (RFC 8853 §5.1);
- * - a=setup is actpass in an offer (RFC 8842 §5.2) and active or passive in an answer
- *   (§5.3: an answer with actpass leaves both sides waiting for the other);
+ * - a=setup is actpass in a first offer (RFC 8842 §5.2), actpass or a role in a re-offer
+ *   (werift's own re-offers keep their role; see {@link setupConflict}), and active or
+ *   passive in an answer (§5.3: an answer with actpass leaves both sides waiting for the other);
  * - every mid of a=group:BUNDLE names a section.
  */
-export function sdpSyntaxProblem(sdp: string, type: "offer" | "answer"): string | undefined {
+export function sdpSyntaxProblem(sdp: string, type: "offer" | "re-offer" | "answer"): string | undefined {
   const session = newPart("session", 0, []);
   const parts: Part[] = [];
   const bundle = new Set<string>();
@@ -171,7 +172,7 @@ export function sdpSyntaxProblem(sdp: string, type: "offer" | "answer"): string 
     const problem = partProblem(part, session, i, bundle);
     if (problem) return problem;
     const setup = part.setup ?? session.setup;
-    if (type === "offer" && setup !== undefined && setup !== "actpass") return `m-section ${i}: an offer's a=setup must be actpass (RFC 8842 §5.2)`;
+    if (type === "offer" && setup !== undefined && setup !== "actpass") return `m-section ${i}: a first offer's a=setup must be actpass (RFC 8842 §5.2)`;
     if (type === "answer" && setup === "actpass") return `m-section ${i}: an answer's a=setup must be active or passive (RFC 8842 §5.3)`;
   }
   return undefined;
@@ -199,4 +200,16 @@ export function sectionSlotsProblem(previous: readonly SectionSlot[], next: read
     if (got.kind !== slot.kind) return `m-section ${i} (mid ${slot.mid.slice(0, 32)}) is ${got.kind.slice(0, 16)}, not ${slot.kind}`;
   }
   return undefined;
+}
+
+/**
+ * Whether a re-offer asks for the DTLS role the SFU already has (RFC 8842 §5.5: a re-offer
+ * keeps the roles of the association it does not restart): both ends would act as client, or
+ * both wait as server, and the connection never comes up. `localSdp` is the SFU's last answer.
+ */
+export function setupConflict(offer: string, localSdp: string | undefined): string | undefined {
+  const theirs = /^a=setup:(active|passive)\r?$/m.exec(offer)?.[1];
+  const ours = localSdp === undefined ? undefined : /^a=setup:(active|passive)\r?$/m.exec(localSdp)?.[1];
+  if (theirs === undefined || theirs !== ours) return undefined;
+  return `a=setup:${theirs} asks for the DTLS role the SFU has (${ours}); a re-offer keeps the roles (RFC 8842 §5.5)`;
 }

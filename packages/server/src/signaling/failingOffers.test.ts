@@ -5,7 +5,7 @@ import { FAILING_OFFERS, GOOD_OFFER, GOOD_OFFER_TRACKS } from "../fuzz/failingOf
 import type { RunningServer } from "../server.js";
 import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
 
-/** Rounds over every failing-offer class (25 classes: 300 failing offers). */
+/** Rounds over every failing-offer class (26 classes: 312 failing offers). */
 const ROUNDS = 12;
 
 let server: RunningServer;

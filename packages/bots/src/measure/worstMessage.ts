@@ -1,6 +1,7 @@
 import { WebSocket } from "ws";
 import { MAX_CHAT_LENGTH, MAX_DISPLAY_NAME_LENGTH, MAX_SIGNAL_FRAME_BYTES, PROTOCOL_VERSION, type ClientMessageInput } from "@confab/protocol";
 import { SDP_FIXTURES } from "@confab/server/fuzz";
+import { issueOffer } from "@confab/server/testing";
 import { ServerProcess, freshDataDir } from "../bench/server-process.js";
 import { mb, processCpuMicros, processStats } from "./procStats.js";
 
@@ -72,30 +73,6 @@ export function largestAllowedOffer(): string {
   return offer(candidates);
 }
 
-/** The 152-m-section offer of the issue (75 KB; refused by the bounds). */
-export function offerWithSections(count: number): string {
-  const head = ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", `a=group:BUNDLE ${Array.from({ length: count }, (_, i) => i).join(" ")}`];
-  const body = Array.from({ length: count }, (_, i) => [
-    "m=video 9 UDP/TLS/RTP/SAVPF 96 97",
-    "c=IN IP4 0.0.0.0",
-    "a=ice-ufrag:abcd",
-    "a=ice-pwd:abcdefghijklmnopqrstuvwx",
-    "a=fingerprint:sha-256 " + Array.from({ length: 32 }, () => "AB").join(":"),
-    "a=setup:actpass",
-    `a=mid:${i}`,
-    "a=sendonly",
-    "a=rtcp-mux",
-    "a=rtpmap:96 VP8/90000",
-    "a=rtpmap:97 rtx/90000",
-    "a=fmtp:97 apt=96",
-    "a=rtcp-fb:96 nack",
-    "a=rtcp-fb:96 nack pli",
-    "a=rtcp-fb:96 transport-cc",
-    "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid",
-  ]).flat();
-  return [...head, ...body].join("\r\n") + "\r\n";
-}
-
 /** A data-channel offer as a browser's lobby probe sends it (complete, candidates inside). */
 const PROBE_OFFER = [
   "v=0",
@@ -155,9 +132,9 @@ export const WORST_CASES: readonly WorstCase[] = [
     before: "joined",
     frame: () => json({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: largestAllowedOffer() }, tracks: [{ mid: "0", kind: "video", source: "camera" }, { mid: "1", kind: "video", source: "screen" }] }),
   },
-  { name: "publisher offer with 152 m-sections (refused)", before: "joined", frame: () => json({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: offerWithSections(152) }, tracks: [] }) },
+  { name: "publisher offer with 152 m-sections (refused)", before: "joined", frame: () => json({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: issueOffer() }, tracks: [] }) },
   { name: "probe: a browser's data-channel offer (before joining)", before: "hello", frame: () => json({ type: "probe", sdp: PROBE_OFFER }) },
-  { name: "probe with 152 m-sections (refused)", before: "hello", frame: () => json({ type: "probe", sdp: offerWithSections(152) }) },
+  { name: "probe with 152 m-sections (refused)", before: "hello", frame: () => json({ type: "probe", sdp: issueOffer() }) },
   { name: "policy: set a password (moderator; scrypt)", before: "joined", frame: (i) => json({ type: "policy", change: { password: `secret-${i}`.padEnd(128, "s") } }) },
   { name: "frame of 256 KiB + 1 (TOO_BIG)", before: "hello", frame: () => "x".repeat(MAX_SIGNAL_FRAME_BYTES + 1) },
   { name: "256 KiB of nested arrays (BAD_MESSAGE)", before: "hello", frame: () => `{"type":"chat","text":${"[".repeat(130_000)}${"]".repeat(130_000)}}` },

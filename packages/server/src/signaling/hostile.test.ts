@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode, PROTOCOL_VERSION } from "@confab/protocol";
 import type { RunningServer } from "../server.js";
-import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
+import { startTestServer, videoOffer as offer, wsUrl, WireClient } from "../testing/index.js";
 
 let server: RunningServer;
 
@@ -13,25 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-/** An offer with `count` video sections, each as a browser would write it. */
-function offer(count: number, bundleLines = 1): string {
-  const mids = Array.from({ length: count }, (_, i) => i).join(" ");
-  const head = ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", ...Array.from({ length: bundleLines }, () => `a=group:BUNDLE ${mids}`)];
-  const body = Array.from({ length: count }, (_, i) => [
-    "m=video 9 UDP/TLS/RTP/SAVPF 96",
-    "c=IN IP4 0.0.0.0",
-    "a=ice-ufrag:abcd",
-    "a=ice-pwd:abcdefghijklmnopqrstuvwx",
-    "a=fingerprint:sha-256 " + Array.from({ length: 32 }, () => "AB").join(":"),
-    "a=setup:actpass",
-    `a=mid:${i}`,
-    "a=sendonly",
-    "a=rtcp-mux",
-    "a=rtpmap:96 VP8/90000",
-  ]).flat();
-  return [...head, ...body].join("\r\n") + "\r\n";
-}
 
 describe("hostile offers", () => {
   it("refuses an offer with 152 media sections before werift sees it, and the participant stays usable", async () => {
@@ -58,7 +39,7 @@ describe("hostile offers", () => {
 
   it("refuses an offer that repeats its BUNDLE group (werift leaked two UDP sockets per session on it)", async () => {
     const ann = await WireClient.joined(wsUrl(server), "hostile-2", "Ann");
-    ann.sendJson({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: offer(2, 2) }, tracks: [] });
+    ann.sendJson({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: offer(2, { bundleLines: 2 }) }, tracks: [] });
     const error = await ann.next("error");
     expect(error.code).toBe(ErrorCode.BAD_MESSAGE);
     expect(error.message).toMatch(/BUNDLE/);
@@ -100,7 +81,7 @@ describe("hostile offers", () => {
       const ann = await WireClient.joined(wsUrl(server), `hostile-fd-${i}`, "Ann");
       ann.sendJson({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: offer(2) }, tracks: [] });
       await ann.next("sdp");
-      ann.sendJson({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: offer(2, 2) }, tracks: [] });
+      ann.sendJson({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: offer(2, { bundleLines: 2 }) }, tracks: [] });
       // Refused today (the test above); without the bound werift took it and leaked. Either way
       // the session then leaves, and what counts is what it left open.
       ann.sendJson({ type: "chat", text: "after" });

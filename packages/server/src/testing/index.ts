@@ -3,3 +3,4 @@ export { startTestServer, wsUrl } from "./testServer.js";
 export { WireClient } from "./WireClient.js";
 export { Coturn, coturnUnavailable, renderCoturnConfig, COTURN_CONFIG, type CoturnOptions } from "./coturn.js";
 export { TurnClient, type TurnTransport, type TurnResult } from "./TurnClient.js";
+export { issueOffer, videoOffer, type VideoOfferOptions } from "./offers.js";

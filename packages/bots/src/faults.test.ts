@@ -1,32 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "@confab/server";
 import { startTestServer } from "@confab/server/testing";
-import { Bot } from "./Bot.js";
+import { TestBots } from "./testing/TestBots.js";
 
 let server: RunningServer;
-const bots: Bot[] = [];
+const bots = new TestBots(() => server.httpUrl);
 
 beforeAll(async () => {
   server = await startTestServer({ workers: 2, testFaults: true });
 });
 
 afterAll(async () => {
-  await Promise.all(bots.map((b) => b.close()));
+  await bots.close();
   await server.close();
 });
 
-async function bot(room: string, name: string, publish: boolean): Promise<Bot> {
-  const b = new Bot({ url: server.httpUrl, room, name, publish: publish ? { video: true, audio: true } : {} });
-  bots.push(b);
-  await b.join();
-  return b;
-}
-
 describe("an SFU worker that crashes", () => {
   it("does not interrupt the media of a room on another worker", async () => {
-    const ann = await bot("crash-here", "Ann", true);
-    const eve = await bot("crash-elsewhere", "Eve", true);
-    const finn = await bot("crash-elsewhere", "Finn", false);
+    const ann = await bots.join("crash-here", "Ann", true);
+    const eve = await bots.join("crash-elsewhere", "Eve", true);
+    const finn = await bots.join("crash-elsewhere", "Finn", false);
     const pool = server.rooms as unknown as { workerOf(room: string): number | undefined };
     expect(pool.workerOf("crash-elsewhere")).not.toBe(pool.workerOf("crash-here"));
     await expect.poll(() => finn.tracks("video")[0]?.packets ?? 0, { timeout: 15_000 }).toBeGreaterThan(50);

@@ -2,30 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, resolveConfig, startServer, type RunningServer } from "@confab/server";
 import { startTestServer } from "@confab/server/testing";
 import { Bot } from "./Bot.js";
+import { TestBots } from "./testing/TestBots.js";
 
 let server: RunningServer;
-const bots: Bot[] = [];
+const bots = new TestBots(() => server.httpUrl);
 
 beforeAll(async () => {
   server = await startTestServer();
 });
 
 afterAll(async () => {
-  await Promise.all(bots.map((b) => b.close()));
+  await bots.close();
   await server.close();
 });
 
-async function bot(name: string, publish: boolean): Promise<Bot> {
-  const b = new Bot({ url: server.httpUrl, room: "paths", name, publish: publish ? { video: true, audio: true } : {} });
-  bots.push(b);
-  await b.join();
-  return b;
-}
-
 describe("participant stats from an SFU worker", () => {
   it("report each connected participant's ICE path (udp on loopback) and tracks, and forget who left", async () => {
-    const ann = await bot("Ann", true);
-    const bob = await bot("Bob", false);
+    const ann = await bots.join("paths", "Ann", true);
+    const bob = await bots.join("paths", "Bob", false);
     const byId = async () => new Map(((await server.rooms.snapshot("paths"))[0]?.participants ?? []).map((p) => [p.id, p]));
     await expect.poll(async () => (await byId()).get(ann.id!)?.ice.publisher, { timeout: 20_000 }).toBe("udp");
     await expect.poll(async () => (await byId()).get(bob.id!)?.ice.subscriber, { timeout: 20_000 }).toBe("udp");

@@ -1,31 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "@confab/server";
 import { startTestServer } from "@confab/server/testing";
-import { Bot } from "./Bot.js";
+import { TestBots } from "./testing/TestBots.js";
 
 let server: RunningServer;
-const bots: Bot[] = [];
+const bots = new TestBots(() => server.httpUrl);
 
 beforeAll(async () => {
   server = await startTestServer();
 });
 
 afterAll(async () => {
-  await Promise.all(bots.map((b) => b.close()));
+  await bots.close();
   await server.close();
 });
 
-async function bot(room: string, name: string, publish: boolean): Promise<Bot> {
-  const b = new Bot({ url: server.httpUrl, room, name, publish: publish ? { video: true, audio: true } : {} });
-  bots.push(b);
-  await b.join();
-  return b;
-}
-
 describe("ICE restart", () => {
   it("the SFU answers a publisher's ICE-restart offer and makes a subscriber ICE-restart offer on request: fresh credentials on both connections, and the video flows on", async () => {
-    const ann = await bot("ice-restart", "Ann", true);
-    const bob = await bot("ice-restart", "Bob", false);
+    const ann = await bots.join("ice-restart", "Ann", true);
+    const bob = await bots.join("ice-restart", "Bob", false);
     await expect.poll(() => bob.tracks("video")[0]?.packets ?? 0, { timeout: 15_000 }).toBeGreaterThan(30);
     const before = { ann: ann.remoteIceUfrags().publisher, bob: bob.remoteIceUfrags().subscriber };
     expect(before.ann).toBeTruthy();

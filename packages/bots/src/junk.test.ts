@@ -4,17 +4,18 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "@confab/server";
 import { startTestServer } from "@confab/server/testing";
-import { Bot } from "./Bot.js";
+import type { Bot } from "./Bot.js";
+import { TestBots } from "./testing/TestBots.js";
 
 let server: RunningServer;
-const bots: Bot[] = [];
+const bots = new TestBots(() => server.httpUrl);
 
 beforeAll(async () => {
   server = await startTestServer();
 });
 
 afterAll(async () => {
-  await Promise.all(bots.map((b) => b.close()));
+  await bots.close();
   await server.close();
 });
 
@@ -51,11 +52,8 @@ function junk(i: number): Buffer {
 
 describe("junk datagrams at the media ports", () => {
   it("a live room keeps forwarding while 10 000 junk datagrams (2 000/s) hit the SFU's media ports", async () => {
-    const ann = new Bot({ url: server.httpUrl, room: "junk", name: "Ann", publish: { video: true, audio: true } });
-    const bob = new Bot({ url: server.httpUrl, room: "junk", name: "Bob", publish: {} });
-    bots.push(ann, bob);
-    await ann.join();
-    await bob.join();
+    const ann = await bots.join("junk", "Ann", true);
+    const bob = await bots.join("junk", "Bob", false);
     await expect.poll(() => bob.tracks("video")[0]?.packets ?? 0, { timeout: 20_000 }).toBeGreaterThan(50);
 
     // Only the SFU's sockets: the bots are werift clients in this process, not what is tested.

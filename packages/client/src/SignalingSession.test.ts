@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebSocket } from "ws";
 import type { ServerMessage } from "@confab/protocol";
 import type { RunningServer } from "@confab/server";
 import { startTestServer } from "@confab/server/testing";
-import { signalingUrl, type WebSocketFactory } from "./SignalingClient.js";
+import { signalingUrl } from "./SignalingClient.js";
 import { SignalingSession } from "./SignalingSession.js";
+import { recordingWebSocket } from "./testing/fakes.js";
 
 let server: RunningServer;
 
@@ -16,18 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-/** Node's `ws` as the browser WebSocket, remembering every socket so a test can cut one. */
-function recordingWebSocket() {
-  const sockets: WebSocket[] = [];
-  class Recording extends WebSocket {
-    constructor(url: string) {
-      super(url);
-      sockets.push(this);
-    }
-  }
-  return { sockets, factory: Recording as unknown as WebSocketFactory };
-}
 
 /**
  * A session against this test's server that settles its requests as ConfabRoom does (`joined`

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebSocket } from "ws";
 import { signJoinToken, type RunningServer } from "@confab/server";
 import { ErrorCode, PROTOCOL_VERSION } from "@confab/protocol";
 import { startTestServer, WireClient, wsUrl } from "@confab/server/testing";
 import { ConfabRoom } from "./ConfabRoom.js";
-import type { WebSocketFactory } from "./SignalingClient.js";
+import { IdlePeerConnection, recordingWebSocket } from "./testing/fakes.js";
 
 let server: RunningServer;
 
@@ -15,29 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-/** Node's `ws` as the browser WebSocket, remembering every socket so a test can cut one. */
-function recordingWebSocket() {
-  const sockets: WebSocket[] = [];
-  class Recording extends WebSocket {
-    constructor(url: string) {
-      super(url);
-      sockets.push(this);
-    }
-  }
-  return { sockets, factory: Recording as unknown as WebSocketFactory };
-}
-
-/**
- * Just enough of RTCPeerConnection for a participant that publishes nothing in an empty room:
- * the SDK creates its receiving connection, which stays unused.
- */
-class IdlePeerConnection {
-  onicecandidate: unknown = null;
-  connectionState = "new";
-  addEventListener(): void {}
-  close(): void {}
-}
 
 /** A room of this test's server with a recorded WebSocket and no media. */
 function idleRoom(name: string, ws = recordingWebSocket()): ConfabRoom {

@@ -116,6 +116,32 @@ describe("coturn with the documented configuration", () => {
     }
   });
 
+  it("allocates with the credentials a participant is sent in iceServers after the ones of its joined expired", async () => {
+    // TTL 4 s: renewed 1 s before each expiry.
+    const confab = await startTestServer({ turn: { urls: [`turn:${HOST}:${port}?transport=udp`], secret: SECRET, ttlSeconds: 4 } });
+    try {
+      const ann = await WireClient.joined(wsUrl(confab), "turn-renewed", "Ann");
+      const first = ann.joinedMessage!.iceServers[0]!;
+      const firstExpiry = Number(first.username!.split(":")[0]);
+      // Renewals until one arrives after the first credentials have expired.
+      let renewed = (await ann.next("iceServers")).iceServers[0]!;
+      while (now() <= firstExpiry) renewed = (await ann.next("iceServers")).iceServers[0]!;
+      const attempt = async (server: { username?: string; credential?: string }) => {
+        const client = await TurnClient.connect({ address: HOST, port }, "udp");
+        try {
+          return await client.allocate(server.username!, server.credential!);
+        } finally {
+          client.close();
+        }
+      };
+      expect(await attempt(first), coturn.log.slice(-2000)).toEqual({ ok: false, code: 401 });
+      expect(await attempt(renewed), coturn.log.slice(-2000)).toMatchObject({ ok: true });
+      ann.close();
+    } finally {
+      await confab.close();
+    }
+  });
+
   it("is the file the README shows, verbatim", () => {
     const readme = readFileSync(new URL("../../../../README.md", import.meta.url), "utf8");
     expect(readme.includes(readFileSync(COTURN_CONFIG, "utf8")), "README.md must show deploy/coturn/turnserver.conf verbatim").toBe(true);

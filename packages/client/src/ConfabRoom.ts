@@ -1,6 +1,5 @@
 import {
   CHAT_HISTORY_LIMIT,
-  ErrorCode,
   SafeEmitter,
   type ChatEntry,
   type Knock,
@@ -19,6 +18,7 @@ import { AccessState } from "./AccessState.js";
 import type { ConfabRoomEvents, ConfabRoomOptions, RoomStatus } from "./ConfabRoomTypes.js";
 import type { ConnectionPath, MediaDiagnosis } from "./connectionPath.js";
 import { ClientError } from "./errors.js";
+import { joinWithBestToken } from "./joinTokens.js";
 import { LocalTracks, type LocalMedia } from "./LocalTracks.js";
 import { MediaRecovery } from "./MediaRecovery.js";
 import { MediaSession } from "./MediaSession.js";
@@ -31,21 +31,16 @@ export type { ConfabRoomEvents, ConfabRoomOptions, RoomStatus } from "./ConfabRo
 export type { LocalMedia } from "./LocalTracks.js";
 
 /**
- * Refusals of a token that a rejoin gets past by joining without it: a server restarted with
- * another API secret no longer knows the token's signature, or the link expired.
- */
-const TOKEN_REFUSED: ReadonlySet<string> = new Set([ErrorCode.TOKEN_INVALID, ErrorCode.TOKEN_EXPIRED, ErrorCode.TOKEN_NOT_YET_VALID]);
-
-/**
  * A participant's session in one room: signaling, one publishing and one subscribing peer
  * connection, and the room's state. UI-free: an application renders from `participants()`,
  * `mediaOf()` and `isMuted()` whenever `change` fires.
  *
  * A façade: the parts live beside it — {@link SignalingSession} (the connection, join/resume,
- * resume token), {@link Reconnector} (the reconnection loop), {@link MediaSession} (one join's
- * peer connections), {@link MediaRecovery} (ICE restarts, connect timeouts, diagnosis),
- * {@link LocalTracks} (local sources and their mute state), {@link RoomState} and
- * {@link AccessState}. This class wires them and dispatches the server's messages.
+ * resume token), {@link joinWithBestToken} (which token to join with), {@link Reconnector}
+ * (the reconnection loop), {@link MediaSession} (one join's peer connections),
+ * {@link MediaRecovery} (ICE restarts, connect timeouts, diagnosis), {@link LocalTracks}
+ * (local sources and their mute state), {@link RoomState} and {@link AccessState}. This class
+ * wires them and dispatches the server's messages.
  */
 export class ConfabRoom {
   readonly events = new SafeEmitter<ConfabRoomEvents>((event, error) =>
@@ -336,41 +331,24 @@ export class ConfabRoom {
     this.finish(undefined);
   }
 
-  /**
-   * Joins with the best token this client has: the creator's moderator token when the server
-   * gave one (so the role survives a rejoin), else the page's own. On a rejoin, a token the
-   * server refuses (it restarted with another API secret, or the link expired) is dropped and
-   * the next one tried, down to none: the person comes back as the room's policy allows.
-   */
+  /** Connects and joins with the best token this client holds (see {@link joinWithBestToken}). */
   private async connectAndJoin(): Promise<void> {
     await this.signaling.connect();
-    const rejoin = this.statusValue === "reconnecting";
-    const held = [...new Set([this.access.moderatorToken, this.options.token])].filter((t): t is string => t !== undefined);
-    const tokens: (string | undefined)[] = held.length === 0 || rejoin ? [...held, undefined] : held;
-    let refusal: ClientError | undefined;
-    for (const [i, token] of tokens.entries()) {
-      try {
-        return await this.sendJoin(token);
-      } catch (error) {
-        const last = i === tokens.length - 1;
-        if (!(error instanceof ClientError) || !TOKEN_REFUSED.has(error.code) || last) {
-          // Without any token the server wants one: the refused token is what to report.
-          throw refusal && error instanceof ClientError && error.code === ErrorCode.AUTH_REQUIRED ? refusal : error;
-        }
-        refusal ??= error;
-        if (token === this.access.moderatorToken) this.access.moderatorToken = undefined;
-      }
-    }
-  }
-
-  /** Sends `join` on the open connection and waits for `joined` or the refusal. */
-  private sendJoin(token: string | undefined): Promise<void> {
-    return this.signaling.join({
-      type: "join",
-      room: this.options.room,
-      name: this.options.name,
-      ...(token ? { token } : {}),
-      ...(this.options.password ? { password: this.options.password } : {}),
+    await joinWithBestToken({
+      moderatorToken: this.access.moderatorToken,
+      pageToken: this.options.token,
+      rejoin: this.statusValue === "reconnecting",
+      send: (token) =>
+        this.signaling.join({
+          type: "join",
+          room: this.options.room,
+          name: this.options.name,
+          ...(token ? { token } : {}),
+          ...(this.options.password ? { password: this.options.password } : {}),
+        }),
+      dropModeratorToken: () => {
+        this.access.moderatorToken = undefined;
+      },
     });
   }
 

@@ -27,7 +27,7 @@ import { RoomState, type RemoteParticipant } from "./RoomState.js";
 import { signalingUrl, type WebSocketFactory } from "./SignalingClient.js";
 import { SignalingSession } from "./SignalingSession.js";
 
-export type { ConfabRoomEvents, ConfabRoomOptions, RoomStatus } from "./ConfabRoomTypes.js";
+export type { ConfabRoomEvents, ConfabRoomOptions, PublishCapNotice, RoomStatus } from "./ConfabRoomTypes.js";
 export type { LocalMedia } from "./LocalTracks.js";
 
 /**
@@ -480,6 +480,11 @@ export class ConfabRoom {
         // allocation presents credentials that are still valid.
         this.media?.setIceServers(message.iceServers);
         return;
+      case "track.capped": {
+        const { type: _type, ...notice } = message;
+        this.events.emit("capped", notice);
+        return;
+      }
       case "draining":
         // The server is restarting; it closes with SERVER_SHUTDOWN by then, and we reconnect.
         this.events.emit("draining", message.closesInMs);

@@ -1,4 +1,4 @@
-import type { ChatEntry, ModeratedEvent, ReactionEmoji } from "@confab/protocol";
+import type { ChatEntry, ModeratedEvent, ReactionEmoji, ServerMessageOf } from "@confab/protocol";
 import type { ClientError } from "./errors.js";
 import type { WebSocketFactory } from "./SignalingClient.js";
 
@@ -38,6 +38,9 @@ export interface ConfabRoomOptions {
  */
 export type RoomStatus = "new" | "joining" | "waiting" | "joined" | "reconnecting" | "closed";
 
+/** A `track.capped` message: which track, paused or resumed, which cap and its figures. */
+export type PublishCapNotice = Omit<ServerMessageOf<"track.capped">, "type">;
+
 export type ConfabRoomEvents = {
   /** Something visible changed: participants, their tracks or media, local mute state, chat. */
   change: [];
@@ -56,6 +59,11 @@ export type ConfabRoomEvents = {
    * the connection closes and the SDK reconnects by itself (status `reconnecting`).
    */
   draining: [closesInMs: number];
+  /**
+   * The server paused one of this participant's published tracks (nothing of it reaches the
+   * others) because it sends more than the server's publish cap, or resumed it later.
+   */
+  capped: [notice: PublishCapNotice];
   /** A non-fatal problem (the session continues). */
   error: [ClientError];
   /** The session is over: by `leave()`/`close()` (no error), or because of `error`. */

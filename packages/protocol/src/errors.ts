@@ -4,7 +4,8 @@
  * - Protocol errors (the peer broke the protocol): BAD_JSON, BAD_MESSAGE, UNKNOWN_TYPE,
  *   HANDSHAKE_REQUIRED, UNSUPPORTED_VERSION, TOO_BIG.
  * - User errors (shown to the person, session continues): INVALID_ROOM, INVALID_NAME,
- *   ROOM_FULL, ALREADY_JOINED, NOT_JOINED, BAD_STATE, RATE_LIMITED.
+ *   ROOM_FULL, ALREADY_JOINED, NOT_JOINED, BAD_STATE, RATE_LIMITED (also the `code` of
+ *   `track.capped`: a publisher's media past its bitrate or packet-rate cap).
  * - Access and permission errors (shown to the person, session continues): FORBIDDEN (not
  *   allowed in this room's policy or role), AUTH_REQUIRED (the server needs a token),
  *   TOKEN_INVALID / TOKEN_EXPIRED / TOKEN_NOT_YET_VALID / TOKEN_WRONG_ROOM, PASSWORD_REQUIRED /

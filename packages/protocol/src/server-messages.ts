@@ -9,6 +9,7 @@ import {
   ReactionEmoji,
   SessionDescription,
   TrackInfo,
+  TrackSource,
 } from "./common.js";
 import { ErrorCode } from "./errors.js";
 import { Knock, ModeratedEvent, RoomPolicyInfo } from "./access.js";
@@ -83,6 +84,26 @@ export const TrackMutedMessage = z.object({
   participantId: Id,
   trackId: Id,
   muted: z.boolean(),
+});
+
+/**
+ * To a publisher only: its publish cap (a bitrate and a packet rate per participant over all
+ * its tracks) paused one of its tracks — the server forwards nothing of it — or, after the
+ * cool-down and once what it sends is back within bounds, resumed it. `code` is the error code
+ * this is (always `RATE_LIMITED`); `limit` says which cap was exceeded.
+ */
+export const TrackCappedMessage = z.object({
+  type: z.literal("track.capped"),
+  trackId: Id,
+  source: TrackSource,
+  paused: z.boolean(),
+  code: z.literal(ErrorCode.RATE_LIMITED),
+  limit: z.enum(["bitrate", "packetRate"]),
+  /** The caps, over all of the participant's tracks. */
+  maxKbps: z.number().int().nonnegative(),
+  maxPacketsPerSecond: z.number().int().nonnegative(),
+  /** The least time a paused track stays paused, ms. */
+  cooldownMs: z.number().int().nonnegative(),
 });
 
 /** Maps a media section of the subscriber offer to the remote track it carries. */
@@ -237,6 +258,7 @@ export const ServerMessage = z.discriminatedUnion("type", [
   TrackPublishedMessage,
   TrackUnpublishedMessage,
   TrackMutedMessage,
+  TrackCappedMessage,
   ServerSdpMessage,
   ServerIceMessage,
   ErrorMessage,

@@ -206,6 +206,19 @@ export interface ServerConfig {
      * services on its own machine. See `loopbackCandidatesAllowed`.
      */
     allowLoopbackCandidates: boolean | undefined;
+    /**
+     * Publish cap per participant, over all its tracks: bitrate, kbit/s (`RTC_MAX_PUBLISH_KBPS`,
+     * default 8000 — a 3-layer simulcast camera at ~2.5 Mbit/s, a screen share at ~2.5 Mbit/s
+     * and audio fit with room to spare; 0: no cap). Past it and its burst, packets are
+     * dropped; sustained, the track sending most is paused (`track.capped`). See PublishCap.
+     */
+    maxPublishKbps: number;
+    /** Publish cap per participant: packets/s over all its tracks (`RTC_MAX_PUBLISH_PPS`, default 3000; 0: no cap). */
+    maxPublishPacketsPerSecond: number;
+    /** Burst allowed above the publish caps, ms of each (`RTC_PUBLISH_BURST_MS`, default 1000). */
+    publishBurstMs: number;
+    /** A track paused by the publish cap stays paused at least this long, ms (`RTC_PUBLISH_CAP_COOLDOWN_MS`, default 5000). */
+    publishCapCooldownMs: number;
   };
   /**
    * TURN relay (coturn with `use-auth-secret`) for people whose network blocks UDP or direct
@@ -307,6 +320,10 @@ export const defaultConfig: ServerConfig = {
     fastpath: "native",
     iceTcp: false,
     allowLoopbackCandidates: undefined,
+    maxPublishKbps: 8000,
+    maxPublishPacketsPerSecond: 3000,
+    publishBurstMs: 1000,
+    publishCapCooldownMs: 5000,
   },
   turn: { urls: [], secret: "", ttlSeconds: 6 * 3600 },
   webhooks: {

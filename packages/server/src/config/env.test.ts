@@ -19,6 +19,15 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ RTC_UDP_BUFFER_BYTES: "-5" })).toThrow(ConfigError);
   });
 
+  it("caps each participant's publishing at 8000 kbit/s and 3000 packets/s by default, reads the RTC_*PUBLISH* variables, and 0 turns a cap off", () => {
+    const d = loadConfig({}).rtc;
+    expect([d.maxPublishKbps, d.maxPublishPacketsPerSecond, d.publishBurstMs, d.publishCapCooldownMs]).toEqual([8000, 3000, 1000, 5000]);
+    const set = loadConfig({ RTC_MAX_PUBLISH_KBPS: "0", RTC_MAX_PUBLISH_PPS: "500", RTC_PUBLISH_BURST_MS: "200", RTC_PUBLISH_CAP_COOLDOWN_MS: "0" }).rtc;
+    expect([set.maxPublishKbps, set.maxPublishPacketsPerSecond, set.publishBurstMs, set.publishCapCooldownMs]).toEqual([0, 500, 200, 0]);
+    expect(() => loadConfig({ RTC_MAX_PUBLISH_KBPS: "-1" })).toThrow(ConfigError);
+    expect(() => loadConfig({ RTC_PUBLISH_BURST_MS: "10" })).toThrow(ConfigError);
+  });
+
   it("leaves loopback candidates to the announced addresses unless RTC_ALLOW_LOOPBACK_CANDIDATES is 1 or 0", () => {
     expect(loadConfig({}).rtc.allowLoopbackCandidates).toBeUndefined();
     expect(loadConfig({ RTC_ALLOW_LOOPBACK_CANDIDATES: "1" }).rtc.allowLoopbackCandidates).toBe(true);

@@ -138,6 +138,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
       fastpath: fastpath(env, d.rtc.fastpath),
       iceTcp: env.RTC_ICE_TCP === "1",
       allowLoopbackCandidates: loopbackCandidates === undefined ? undefined : loopbackCandidates === "1",
+      maxPublishKbps: int(env, "RTC_MAX_PUBLISH_KBPS", d.rtc.maxPublishKbps, 0, 10_000_000),
+      maxPublishPacketsPerSecond: int(env, "RTC_MAX_PUBLISH_PPS", d.rtc.maxPublishPacketsPerSecond, 0, 1_000_000),
+      publishBurstMs: int(env, "RTC_PUBLISH_BURST_MS", d.rtc.publishBurstMs, 50, 10_000),
+      publishCapCooldownMs: int(env, "RTC_PUBLISH_CAP_COOLDOWN_MS", d.rtc.publishCapCooldownMs, 0, 600_000),
     },
     turn: {
       urls: turnUrls,

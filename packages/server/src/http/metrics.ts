@@ -91,5 +91,11 @@ export function createMetrics(stats: () => HostStats, connections: () => number,
     "Remote ICE candidates refused: loopback/multicast/unspecified address, host name, bad form, or more than a connection may have",
     () => stats().remoteCandidatesRefused,
   );
+  counter(
+    "confab_publisher_cap_drops_total",
+    "Publisher RTP packets dropped past a participant's bitrate or packet-rate cap (RTC_MAX_PUBLISH_KBPS/PPS), or of a track the cap paused",
+    () => stats().publishCapDrops,
+  );
+  counter("confab_publisher_cap_pauses_total", "Tracks paused because their publisher exceeded its bitrate or packet-rate cap", () => stats().publishCapPauses);
   return registry;
 }

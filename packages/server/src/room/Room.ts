@@ -15,6 +15,7 @@ import { signJoinToken } from "../auth/tokens.js";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
 import type { ForwardedTrack } from "../sfu/ForwardedTrack.js";
+import type { RateLimitKind } from "../sfu/RateBucket.js";
 import { admission } from "./access.js";
 import { ActiveSpeakerDetector } from "./ActiveSpeaker.js";
 import type { ChatStore } from "./ChatStore.js";
@@ -498,6 +499,7 @@ export class Room {
   }
 
   private onTrackAdded(owner: Participant, track: ForwardedTrack): void {
+    track.events.on("capped", (paused, limit) => this.onTrackCapped(owner, track, paused, limit));
     if (track.isSimulcast) {
       track.events.on("demand", (active) => owner.send({ type: "layers", mid: track.mid, active }));
     }
@@ -512,5 +514,14 @@ export class Room {
       if (p !== owner) p.subscriber.addTrack(track, owner.id);
     }
     this.lastN.published(owner.id, track);
+  }
+
+  /** The owner's publish cap paused or resumed `track`: the owner is told (others just stop getting it). */
+  private onTrackCapped(owner: Participant, track: ForwardedTrack, paused: boolean, limit: RateLimitKind): void {
+    const { maxPublishKbps: maxKbps, maxPublishPacketsPerSecond: maxPacketsPerSecond, publishCapCooldownMs: cooldownMs } = this.config.rtc;
+    const fields = { participant: owner.id, track: track.id, source: track.sourceKind, limit, maxKbps, maxPacketsPerSecond };
+    if (paused) this.log.warn(fields, "track paused: its publisher exceeds the publish cap");
+    else this.log.info(fields, "track resumed: its publisher is back within the publish cap");
+    owner.send({ type: "track.capped", trackId: track.id, source: track.sourceKind, paused, code: ErrorCode.RATE_LIMITED, limit, maxKbps, maxPacketsPerSecond, cooldownMs });
   }
 }

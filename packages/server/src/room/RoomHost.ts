@@ -45,6 +45,10 @@ export interface HostStats {
   workerEventLoopDelayP99Ms: number;
   /** Remote ICE candidates refused (address, form, or too many for one connection). */
   remoteCandidatesRefused: number;
+  /** Publisher RTP packets dropped past a participant's publish cap (or of a track it paused). */
+  publishCapDrops: number;
+  /** Tracks paused by a publish cap. */
+  publishCapPauses: number;
 }
 
 /** Whether a host can take new meetings (`/readyz`). */
@@ -58,7 +62,7 @@ export interface Readiness {
 
 /** Stats of a host with nothing in it. */
 export function emptyStats(): HostStats {
-  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, sendsDropped: 0, stunRequestsDropped: 0, remoteCandidatesRefused: 0, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0 };
+  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, sendsDropped: 0, stunRequestsDropped: 0, remoteCandidatesRefused: 0, publishCapDrops: 0, publishCapPauses: 0, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0 };
 }
 
 /** Adds `b`'s counters (not its gauges: rooms, participants, heap, delay) to `a`. */
@@ -72,6 +76,8 @@ export function addCounters(a: HostStats, b: HostStats): HostStats {
   a.sendsDropped += b.sendsDropped;
   a.stunRequestsDropped += b.stunRequestsDropped;
   a.remoteCandidatesRefused += b.remoteCandidatesRefused;
+  a.publishCapDrops += b.publishCapDrops;
+  a.publishCapPauses += b.publishCapPauses;
   return a;
 }
 

@@ -1,6 +1,9 @@
 import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from "werift";
 import type { TrackInfo, TrackKind, TrackSource } from "@confab/protocol";
 import { SafeEmitter } from "@confab/protocol";
+import type { CapSlot } from "./PublishCap.js";
+import { RTP_HEADER_BYTES } from "./PublishCap.js";
+import type { RateLimitKind } from "./RateBucket.js";
 import { forwardingStats } from "./stats.js";
 import { TrackLayer } from "./TrackLayer.js";
 import { isVp8KeyframeStart, readVp8Fields, type Vp8Fields } from "./vp8.js";
@@ -35,6 +38,8 @@ export type ForwardedTrackEvents = {
   close: [];
   /** Which simulcast layers some subscriber needs changed (dynacast: pause the others). */
   demand: [active: boolean[]];
+  /** The publisher's cap paused this track (nothing forwarded) or resumed it; see PublishCap. */
+  capped: [paused: boolean, limit: RateLimitKind];
 };
 
 /** RFC 6464 client-to-mixer audio level header extension. */
@@ -61,6 +66,11 @@ export class ForwardedTrack {
   audioLevelExtId: number | undefined;
   /** Called with each packet's audio level (dBov, 0 loudest … 127 silence). */
   onAudioLevel: ((dbov: number) => void) | undefined;
+  /**
+   * This track's place under its publisher's bitrate and packet-rate cap (set by the
+   * publisher; undefined: uncapped). Every packet asks it first, whether muted or not.
+   */
+  capSlot: CapSlot | undefined;
   /** Simulcast layers, low to high; one layer for a track without simulcast. */
   readonly layers: TrackLayer[];
   /** Valid during `forward` calls only. */
@@ -104,6 +114,24 @@ export class ForwardedTrack {
     if (muted) return;
     for (const sink of this.sinks) sink.resume?.();
     this.requestKeyframe();
+  }
+
+  /** Whether the publisher's cap has paused this track (its packets are dropped). */
+  get capPaused(): boolean {
+    return this.capSlot?.paused === true;
+  }
+
+  /**
+   * The cap paused or resumed this track (the slot's state has changed already): tells
+   * listeners, and a resumed track continues its subscribers' streams as after an unmute.
+   */
+  onCapChange(paused: boolean, limit: RateLimitKind): void {
+    if (this.closed) return;
+    if (!paused && !this.muted) {
+      for (const sink of this.sinks) sink.resume?.();
+      this.requestKeyframe();
+    }
+    this.events.emit("capped", paused, limit);
   }
 
   /** Stops forwarding for good (a moderator stopped a screen share); idempotent. */
@@ -218,6 +246,9 @@ export class ForwardedTrack {
 
   private onRtp(packet: RtpPacket, layer: TrackLayer): void {
     forwardingStats.packetsIn++;
+    // Past the publisher's cap, or paused by it: dropped before anything else is done with it.
+    const slot = this.capSlot;
+    if (slot !== undefined && !slot.admit(packet.payload.length + RTP_HEADER_BYTES)) return;
     // Muted (by its owner or a moderator) or stopped: nothing leaves the SFU.
     if (this.muted) return;
     layer.onPacket(packet, this.kind === "video");

@@ -11,6 +11,7 @@ import { PUBLISHER_OFFER_LIMITS, sdpLimitProblem } from "./sdpLimits.js";
 import { withStartBitrate } from "./peer-config.js";
 import type { IcePath } from "./icePath.js";
 import { SfuPeer } from "./SfuPeer.js";
+import { PublishCap } from "./PublishCap.js";
 import { startIceAfterRestart } from "./iceRestart.js";
 
 export type PublisherEvents = {
@@ -36,6 +37,8 @@ export class Publisher {
   private readonly peer: SfuPeer;
   private readonly pc: RTCPeerConnection;
   private readonly tracksByMid = new Map<string, ForwardedTrack>();
+  /** The participant's bitrate and packet-rate cap, over all its tracks. */
+  private readonly cap: PublishCap;
   private closed = false;
   private negotiating: Promise<unknown> = Promise.resolve();
 
@@ -45,6 +48,7 @@ export class Publisher {
     private readonly onListenerError: (event: string, error: unknown) => void,
   ) {
     this.events = new SafeEmitter(onListenerError);
+    this.cap = new PublishCap(rtc);
     this.peer = new SfuPeer(
       rtc,
       (candidate) => this.events.emit("iceCandidate", candidate),
@@ -106,6 +110,7 @@ export class Publisher {
       this.events.emit("trackRemoved", track);
     }
     this.tracksByMid.clear();
+    this.cap.close();
     this.events.removeAllListeners();
     this.peer.close();
   }
@@ -151,6 +156,7 @@ export class Publisher {
       const next = wanted.get(mid);
       if (!next || next.source !== track.sourceKind) {
         this.tracksByMid.delete(mid);
+        this.cap.release(track.capSlot);
         track.close();
         this.events.emit("trackRemoved", track);
       }
@@ -162,6 +168,7 @@ export class Publisher {
       const rids = section && section.sendRids.length > 1 ? section.sendRids : [];
       const track = new ForwardedTrack(id, t.kind, t.source, mid, t.muted, this.rtc.keyframeRequestIntervalMs, this.onListenerError, rids);
       track.audioLevelExtId = section?.extmap.get(AUDIO_LEVEL_URI);
+      track.capSlot = this.cap.slot((paused, limit) => track.onCapChange(paused, limit));
       this.tracksByMid.set(mid, track);
       const transceiver = this.pc.getTransceivers().find((tr) => tr.mid === mid);
       if (transceiver && transceiver.receiver.tracks.length > 0) track.attach(transceiver.receiver);

@@ -67,12 +67,15 @@ export function sfuCodecs(role: PeerRole): PeerConfig["codecs"] {
   };
 }
 
+/** The media settings a peer connection's configuration is made of (bots reuse it without the SFU's limits). */
+export type PeerSettings = Omit<ServerConfig["rtc"], "fastpath" | "maxPublishKbps" | "maxPublishPacketsPerSecond" | "publishBurstMs" | "publishCapCooldownMs">;
+
 /**
  * The IPv4 addresses offered as ICE host candidates: the configured ones, or every
  * non-internal interface address plus loopback (so a browser on the same machine works even
  * when it has no other network).
  */
-export function hostAddresses(config: Omit<ServerConfig["rtc"], "fastpath">): string[] {
+export function hostAddresses(config: PeerSettings): string[] {
   if (config.announcedIps.length > 0) return [...config.announcedIps];
   const found: string[] = [];
   for (const list of Object.values(os.networkInterfaces())) {
@@ -168,7 +171,7 @@ export function unifyExtensionIds(pc: RTCPeerConnection): void {
 }
 
 /** werift configuration for one SFU peer connection. */
-export function peerConfig(config: Omit<ServerConfig["rtc"], "fastpath">, role: PeerRole): Partial<PeerConfig> {
+export function peerConfig(config: PeerSettings, role: PeerRole): Partial<PeerConfig> {
   return {
     codecs: sfuCodecs(role),
     headerExtensions: headerExtensions(role),

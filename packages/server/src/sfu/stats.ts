@@ -22,3 +22,11 @@ export const iceGuardStats = {
   /** Remote ICE candidates refused (address, form, or one too many for the connection; RemoteCandidates). */
   remoteCandidatesRefused: 0,
 };
+
+/** Counters of the publish caps (PublishCap), read by the metrics endpoint. */
+export const publishCapStats = {
+  /** Publisher RTP packets dropped past a participant's bitrate or packet-rate cap (or of a track it paused). */
+  packetsDropped: 0,
+  /** Tracks paused by a publish cap. */
+  tracksPaused: 0,
+};

@@ -83,6 +83,15 @@ export function RoomView({ room, roomName, onLeave }: Props) {
 
   // The server is restarting: say so before the reconnecting banner appears.
   useEffect(() => room.events.on("draining", () => notify(t("room.draining"))), [room, notify, t]);
+  // The server's publish cap paused (or resumed) one of our tracks: say which, and why.
+  useEffect(
+    () =>
+      room.events.on("capped", (notice) => {
+        const what = t(`capped.what.${notice.source}`);
+        notify(notice.paused ? t("capped.paused", { what, kbps: notice.maxKbps, pps: notice.maxPacketsPerSecond }) : t("capped.resumed", { what }));
+      }),
+    [room, notify, t],
+  );
   useEffect(
     () =>
       room.events.on("error", (error) => {

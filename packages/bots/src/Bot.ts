@@ -109,6 +109,10 @@ export class Bot {
   private readonly subscriberSsrcs = new Map<number, string>();
   private twccExtensionId: number | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Video packets per second when paced by a packet budget, counted from `paceStart`/`paceBase`. */
+  private pacedPps: number | undefined;
+  private paceStart = 0;
+  private paceBase = 0;
   /** Transport-wide feedback on the subscriber connection, sent on its own clock. */
   private twcc: TwccFeedback | undefined;
   private twccTimer: NodeJS.Timeout | undefined;
@@ -355,6 +359,8 @@ export class Bot {
   /** Sends media on a 10 ms clock: 30 fps video (or a packet budget) and 20 ms audio. */
   private startPacing(video: MediaStreamTrack | undefined, audio: MediaStreamTrack | undefined, pps: number | undefined): void {
     const start = performance.now();
+    this.pacedPps = pps;
+    this.paceStart = start;
     let framesDue = 0;
     let audioDue = 0;
     let queue: ReturnType<VideoPacketSource["nextFrame"]> = [];
@@ -364,8 +370,8 @@ export class Bot {
       if (this.simulcast) {
         for (; framesDue < Math.floor(elapsed / (1000 / 30)); framesDue++) this.simulcast.sendFrame();
       } else if (video && this.video) {
-        if (pps) {
-          const target = Math.floor((elapsed / 1000) * pps);
+        if (this.pacedPps) {
+          const target = this.paceBase + Math.floor(((performance.now() - this.paceStart) / 1000) * this.pacedPps);
           while (this.videoPacketsSent < target) {
             if (queue.length === 0) queue = this.video.nextFrame();
             this.sendVideo(video, queue.shift()!);
@@ -382,6 +388,17 @@ export class Bot {
         for (; audioDue < Math.floor(elapsed / 20); audioDue++) audio.writeRtp(this.audio.next());
       }
     }, this.options.tickMs ?? TICK_MS);
+  }
+
+  /**
+   * Changes the video packet rate from now on (a bot started with `packetsPerSecond` only):
+   * e.g. a flood that calms down.
+   */
+  setVideoPacketsPerSecond(pps: number): void {
+    if (!this.pacedPps) throw new Error("the bot's video is not paced by packetsPerSecond");
+    this.pacedPps = pps;
+    this.paceStart = performance.now();
+    this.paceBase = this.videoPacketsSent;
   }
 
   private sendVideo(track: MediaStreamTrack, packet: RtpPacket): void {

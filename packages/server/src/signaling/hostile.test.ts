@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode, PROTOCOL_VERSION } from "@confab/protocol";
 import type { RunningServer } from "../server.js";
@@ -90,5 +90,59 @@ describe("hostile offers", () => {
     }
     await expect.poll(() => server.rooms.stats().participants, { timeout: 10_000 }).toBe(0);
     await expect.poll(openFds, { timeout: 15_000 }).toBeLessThanOrEqual(before);
+  });
+});
+
+describe("media-plane limits per participant: typed errors, the session kept", () => {
+  it("refuses a publisher offer that declares one source on two tracks with BAD_MESSAGE (one track per source)", async () => {
+    const ann = await WireClient.joined(wsUrl(server), "limits-1", "Ann");
+    const tracks = ["0", "1"].map((mid) => ({ mid, kind: "video", source: "camera", muted: false }));
+    ann.sendJson({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: offer(2) }, tracks });
+    const error = await ann.next("error");
+    expect(error).toMatchObject({ code: ErrorCode.BAD_MESSAGE, fatal: false, inReplyTo: "sdp", message: "source camera declared twice" });
+    ann.sendJson({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: offer(2) }, tracks: tracks.slice(0, 1) });
+    expect((await ann.next("sdp")).description.type).toBe("answer");
+    ann.close();
+  });
+
+  it("refuses a publisher offer with 13 media sections (at most 12) with BAD_MESSAGE and takes one with 12", async () => {
+    const ann = await WireClient.joined(wsUrl(server), "limits-2", "Ann");
+    ann.sendJson({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: offer(13) }, tracks: [] });
+    const error = await ann.next("error");
+    expect(error).toMatchObject({ code: ErrorCode.BAD_MESSAGE, fatal: false, inReplyTo: "sdp" });
+    expect(error.message).toMatch(/more than 12 media sections/);
+    ann.sendJson({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: offer(12) }, tracks: [] });
+    expect((await ann.next("sdp")).description.type).toBe("answer");
+    ann.close();
+  });
+
+  it("refuses an offer on the subscriber connection with BAD_MESSAGE: a participant has one connection to publish on", async () => {
+    const ann = await WireClient.joined(wsUrl(server), "limits-3", "Ann");
+    ann.sendJson({ type: "sdp", pc: "subscriber", description: { type: "offer", sdp: offer(1) }, tracks: [] });
+    const error = await ann.next("error");
+    expect(error).toMatchObject({ code: ErrorCode.BAD_MESSAGE, fatal: false, inReplyTo: "sdp", message: "the subscriber connection takes answers" });
+    ann.sendJson({ type: "chat", text: "still here" });
+    expect((await ann.next("chat")).message.text).toBe("still here");
+    ann.close();
+  });
+
+  it("answers a second publisher offer on the same connection: it renegotiates, and the SFU opens no new media socket", async () => {
+    const sockets = () => readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith("socket:");
+      } catch {
+        return false; // closed meanwhile
+      }
+    }).length;
+    const ann = await WireClient.joined(wsUrl(server), "limits-4", "Ann");
+    ann.sendJson({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: offer(2) }, tracks: [] });
+    await ann.next("sdp");
+    const before = sockets();
+    for (let i = 0; i < 5; i++) {
+      ann.sendJson({ type: "sdp", pc: "publisher", description: { type: "offer", sdp: offer(2) }, tracks: [] });
+      expect((await ann.next("sdp")).description.type).toBe("answer");
+    }
+    expect(sockets()).toBeLessThanOrEqual(before);
+    ann.close();
   });
 });

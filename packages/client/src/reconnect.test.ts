@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signJoinToken, type RunningServer } from "@confab/server";
 import { ErrorCode, PROTOCOL_VERSION } from "@confab/protocol";
 import { startTestServer, WireClient, wsUrl } from "@confab/server/testing";
-import { ConfabRoom } from "./ConfabRoom.js";
-import { IdlePeerConnection, recordingWebSocket } from "./testing/fakes.js";
+import { idleRoom, recordingWebSocket } from "./testing/fakes.js";
 
 let server: RunningServer;
 
@@ -15,21 +14,10 @@ afterAll(async () => {
   await server.close();
 });
 
-/** A room of this test's server with a recorded WebSocket and no media. */
-function idleRoom(name: string, ws = recordingWebSocket()): ConfabRoom {
-  return new ConfabRoom({
-    serverUrl: server.httpUrl,
-    room: name,
-    name: "Ann",
-    WebSocket: ws.factory,
-    RTCPeerConnection: IdlePeerConnection as unknown as typeof RTCPeerConnection,
-  });
-}
-
 describe("ConfabRoom reconnection", () => {
   it("rejoins the room by itself after the connection drops", async () => {
     const ws = recordingWebSocket();
-    const room = idleRoom("flaky", ws);
+    const room = idleRoom({ serverUrl: server.httpUrl, room: "flaky", WebSocket: ws.factory });
     const statuses: string[] = [];
     room.events.on("change", () => statuses.push(room.status));
     await room.join();
@@ -46,7 +34,7 @@ describe("ConfabRoom reconnection", () => {
   });
 
   it("rejoins by itself when the SFU worker hosting its room dies", async () => {
-    const room = idleRoom("worker-crash");
+    const room = idleRoom({ serverUrl: server.httpUrl, room: "worker-crash" });
     await room.join();
     const firstId = room.self?.id;
     const pool = server.rooms as unknown as { workerOf(room: string): number; terminate(i: number): Promise<void> };
@@ -62,13 +50,7 @@ describe("ConfabRoom reconnection", () => {
     const auth = { apiKey: "APIrestart", apiSecret: "restart-secret-restart-secret-0123456789" };
     const first = await startTestServer({ auth });
     const port = Number(new URL(first.httpUrl).port);
-    const room = new ConfabRoom({
-      serverUrl: first.httpUrl,
-      room: "restart",
-      name: "Ann",
-      WebSocket: recordingWebSocket().factory,
-      RTCPeerConnection: IdlePeerConnection as unknown as typeof RTCPeerConnection,
-    });
+    const room = idleRoom({ serverUrl: first.httpUrl, room: "restart" });
     const draining: number[] = [];
     room.events.on("draining", (ms) => draining.push(ms));
     await room.join();
@@ -90,13 +72,7 @@ describe("ConfabRoom reconnection", () => {
   it("rejoins with a plain join when the restarted server has another API secret and refuses the moderator link", async () => {
     const first = await startTestServer({ auth: { apiKey: "APIbefore", apiSecret: "secret-before-the-restart-0123456789" } });
     const port = Number(new URL(first.httpUrl).port);
-    const room = new ConfabRoom({
-      serverUrl: first.httpUrl,
-      room: "new-secret",
-      name: "Ann",
-      WebSocket: recordingWebSocket().factory,
-      RTCPeerConnection: IdlePeerConnection as unknown as typeof RTCPeerConnection,
-    });
+    const room = idleRoom({ serverUrl: first.httpUrl, room: "new-secret" });
     const errors: unknown[] = [];
     room.events.on("closed", (error) => errors.push(error));
     await room.join();
@@ -131,14 +107,7 @@ describe("ConfabRoom reconnection", () => {
     const first = await startTestServer({ auth: before });
     const port = Number(new URL(first.httpUrl).port);
     const token = await signJoinToken(before, { room: "token-restart", identity: "ann", name: "Ann", role: "participant" }, { ttlSeconds: 600 });
-    const room = new ConfabRoom({
-      serverUrl: first.httpUrl,
-      room: "token-restart",
-      name: "Ann",
-      token,
-      WebSocket: recordingWebSocket().factory,
-      RTCPeerConnection: IdlePeerConnection as unknown as typeof RTCPeerConnection,
-    });
+    const room = idleRoom({ serverUrl: first.httpUrl, room: "token-restart", token });
     const closed = new Promise((resolve) => room.events.on("closed", (error) => resolve(error)));
     await room.join();
     await first.drain(500);
@@ -154,14 +123,7 @@ describe("ConfabRoom reconnection", () => {
   it("gives up with the error once the reconnect timeout passes", async () => {
     const ws = recordingWebSocket();
     const other = await startTestServer();
-    const room = new ConfabRoom({
-      serverUrl: other.httpUrl,
-      room: "gone",
-      name: "Ann",
-      WebSocket: ws.factory,
-      RTCPeerConnection: IdlePeerConnection as unknown as typeof RTCPeerConnection,
-      reconnectTimeoutMs: 1500,
-    });
+    const room = idleRoom({ serverUrl: other.httpUrl, room: "gone", WebSocket: ws.factory, reconnectTimeoutMs: 1500 });
     const closed = new Promise((resolve) => room.events.on("closed", (error) => resolve(error)));
     await room.join();
     await other.close(); // the server goes away for good

@@ -3,6 +3,7 @@
  * Node's `ws` stands in for the browser's WebSocket (same event-handler API).
  */
 import { WebSocket } from "ws";
+import { ConfabRoom, type ConfabRoomOptions } from "../ConfabRoom.js";
 import type { WebSocketFactory } from "../SignalingClient.js";
 
 /** Node's `ws` as the browser WebSocket, remembering every socket so a test can cut one. */
@@ -26,4 +27,17 @@ export class IdlePeerConnection {
   connectionState = "new";
   addEventListener(): void {}
   close(): void {}
+}
+
+/**
+ * A room joined as "Ann" over a recorded WebSocket (the test can cut it), with no media:
+ * `options` name the server and room, and may override the rest.
+ */
+export function idleRoom(options: Pick<ConfabRoomOptions, "serverUrl" | "room"> & Partial<ConfabRoomOptions>): ConfabRoom {
+  return new ConfabRoom({
+    name: "Ann",
+    WebSocket: recordingWebSocket().factory,
+    RTCPeerConnection: IdlePeerConnection as unknown as typeof RTCPeerConnection,
+    ...options,
+  });
 }

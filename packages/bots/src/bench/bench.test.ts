@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { cpuSplit } from "./server-process.js";
 
 const MAIN = fileURLToPath(new URL("../../dist/bench/main.js", import.meta.url));
 
@@ -15,13 +16,32 @@ describe("npm run bench", () => {
     const last = out.trim().split("\n").at(-1)!;
     const result = JSON.parse(last) as Record<string, unknown>;
     expect(result.scenario).toBe("fanout-10");
-    for (const key of ["usPerFwdPkt", "deliveredPct", "outPps", "cpuPct"]) expect(typeof result[key]).toBe("number");
+    for (const key of ["usPerFwdPkt", "deliveredPct", "outPps", "cpuPct", "usMainThread", "usBusiestThread", "usOtherThreads"]) {
+      expect(typeof result[key], key).toBe("number");
+    }
+    // The SFU worker forwarded the stream: its thread used CPU.
+    expect(result.usBusiestThread as number).toBeGreaterThan(0);
     // Behaviour, not speed: the subscribers really received the stream.
     expect(result.deliveredPct as number).toBeGreaterThan(50);
     expect(result.usPerFwdPkt as number).toBeGreaterThan(0);
     // What the kernel granted the UDP buffers the bots and the server asked for.
     expect(result.udpRecvBufferBytes as number).toBeGreaterThan(0);
     expect(out).toContain("| fanout-10 |");
+  });
+
+  it("splits a server's CPU time into its main thread, its busiest other thread and the rest", () => {
+    const before = new Map([
+      [100, 1_000],
+      [101, 50],
+      [102, 7_000],
+    ]);
+    // Thread 103 started inside the window; 101 ended (its time is gone from the second reading).
+    const after = new Map([
+      [100, 1_400],
+      [102, 9_500],
+      [103, 300],
+    ]);
+    expect(cpuSplit(100, before, after)).toEqual({ main: 400, busiest: 2_500, rest: 300 });
   });
 
   it("refuses an unknown scenario with a clear message", () => {

@@ -2,7 +2,7 @@ import { Bot } from "../Bot.js";
 import { DeliveryWindow } from "../Delivery.js";
 import { DelayProbe } from "./delay-probe.js";
 import { setupSeconds, type ScenarioResult } from "./scenario.js";
-import { ServerProcess } from "./server-process.js";
+import { cpuSplit, ServerProcess } from "./server-process.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -91,6 +91,8 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     for (const w of windows.flat()) w.clear();
     await probe?.open();
     for (const w of windows.flat()) w.start();
+    const stopPerf = server.perfRecord();
+    const threads0 = server.threadCpuMicros();
     const cpu0 = server.cpuMicros();
     const bots0 = process.cpuUsage();
     const t0 = performance.now();
@@ -98,8 +100,10 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     await sleep(measureSeconds * 1000);
     measuring = false;
     const cpu1 = server.cpuMicros();
+    const threads1 = server.threadCpuMicros();
     const botsUsage = process.cpuUsage(bots0);
     const t1 = performance.now();
+    await stopPerf();
     const probeSent = probe ? await probe.closeWindow() : 0;
     let sent = probeSent;
     const roomSent: number[] = [];
@@ -123,9 +127,14 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     const forwarded = sent * subscribers;
     const seconds = (t1 - t0) / 1000;
     const cpuMicros = cpu1 - cpu0;
+    const split = cpuSplit(server.pid, threads0, threads1);
     return {
       scenario: options.scenario,
       usPerFwdPkt: round(cpuMicros / Math.max(1, delivered)),
+      // The same CPU time by thread (see cpuSplit): main thread, busiest other (the SFU worker), the rest.
+      usMainThread: round(split.main / Math.max(1, delivered), 2),
+      usBusiestThread: round(split.busiest / Math.max(1, delivered), 2),
+      usOtherThreads: round(split.rest / Math.max(1, delivered), 2),
       deliveredPct: round((100 * delivered) / Math.max(1, forwarded), 2),
       worstSubscriberPct: round(100 * Math.min(...perSubscriber), 2),
       outPps: Math.round(delivered / seconds),

@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -15,6 +15,25 @@ const TICKS_PER_SECOND = (() => {
     return 100;
   }
 })();
+
+/**
+ * Where a server's CPU time went between two {@link ServerProcess.threadCpuMicros} readings,
+ * µs: its main thread (HTTP, signaling), its busiest other thread (with one SFU worker
+ * carrying the load: that worker) and all the rest (other workers, V8's compiler and GC
+ * threads, libuv's pool).
+ */
+export function cpuSplit(pid: number, before: Map<number, number>, after: Map<number, number>): { main: number; busiest: number; rest: number } {
+  let main = 0;
+  let busiest = 0;
+  let total = 0;
+  for (const [tid, micros] of after) {
+    const used = micros - (before.get(tid) ?? 0);
+    total += used;
+    if (tid === pid) main = used;
+    else busiest = Math.max(busiest, used);
+  }
+  return { main, busiest, rest: total - main - busiest };
+}
 
 /** Lines of the server's stdout a {@link ServerProcess} keeps. */
 const KEPT_LINES = 5000;
@@ -123,6 +142,49 @@ export class ServerProcess {
     return (ticks / TICKS_PER_SECOND) * 1e6;
   }
 
+  /**
+   * CPU time of each of the server's threads (user + system), microseconds, by thread id: the
+   * main thread's id is {@link pid}; the SFU workers, V8's platform threads (compilers, GC
+   * helpers) and libuv's pool are the others. A thread that ended is missing.
+   */
+  threadCpuMicros(): Map<number, number> {
+    const out = new Map<number, number>();
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${this.child.pid}/task`);
+    } catch {
+      return out;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${this.child.pid}/task/${tid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        out.set(Number(tid), ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1e6);
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
+    return out;
+  }
+
+  /**
+   * With `CONFAB_BENCH_PERF=<file>`, records the server with `perf record -g` (all its threads)
+   * until the returned function is called — for a measurement window only, so set-up and
+   * shutdown stay out of the profile. Without it (or without perf) the function does nothing.
+   */
+  perfRecord(): () => Promise<void> {
+    const file = process.env.CONFAB_BENCH_PERF;
+    if (!file) return async () => {};
+    const perf = spawn("perf", ["record", "-e", "cpu-clock", "-F", "999", "-g", "-p", String(this.child.pid), "-o", file], { stdio: "ignore" });
+    perf.on("error", () => undefined);
+    return async () => {
+      if (perf.exitCode !== null || perf.pid === undefined) return;
+      const exited = new Promise((resolve) => perf.once("exit", resolve));
+      perf.kill("SIGINT");
+      await exited;
+    };
+  }
+
   /** The server's Prometheus counters and gauges without labels (`GET /metrics`), by name. */
   async metrics(): Promise<Record<string, number>> {
     const text = await (await fetch(`${this.url}/metrics`)).text();
@@ -145,7 +207,8 @@ export class ServerProcess {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
     this.child.kill(crash ? "SIGKILL" : "SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 3000);
+    // A profiled server writes its CPU profiles while it exits: give it the time to.
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), process.env.CONFAB_BENCH_PROFILE ? 30_000 : 3000);
     await exited;
     clearTimeout(timer);
   }

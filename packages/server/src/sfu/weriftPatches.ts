@@ -1,4 +1,5 @@
 import { installDtlsRetransmissionFixes } from "./dtlsRetransmission.js";
+import { installFastReceive } from "./fastReceive.js";
 import { installFastRtpHeaderParser } from "./fastRtpHeader.js";
 import { installIceRequestGuard } from "./iceRequestGuard.js";
 import { installRtcpBounds } from "./rtcpBounds.js";
@@ -7,13 +8,14 @@ import { installUdpSocketTuning } from "./udpSockets.js";
 
 /**
  * Installs, in this thread, what Confab changes in werift's behaviour: the bounded RTP header
- * parser (fastRtpHeader), the bounded RTCP parser (rtcpBounds), the DTLS retransmission fixes
+ * parser (fastRtpHeader), the receive path without per-packet allocations (fastReceive), the bounded RTCP parser (rtcpBounds), the DTLS retransmission fixes
  * (dtlsRetransmission), STUN requests answered only when authenticated with our ICE credentials
  * (iceRequestGuard) and the tuning of its UDP sockets (udpSockets: `udpBufferBytes` of kernel buffer each, 0 for the kernel's
  * default). Call before creating the first peer connection; idempotent.
  */
 export function installWeriftPatches(udpBufferBytes: number = DEFAULT_UDP_BUFFER_BYTES): void {
   installFastRtpHeaderParser();
+  installFastReceive();
   installRtcpBounds();
   installDtlsRetransmissionFixes();
   installIceRequestGuard();

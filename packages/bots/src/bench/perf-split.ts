@@ -21,6 +21,8 @@ export const CATEGORIES: readonly (readonly [name: string, pattern: RegExp])[] =
   ["waiting for and switching to the thread (epoll, scheduler)", /epoll_wait|epoll_pwait|__schedule|finish_task_switch/],
   ["seal (SrtpGcm + addon AES-GCM)", /gcm_seal|SrtpGcm\.js/],
   ["open the publisher's packets (SrtpOpen + addon)", /gcm_open|SrtpOpen\.js/],
+  // A sample inside the addon often has no caller: V8's optimized frames are not unwound.
+  ["inside the addon: AES-GCM, N-API checks, batching (seal, open or flush; caller not unwound)", /aesni|gcm_|napi_|send_batch/],
   ["RTCP received (werift decrypt and routing, our feedback handling)", /routeRtcp|decryptRTCP|parseRtcpBounded|onTransportFeedback|handleRtcpPacket/],
   ["RTCP sent (sender and receiver reports)", /sendRtcp|sendReport|runRtcp/],
   ["other timers", /uv__run_timers|processTimers/],

@@ -17,7 +17,7 @@ import { MAX_REMOTE_CANDIDATES, RemoteCandidates } from "./RemoteCandidates.js";
 import { ErrorCode } from "@confab/protocol";
 import { UserError } from "../errors.js";
 import { restoreAfterFailure, snapshotPeer } from "./failedDescription.js";
-import { mediaSections } from "./sdp.js";
+import { mediaSections, negotiableCodecsOnly } from "./sdp.js";
 import { sdpSyntaxProblem, sectionSlotsProblem, setupConflict, type SectionSlot } from "./sdpSyntax.js";
 
 /** The mid and kind of each m-section, in order. */
@@ -33,6 +33,8 @@ function sectionSlots(sdp: string): SectionSlot[] {
 export class SfuPeer {
   readonly pc: RTCPeerConnection;
   private readonly allowed: ReadonlySet<string>;
+  /** The encodings this connection negotiates (lower case), the only ones werift is shown. */
+  private readonly encodings: ReadonlySet<string>;
   private readonly remoteCandidates: RemoteCandidates;
   /** The sections of the last offer taken: a re-offer keeps each at its place (JSEP). */
   private offeredSlots: SectionSlot[] = [];
@@ -53,7 +55,11 @@ export class SfuPeer {
     selectFastPath(rtc.fastpath);
     this.allowed = new Set(hostAddresses(rtc));
     this.remoteCandidates = new RemoteCandidates({ allowLoopback: loopbackCandidatesAllowed(rtc), maxCandidates: MAX_REMOTE_CANDIDATES });
-    this.pc = new RTCPeerConnection(peerConfig(rtc, role));
+    const config = peerConfig(rtc, role);
+    this.encodings = new Set(
+      [...(config.codecs?.audio ?? []), ...(config.codecs?.video ?? [])].map((c) => c.mimeType.split("/")[1]!.toLowerCase()),
+    );
+    this.pc = new RTCPeerConnection(config);
     unifyExtensionIds(this.pc);
     onAllowedCandidates(this.pc, this.allowed, (candidate) => {
       if (this.closed) return;
@@ -92,7 +98,7 @@ export class SfuPeer {
       sectionSlotsProblem(this.offeredSlots, slots, false) ??
       (first ? undefined : setupConflict(sdp, this.pc.localDescription?.sdp));
     if (problem) throw new UserError(ErrorCode.BAD_MESSAGE, problem);
-    await this.applyRemote("offer", sdp, async () => {
+    await this.applyRemote("offer", negotiableCodecsOnly(sdp, this.encodings), async () => {
       await this.pc.setLocalDescription(await this.pc.createAnswer());
     });
     this.offeredSlots = slots;

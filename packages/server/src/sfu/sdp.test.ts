@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { mediaSections, sdpProblem } from "./sdp.js";
+import { mediaSections, sdpProblem, negotiableCodecsOnly } from "./sdp.js";
 import { candidateAllowed, filterSdpCandidates } from "./peer-config.js";
 
 const offer = [
@@ -95,5 +96,31 @@ describe("candidate filtering", () => {
     const filtered = filterSdpCandidates(offer, allowed);
     expect(filtered).toContain("127.0.0.1 50000");
     expect(filtered).not.toContain("192.0.2.2");
+  });
+});
+
+describe("negotiableCodecsOnly", () => {
+  const chromium = readFileSync(new URL("./fixtures/chromium-camera-mic-screen.offer.sdp", import.meta.url), "utf8");
+  const keep = new Set(["vp8", "opus"]);
+
+  it("leaves each section of a browser's offer with the SFU's codec alone, its lines kept and nothing else changed", () => {
+    const trimmed = negotiableCodecsOnly(chromium, keep);
+    expect(trimmed.match(/^m=.*$/gm)).toEqual([
+      "m=audio 40257 UDP/TLS/RTP/SAVPF 111",
+      "m=video 9 UDP/TLS/RTP/SAVPF 96",
+      "m=video 9 UDP/TLS/RTP/SAVPF 96",
+      "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+    ]);
+    expect(trimmed.match(/^a=(rtpmap|fmtp|rtcp-fb):\d+ .*$/gm)?.every((l) => /^a=\w+(-\w+)?:(96|111) /.test(l))).toBe(true);
+    expect(trimmed).toContain("a=fmtp:111 minptime=10;useinbandfec=1");
+    expect(trimmed).toContain("a=rtcp-fb:96 nack pli");
+    const withoutCodecLines = (s: string) => s.split("\n").filter((l) => !/^(m=|a=(rtpmap|fmtp|rtcp-fb):)/.test(l));
+    expect(withoutCodecLines(trimmed)).toEqual(withoutCodecLines(chromium));
+  });
+
+  it("keeps the first payload type of an encoding listed many times, and a section without any as it was", () => {
+    const section = (pts: number[], name: string) => [`m=video 9 UDP/TLS/RTP/SAVPF ${pts.join(" ")}`, "a=mid:0", ...pts.map((pt) => `a=rtpmap:${pt} ${name}/90000`), ""].join("\r\n");
+    expect(negotiableCodecsOnly(section([35, 36, 37], "VP8"), keep)).toBe(section([35], "VP8"));
+    expect(negotiableCodecsOnly(section([102], "H264"), keep)).toBe(section([102], "H264"));
   });
 });

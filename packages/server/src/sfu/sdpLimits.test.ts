@@ -19,7 +19,7 @@ describe("sdpLimitProblem", () => {
   it("refuses the 152-m-section offer, and every other excess, with a reason", () => {
     const cases: [string, string, RegExp][] = [
       ["152 sections", offerWith(152), /media sections|longer than/],
-      ["13 sections", offerWith(13), /more than 12 media sections/],
+      ["9 sections", offerWith(9), /more than 8 media sections/],
       ["two BUNDLE groups", videoOffer(2, { bundleLines: 2 }), /BUNDLE/],
       ["a repeated mid", offerWith(2).replace("a=mid:1", "a=mid:0"), /twice/],
       ["an extmap id out of range", offerWith(1, () => ["a=extmap:256 urn:x"]), /1–255/],

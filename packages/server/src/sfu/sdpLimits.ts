@@ -25,9 +25,14 @@ export interface SdpLimits {
   maxCandidates: number;
 }
 
-/** Limits for a publisher's offer: four sources, plus stopped sections a browser keeps. */
+/**
+ * Limits for a publisher's offer: four sources (our SDK keeps one section per source and
+ * reuses it), plus as many stopped sections another client may keep. Each section costs a
+ * werift transceiver, ~50 KiB kept while the participant stays: 12 sections made the largest
+ * offer within the bounds keep 1.8 MB, over the 1 MB goal for a single message.
+ */
 export const PUBLISHER_OFFER_LIMITS: SdpLimits = {
-  maxSections: 12,
+  maxSections: 8,
   maxBytes: 64 * 1024,
   maxLines: 2_000,
   maxLineLength: 1_024,

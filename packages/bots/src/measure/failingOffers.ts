@@ -89,6 +89,12 @@ async function goodOffer(client: Client): Promise<boolean> {
   return (await client.next(["sdp", "error"]))?.type === "sdp";
 }
 
+/** Leaves (a dropped socket would keep the participant for the resume grace period) and closes. */
+function leave(client: Client): void {
+  client.send({ type: "leave" });
+  client.ws.close();
+}
+
 async function settle(server: ServerProcess): Promise<void> {
   for (let k = 0; k < 300 && ((await server.metrics()).confab_participants ?? 0) > 0; k++) await new Promise((r) => setTimeout(r, 100));
   // Closed transports let go of their sockets a moment after the participant left.
@@ -99,13 +105,13 @@ async function settle(server: ServerProcess): Promise<void> {
 export async function measureFailingOffers(options: { count: number; clients?: number; log?: (line: string) => void }): Promise<FailingOffersResult> {
   const clients = options.clients ?? 20;
   const log = options.log ?? (() => undefined);
-  const server = await ServerProcess.start({ WORKERS: "1", LOG_LEVEL: "warn", DATA_DIR: freshDataDir() });
+  const server = await ServerProcess.start({ WORKERS: "1", LOG_LEVEL: "info", DATA_DIR: freshDataDir() });
   try {
     const url = `${server.url.replace("http", "ws")}/ws`;
     // One session first, so what opens once (certificates, modules) is in the baseline.
     const warm = await joined(url, "failing-warm");
     await goodOffer(warm);
-    warm.ws.close();
+    leave(warm);
     await settle(server);
     const before = processStats(server.pid);
     log(`before: ${describe(before)}`);
@@ -143,7 +149,7 @@ export async function measureFailingOffers(options: { count: number; clients?: n
     const during = processStats(server.pid);
     log(`after ${options.count} failing offers (participants still there): ${describe(during)}`);
     const usable = await Promise.all(participants.map(goodOffer));
-    for (const client of participants) client.ws.close();
+    for (const client of participants) leave(client);
     await settle(server);
     const after = processStats(server.pid);
     log(`after everyone left: ${describe(after)}`);

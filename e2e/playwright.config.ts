@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "@confab/bots/chromium";
-import { SERVER_NODE_FLAGS } from "@confab/bots";
+import { SERVER_ENV, SERVER_NODE_FLAGS } from "@confab/bots";
 
 /** Port of the server the E2E suite starts (HTTP only, media on loopback). */
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 8181);
@@ -46,6 +46,7 @@ export default defineConfig({
     stdout: "ignore",
     stderr: "pipe",
     env: {
+      ...SERVER_ENV,
       PORT: String(E2E_PORT),
       HOST: "127.0.0.1",
       HTTPS_PORT: "0",

@@ -15,4 +15,4 @@ export { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium.js";
 export { DeliveryWindow } from "./Delivery.js";
 export { ServerProcess } from "./bench/server-process.js";
 /** The V8 flags the server runs with (see @confab/server). */
-export { SERVER_NODE_FLAGS } from "@confab/server";
+export { SERVER_ENV, SERVER_NODE_FLAGS } from "@confab/server";

@@ -10,7 +10,7 @@ export { installWeriftPatches } from "./sfu/weriftPatches.js";
 export { startIceAfterRestart } from "./sfu/iceRestart.js";
 export { probeUdpBufferSizes, udpBufferCapMessage } from "./sfu/udpSockets.js";
 export { mediaSections, type MediaSection } from "./sfu/sdp.js";
-export { SERVER_NODE_FLAGS } from "./node-flags.js";
+export { SERVER_ENV, SERVER_ENV_WORDS, SERVER_NODE_FLAGS } from "./node-flags.js";
 export { signJoinToken, verifyJoinToken, type JoinClaims } from "./auth/tokens.js";
 export { signAdminToken, verifyAdminToken, ADMIN_TOKEN_AUDIENCE } from "./auth/adminTokens.js";
 export { createLogger, type LogFormat } from "./log/createLogger.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { SERVER_NODE_FLAGS } from "@confab/server";
+import { SERVER_ENV, SERVER_NODE_FLAGS } from "@confab/server";
 import { setupSeconds } from "./scenario.js";
 
 const SERVER_MAIN = fileURLToPath(new URL("../../../server/dist/main.js", import.meta.url));
@@ -93,7 +93,7 @@ export class ServerProcess {
     const [command, ...args] = [...prefix, process.execPath, ...SERVER_NODE_FLAGS, ...profile, SERVER_MAIN];
     // LOG_FORMAT=json whatever the caller's environment says: the listening line is read from the JSON log.
     const child = spawn(command!, args, {
-      env: { ...process.env, PORT: "0", HOST: "127.0.0.1", HTTPS_PORT: "0", RTC_ANNOUNCED_IPS: "127.0.0.1", LOG_LEVEL: "info", LOG_FORMAT: "json", ...env },
+      env: { ...process.env, ...SERVER_ENV, PORT: "0", HOST: "127.0.0.1", HTTPS_PORT: "0", RTC_ANNOUNCED_IPS: "127.0.0.1", LOG_LEVEL: "info", LOG_FORMAT: "json", ...env },
       stdio: ["ignore", "pipe", "inherit"],
     });
     const output: string[] = [];

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { SERVER_NODE_FLAGS } from "../node-flags.js";
+import { SERVER_ENV, SERVER_NODE_FLAGS } from "../node-flags.js";
 
 const UNIT = fileURLToPath(new URL("../../../../deploy/systemd/confab.service", import.meta.url));
 const SYSTEMD_ANALYZE = "/usr/bin/systemd-analyze";
@@ -40,12 +40,13 @@ describe("deploy/systemd/confab.service", () => {
     expect(Number(one("TimeoutStopSec"))).toBeGreaterThan(drainSeconds + 5);
   });
 
-  it("starts dist/main.js with the GC flags npm start uses, and keeps DATA_DIR as the only writable path", () => {
+  it("starts dist/main.js with the GC flags and malloc setting npm start uses, and keeps DATA_DIR as the only writable path", () => {
     expect(one("ExecStart")).toBe(`/usr/bin/node ${SERVER_NODE_FLAGS.join(" ")} /opt/confab/packages/server/dist/main.js`);
     const dataDir = environment("DATA_DIR");
     expect(dataDir).toBe("/var/lib/confab");
     expect(one("ReadWritePaths")).toBe(dataDir);
     expect(`/var/lib/${one("StateDirectory")}`).toBe(dataDir);
+    for (const [name, value] of Object.entries(SERVER_ENV)) expect(environment(name), name).toBe(value);
   });
 
   it("sets the hardening options that fit a media server", () => {

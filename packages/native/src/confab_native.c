@@ -19,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 typedef struct evp_cipher_st EVP_CIPHER;
 typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
@@ -373,6 +376,41 @@ static napi_value udp_family(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * mallocStats() → [arena bytes, in use, free inside the arenas, mmapped chunks] of the whole
+ * process (glibc's mallinfo2, all threads' arenas), or undefined where malloc is not glibc's
+ * (2.33 or later). mallocTrim() → whether malloc_trim(0) gave memory back to the system: the
+ * free pages inside every arena, not only at their tops (glibc keeps those otherwise).
+ */
+static napi_value allocator_stats(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  struct mallinfo2 mi = mallinfo2();
+  double figures[4] = {(double)(mi.arena), (double)mi.uordblks, (double)mi.fordblks, (double)mi.hblkhd};
+  CHECK(napi_create_array_with_length(env, 4, &result));
+  for (uint32_t i = 0; i < 4; i++) {
+    napi_value figure;
+    CHECK(napi_create_double(env, figures[i], &figure));
+    CHECK(napi_set_element(env, result, i, figure));
+  }
+#else
+  CHECK(napi_get_undefined(env, &result));
+#endif
+  return result;
+}
+
+static napi_value malloc_trim_all(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+#if defined(__GLIBC__)
+  CHECK(napi_get_boolean(env, malloc_trim(0) == 1, &result));
+#else
+  CHECK(napi_get_boolean(env, false, &result));
+#endif
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"gcmKey", NULL, gcm_key_new, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -380,6 +418,8 @@ NAPI_MODULE_INIT() {
       {"open", NULL, gcm_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendBatch", NULL, send_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"udpFamily", NULL, udp_family, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mallocStats", NULL, allocator_stats, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mallocTrim", NULL, malloc_trim_all, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

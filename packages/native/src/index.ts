@@ -37,6 +37,14 @@ export interface NativeAddon {
   sendBatch(meta: Int32Array, count: number, data: Uint8Array): number;
   /** 4 for an AF_INET UDP socket's fd, 6 for AF_INET6, 0 for anything else. */
   udpFamily(fd: number): number;
+  /**
+   * glibc malloc's figures for the whole process, all threads' arenas (mallinfo2): bytes in the
+   * arenas, in use, free inside them, in mmapped chunks; undefined where malloc is not glibc ≥ 2.33.
+   * Absent from an addon built before it existed.
+   */
+  mallocStats?(): [arena: number, inUse: number, free: number, mmapped: number] | undefined;
+  /** malloc_trim(0): gives the free pages inside every arena back to the system; whether any were. */
+  mallocTrim?(): boolean;
 }
 
 /** Int32 fields per packet in {@link NativeAddon.sendBatch}'s `meta`. */

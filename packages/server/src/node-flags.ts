@@ -11,8 +11,12 @@
  * frequent and as much shorter (almost nothing survives them: ~8 KB), and single-threaded GC
  * stops the waiting. Measured at `fanout-10`: forwarding delay p99 16–30 ms → 5–8 ms, with
  * no measurable change in CPU per packet (docs/decisions/0006).
+ *
+ * `--expose-gc` lets an SFU worker that hosts nobody any more collect its garbage at once and
+ * give the memory back (memory/collectGarbage.ts; docs/decisions/0011): an idle thread
+ * allocates nothing, so V8 would never collect it.
  */
-export const SERVER_NODE_FLAGS: readonly string[] = ["--single-threaded-gc", "--max-semi-space-size=1"];
+export const SERVER_NODE_FLAGS: readonly string[] = ["--single-threaded-gc", "--max-semi-space-size=1", "--expose-gc"];
 
 /**
  * Environment the server runs with, for the same reason as the flags (set before the process

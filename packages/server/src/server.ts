@@ -9,6 +9,7 @@ import type { ServerConfig } from "./config/config.js";
 import { createApp } from "./http/app.js";
 import { AdminAuth, type AdminApiOptions } from "./http/admin/index.js";
 import { createMetrics } from "./http/metrics.js";
+import { MemoryReturner } from "./memory/MemoryReturner.js";
 import { registerTestFaults } from "./http/testFaults.js";
 import { loadTls } from "./http/tls.js";
 import { MemoryChatStore } from "./room/ChatStore.js";
@@ -134,7 +135,10 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
   // Every SFU thread decides the same way (same FASTPATH, same addon file): say it once here.
   const fastpath = describeFastPath(config.rtc.fastpath);
   log.info({ fastpath: fastpath.path, reason: fastpath.reason }, `per-packet path: ${fastpath.path} (${fastpath.reason})`);
-  const metrics = createMetrics(() => rooms.stats(), () => signaling.connectionCount, fastpath);
+  // Free memory inside malloc's arenas goes back to the system now and then (docs/decisions/0011).
+  const memory = new MemoryReturner(log.child({ component: "memory" }));
+  memory.start();
+  const metrics = createMetrics(() => rooms.stats(), () => signaling.connectionCount, fastpath, memory.stats);
   if (webhooks) registerWebhookMetrics(metrics, webhooks);
 
   const apps: FastifyInstance[] = [];
@@ -174,6 +178,7 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
   const close = (): Promise<void> => {
     closing ??= (async () => {
       signaling.close();
+      memory.stop();
       await Promise.all([rooms.close(), ...apps.map((a) => a.close())]);
       // The rooms' last events (participants left, rooms ended) get a moment to go out.
       await webhooks?.close(WEBHOOK_SHUTDOWN_GRACE_MS);

@@ -185,11 +185,14 @@ export class ServerProcess {
     };
   }
 
-  /** The server's Prometheus counters and gauges without labels (`GET /metrics`), by name. */
+  /**
+   * The server's Prometheus counters and gauges (`GET /metrics`), by name; a labelled one by its
+   * name and labels as written, e.g. `confab_sfu_worker_memory_bytes{worker="0",kind="heap_used"}`.
+   */
   async metrics(): Promise<Record<string, number>> {
     const text = await (await fetch(`${this.url}/metrics`)).text();
     const out: Record<string, number> = {};
-    for (const match of text.matchAll(/^(confab_[a-z0-9_]+) ([0-9.e+-]+)$/gm)) out[match[1]!] = Number(match[2]);
+    for (const match of text.matchAll(/^(confab_[a-z0-9_]+(?:\{[^}\n]*\})?) ([0-9.e+-]+)$/gm)) out[match[1]!] = Number(match[2]);
     return out;
   }
 

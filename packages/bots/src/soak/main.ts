@@ -36,6 +36,35 @@ interface Sample {
   mainDelayMs: number;
   workerDelayMs: number;
   participants: number;
+  /** Each SFU worker thread's V8 memory, by worker index. */
+  workers: WorkerMemory[];
+  /** glibc malloc, whole process: held in arenas, and free inside them (0 when the server cannot tell). */
+  mallocArenaBytes: number;
+  mallocFreeBytes: number;
+}
+
+interface WorkerMemory {
+  worker: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** The per-worker figures of `confab_sfu_worker_memory_bytes{worker,kind}`. */
+function workerMemory(metrics: Record<string, number>): WorkerMemory[] {
+  const byWorker = new Map<number, WorkerMemory>();
+  const kinds = { heap_used: "heapUsed", heap_total: "heapTotal", external: "external", array_buffers: "arrayBuffers" } as const;
+  for (const [key, value] of Object.entries(metrics)) {
+    const match = /^confab_sfu_worker_memory_bytes\{worker="(\d+)",kind="(\w+)"\}$/.exec(key);
+    const kind = match ? kinds[match[2] as keyof typeof kinds] : undefined;
+    if (!match || !kind) continue;
+    const worker = Number(match[1]);
+    const entry = byWorker.get(worker) ?? { worker, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+    entry[kind] = value;
+    byWorker.set(worker, entry);
+  }
+  return [...byWorker.values()].sort((a, b) => a.worker - b.worker);
 }
 
 killServersOnInterrupt();
@@ -94,12 +123,21 @@ async function sample(): Promise<Sample> {
     mainDelayMs: (m.confab_nodejs_eventloop_lag_p99_seconds ?? 0) * 1000,
     workerDelayMs: (m.confab_sfu_workers_event_loop_delay_p99_seconds ?? 0) * 1000,
     participants: m.confab_participants ?? 0,
+    workers: workerMemory(m),
+    mallocArenaBytes: m[`confab_malloc_bytes{kind="arena"}`] ?? 0,
+    mallocFreeBytes: m[`confab_malloc_bytes{kind="free"}`] ?? 0,
   };
 }
 
+/** One line per SFU worker under the sample's line: its heap in use / allocated, external and ArrayBuffer memory. */
+const workerLines = (s: Sample) =>
+  `\n        malloc arenas ${mb(s.mallocArenaBytes)} (free inside ${mb(s.mallocFreeBytes)})` +
+  s.workers.map((w) => `\n        worker ${w.worker}: heap ${mb(w.heapUsed)} used of ${mb(w.heapTotal)}, external ${mb(w.external)} (ArrayBuffers ${mb(w.arrayBuffers)})`).join("");
+
 const line = (s: Sample) =>
   `${s.minute.toFixed(1).padStart(5)} min  RSS ${mb(s.rssBytes).padStart(9)}  heap main ${mb(s.mainHeapBytes).padStart(8)} workers ${mb(s.workerHeapBytes).padStart(8)}  fds ${String(s.fds).padStart(4)}  UDP ${String(s.udpSockets).padStart(3)}  ` +
-  `loop delay p99 main ${s.mainDelayMs.toFixed(1)} ms workers ${s.workerDelayMs.toFixed(1)} ms  participants ${s.participants}  joins ${counts.joins} leaves ${counts.leaves} drops ${counts.drops} failed ${counts.failedJoins}`;
+  `loop delay p99 main ${s.mainDelayMs.toFixed(1)} ms workers ${s.workerDelayMs.toFixed(1)} ms  participants ${s.participants}  joins ${counts.joins} leaves ${counts.leaves} drops ${counts.drops} failed ${counts.failedJoins}` +
+  workerLines(s);
 
 console.log(`soak: ${rooms} rooms × ${botsPerRoom} bots for ${minutes} min (warm-up ${warmupMinutes} min), server pid ${server.pid}`);
 const seats = Array.from({ length: rooms * botsPerRoom }, (_, i) => seat(Math.floor(i / botsPerRoom), i % botsPerRoom));
@@ -116,7 +154,7 @@ await within(Promise.all(seats), 90_000, "the last bots' leaving").catch((error:
 for (let i = 0; i < 180 && (await server.metrics()).confab_participants! > 0; i++) await sleep(250);
 await sleep(3_000);
 const empty = await sample();
-console.log(`${line(empty)}  (after everyone left)`);
+console.log(`after everyone left:\n${line(empty)}`);
 
 const warm = samples.find((s) => s.minute >= warmupMinutes) ?? samples[0]!;
 const last = samples[samples.length - 1]!;

@@ -1,12 +1,14 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { HostStats } from "../room/RoomHost.js";
 import type { FastPathInfo } from "../sfu/native/fastPath.js";
+import { allocatorStats } from "../memory/allocator.js";
+import type { MemoryReturnStats } from "../memory/MemoryReturner.js";
 
 /**
  * Prometheus metrics of this process, read lazily at scrape time (nothing on the hot path).
  * `fastpath`: the per-packet path in use, exported as `confab_fastpath_info{path} 1`.
  */
-export function createMetrics(stats: () => HostStats, connections: () => number, fastpath?: FastPathInfo): Registry {
+export function createMetrics(stats: () => HostStats, connections: () => number, fastpath?: FastPathInfo, memory?: MemoryReturnStats): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "confab_" });
   if (fastpath) {
@@ -47,6 +49,37 @@ export function createMetrics(stats: () => HostStats, connections: () => number,
     registers: [registry],
     collect() {
       this.set(stats().workerHeapUsedBytes);
+    },
+  });
+  new Gauge({
+    name: "confab_sfu_worker_memory_bytes",
+    help: "Each SFU worker thread's V8 memory: heap_used, heap_total, external (C++ memory held by its objects), array_buffers (part of external)",
+    labelNames: ["worker", "kind"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const m of stats().workerMemory) {
+        const worker = String(m.worker);
+        this.set({ worker, kind: "heap_used" }, m.heapUsed);
+        this.set({ worker, kind: "heap_total" }, m.heapTotal);
+        this.set({ worker, kind: "external" }, m.external);
+        this.set({ worker, kind: "array_buffers" }, m.arrayBuffers);
+      }
+    },
+  });
+  new Gauge({
+    name: "confab_malloc_bytes",
+    help: "glibc malloc, whole process (all threads' arenas): arena (held from the system), in_use, free (inside the arenas, resident until trimmed), mmapped",
+    labelNames: ["kind"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const m = allocatorStats();
+      if (!m) return;
+      this.set({ kind: "arena" }, m.arenaBytes);
+      this.set({ kind: "in_use" }, m.inUseBytes);
+      this.set({ kind: "free" }, m.freeBytes);
+      this.set({ kind: "mmapped" }, m.mmappedBytes);
     },
   });
   new Gauge({
@@ -97,5 +130,9 @@ export function createMetrics(stats: () => HostStats, connections: () => number,
     () => stats().publishCapDrops,
   );
   counter("confab_publisher_cap_pauses_total", "Tracks paused because their publisher exceeded its bitrate or packet-rate cap", () => stats().publishCapPauses);
+  if (memory) {
+    counter("confab_malloc_trims_total", "Times free memory inside malloc's arenas was given back to the system (malloc_trim)", () => memory.trims);
+    counter("confab_malloc_trim_released_bytes_total", "Resident memory those trims gave back, bytes", () => memory.releasedBytes);
+  }
   return registry;
 }

@@ -138,7 +138,7 @@ export class LocalRoomHost implements RoomHost {
   }
 
   stats(): HostStats {
-    return { rooms: this.manager.roomCount, participants: this.manager.participantCount, ...forwardingStats, ...iceGuardStats, publishCapDrops: publishCapStats.packetsDropped, publishCapPauses: publishCapStats.tracksPaused, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0 };
+    return { rooms: this.manager.roomCount, participants: this.manager.participantCount, ...forwardingStats, ...iceGuardStats, publishCapDrops: publishCapStats.packetsDropped, publishCapPauses: publishCapStats.tracksPaused, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0, workerMemory: [] };
   }
 
   drain(): void {

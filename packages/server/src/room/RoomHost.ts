@@ -25,6 +25,17 @@ export interface Membership {
   disconnect(): void;
 }
 
+/** One SFU worker thread's V8 memory (`process.memoryUsage()` in that thread: its own isolate), bytes. */
+export interface WorkerMemory {
+  worker: number;
+  heapUsed: number;
+  heapTotal: number;
+  /** C++ memory V8 knows is held by this thread's JavaScript objects (Buffers included). */
+  external: number;
+  /** ArrayBuffers and Buffers, part of `external`. */
+  arrayBuffers: number;
+}
+
 /** Counters of one host (all its rooms), read by the metrics endpoint. */
 export interface HostStats {
   rooms: number;
@@ -43,6 +54,8 @@ export interface HostStats {
   workerHeapUsedBytes: number;
   /** The worst SFU worker's event-loop delay, 99th percentile over its last stats interval, ms. */
   workerEventLoopDelayP99Ms: number;
+  /** Each live SFU worker thread's V8 memory, as of its last report (none for rooms in the main thread). */
+  workerMemory: WorkerMemory[];
   /** Remote ICE candidates refused (address, form, or too many for one connection). */
   remoteCandidatesRefused: number;
   /** Publisher RTP packets dropped past a participant's publish cap (or of a track it paused). */
@@ -62,7 +75,7 @@ export interface Readiness {
 
 /** Stats of a host with nothing in it. */
 export function emptyStats(): HostStats {
-  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, sendsDropped: 0, stunRequestsDropped: 0, remoteCandidatesRefused: 0, publishCapDrops: 0, publishCapPauses: 0, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0 };
+  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, sendsDropped: 0, stunRequestsDropped: 0, remoteCandidatesRefused: 0, publishCapDrops: 0, publishCapPauses: 0, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0, workerMemory: [] };
 }
 
 /** Adds `b`'s counters (not its gauges: rooms, participants, heap, delay) to `a`. */

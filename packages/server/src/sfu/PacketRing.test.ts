@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PacketRing } from "./PacketRing.js";
+import { PacketRing, RING_POOL_MAX_BYTES, pooledRingBytes, releasePooledRings } from "./PacketRing.js";
 
 const packet = (n: number, length = 100) => Buffer.alloc(length, n);
 
@@ -35,5 +35,41 @@ describe("packet ring", () => {
     expect(ring.get(0)).toBeDefined();
     ring.clear();
     expect(ring.get(0)).toBeUndefined();
+  });
+});
+
+describe("packet ring pool", () => {
+  it("a ring cleared gives its bytes to the next ring of that size, which never shows the old packets", () => {
+    releasePooledRings();
+    const first = new PacketRing(8, 1000);
+    first.store(1, packet(1));
+    first.clear();
+    expect(pooledRingBytes()).toBe(1000);
+    const second = new PacketRing(8, 1000);
+    expect(second.get(1)).toBeUndefined();
+    second.store(2, packet(2, 50));
+    expect(pooledRingBytes()).toBe(0); // taken from the pool, not allocated
+    expect(second.get(1)).toBeUndefined();
+    expect(second.get(2)!.equals(packet(2, 50))).toBe(true);
+  });
+
+  it("keeps at most RING_POOL_MAX_BYTES of free rings, and lets them all go on request", () => {
+    releasePooledRings();
+    const size = 256 * 1024;
+    const rings = Array.from({ length: RING_POOL_MAX_BYTES / size + 4 }, () => new PacketRing(4, size));
+    for (const r of rings) r.store(0, packet(0));
+    for (const r of rings) r.clear();
+    expect(pooledRingBytes()).toBe(RING_POOL_MAX_BYTES);
+    expect(releasePooledRings()).toBe(RING_POOL_MAX_BYTES);
+    expect(pooledRingBytes()).toBe(0);
+  });
+
+  it("clear() twice gives the ring back once", () => {
+    releasePooledRings();
+    const ring = new PacketRing(4, 500);
+    ring.store(0, packet(0));
+    ring.clear();
+    ring.clear();
+    expect(pooledRingBytes()).toBe(500);
   });
 });

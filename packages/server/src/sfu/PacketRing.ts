@@ -4,6 +4,13 @@
  * young-generation GC copy thousands of them: 8–10 ms pauses in the SFU worker every ~125 ms
  * at 10 000 forwarded packets/s, which set the forwarding delay's p99. Copies into a ring let
  * every per-packet Buffer die young. The ring is allocated at the first store.
+ *
+ * Rings are reused: a cleared ring's bytes go back to a pool of this thread and the next ring
+ * of that size takes them. Allocated afresh for every subscription (~1.2 MB per join in a room
+ * of three: 256 KiB per video and 32 KiB per audio track, both ways), they were garbage until
+ * V8's next full collection, which an SFU worker under churn runs rarely (its heap and its
+ * external memory have to grow first): the workers' ArrayBuffers grew 8–10 MB a minute in a
+ * soak and kept malloc's arenas at their high-water mark (docs/measurements.md).
  */
 export class PacketRing {
   private ring: Buffer | undefined;
@@ -27,7 +34,7 @@ export class PacketRing {
       this.positions[slot] = -1;
       return;
     }
-    this.ring ??= Buffer.allocUnsafeSlow(this.bytes);
+    this.ring ??= takeRing(this.bytes);
     let at = this.written % this.bytes;
     if (at + length > this.bytes) {
       // Packets stay contiguous: skip the ring's tail.
@@ -49,9 +56,44 @@ export class PacketRing {
     return Buffer.from(this.ring.subarray(at, at + this.lengths[slot]!));
   }
 
-  /** Forgets everything and releases the memory; idempotent. */
+  /** Forgets everything and gives the ring's bytes back to the pool; idempotent. */
   clear(): void {
+    if (this.ring) giveRing(this.ring);
     this.ring = undefined;
     this.positions.fill(-1);
   }
+}
+
+/** Free ring bytes a thread keeps for reuse, at most. */
+export const RING_POOL_MAX_BYTES = 8 * 1024 * 1024;
+/** Free rings by size. A reused ring's old bytes are never read: a ring only gives back slots it wrote. */
+const pool = new Map<number, Buffer[]>();
+let pooledBytes = 0;
+
+function takeRing(bytes: number): Buffer {
+  const ring = pool.get(bytes)?.pop();
+  if (!ring) return Buffer.allocUnsafeSlow(bytes);
+  pooledBytes -= bytes;
+  return ring;
+}
+
+function giveRing(ring: Buffer): void {
+  if (pooledBytes + ring.length > RING_POOL_MAX_BYTES) return; // left to the garbage collector
+  let free = pool.get(ring.length);
+  if (!free) pool.set(ring.length, (free = []));
+  free.push(ring);
+  pooledBytes += ring.length;
+}
+
+/** Drops the pooled rings (a thread that hosts nobody any more); returns the bytes let go. */
+export function releasePooledRings(): number {
+  const released = pooledBytes;
+  pool.clear();
+  pooledBytes = 0;
+  return released;
+}
+
+/** Bytes of free rings pooled in this thread. */
+export function pooledRingBytes(): number {
+  return pooledBytes;
 }

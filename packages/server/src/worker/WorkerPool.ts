@@ -207,6 +207,7 @@ export class WorkerPool implements RoomHost {
       total.participants += w.stats.participants;
       total.workerHeapUsedBytes += w.alive ? w.stats.workerHeapUsedBytes : 0;
       total.workerEventLoopDelayP99Ms = Math.max(total.workerEventLoopDelayP99Ms, w.alive ? w.stats.workerEventLoopDelayP99Ms : 0);
+      if (w.alive) total.workerMemory.push(...w.stats.workerMemory);
       addCounters(total, w.stats);
     }
     return total;

@@ -4,14 +4,16 @@
  * the main thread, which keeps HTTP and the signaling sockets.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { createLogger } from "../log/createLogger.js";
 import { MemoryChatStore } from "../room/ChatStore.js";
 import { LocalRoomHost } from "../room/LocalRoomHost.js";
 import { createPolicyResolver } from "../room/policy/createPolicyResolver.js";
 import { closeUdpSockets } from "../sfu/udpSockets.js";
-import type { Membership } from "../room/RoomHost.js";
+import { releasePooledRings } from "../sfu/PacketRing.js";
+import { trimAllocator } from "../memory/allocator.js";
+import { collectGarbage } from "../memory/collectGarbage.js";
+import type { HostStats, Membership } from "../room/RoomHost.js";
 import { toWireError, type FromWorker, type ToWorker, type WorkerInit } from "./messages.js";
 
 const STATS_INTERVAL_MS = 1000;
@@ -25,10 +27,32 @@ const host = new LocalRoomHost(
   log,
   new MemoryChatStore(config.rooms.chatHistorySize),
   createPolicyResolver(config, configuredRooms),
-  (room) => post({ t: "left", room }),
+  (room) => {
+    post({ t: "left", room });
+    whenEmptyCollect();
+  },
   // Room events go to the main thread, which owns the webhook queue: a post, never a wait.
   (event) => post({ t: "event", event }),
 );
+/** After the last participant left, how long the thread waits before it collects, ms (rejoins come quickly). */
+const EMPTY_COLLECT_DELAY_MS = 2_000;
+let emptyTimer: NodeJS.Timeout | undefined;
+/**
+ * Once the thread hosts nobody, a full garbage collection and a malloc trim give back what its
+ * rooms used. V8 alone would not: an idle thread allocates nothing, so nothing triggers a
+ * collection, and the dead ArrayBuffers of the media (tens of MB) keep their malloc memory;
+ * freed, it stays resident in malloc's arenas until trimmed (see memory/allocator.ts).
+ */
+function whenEmptyCollect(): void {
+  clearTimeout(emptyTimer);
+  emptyTimer = setTimeout(() => {
+    if (host.stats().participants > 0) return;
+    releasePooledRings();
+    collectGarbage();
+    trimAllocator();
+  }, EMPTY_COLLECT_DELAY_MS);
+  emptyTimer.unref();
+}
 // A thread that dies of an uncaught error closes its media sockets first (see closeUdpSockets):
 // a datagram arriving while it is torn down would abort the whole process.
 process.on("uncaughtExceptionMonitor", () => closeUdpSockets());
@@ -117,6 +141,7 @@ port.on("message", (m: ToWorker) => {
         if (left > 0) log.debug({ sockets: left }, "closed media sockets the rooms left open");
         members.clear();
         clearInterval(statsTimer);
+        clearTimeout(emptyTimer);
       });
     default: {
       const unreachable: never = m;
@@ -129,7 +154,13 @@ port.on("message", (m: ToWorker) => {
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 const statsTimer = setInterval(() => {
-  const stats = { ...host.stats(), workerHeapUsedBytes: getHeapStatistics().used_heap_size, workerEventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6 };
+  const { heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+  const stats: HostStats = {
+    ...host.stats(),
+    workerHeapUsedBytes: heapUsed,
+    workerEventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    workerMemory: [{ worker: index, heapUsed, heapTotal, external, arrayBuffers }],
+  };
   loopDelay.reset();
   post({ t: "stats", stats });
 }, STATS_INTERVAL_MS);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CAP_TICK_MS, PAUSE_AFTER_MS, PublishCap, type CapSlot, type PublishCapLimits } from "./PublishCap.js";
 import type { RateLimitKind } from "./RateBucket.js";
 import { publishCapStats } from "./stats.js";
@@ -113,6 +113,27 @@ describe("PublishCap", () => {
   it("is off (no slot, nothing dropped) when a cap is 0", () => {
     const { cap } = harness({ maxPublishKbps: 0 });
     expect(cap.slot(() => undefined)).toBeUndefined();
+  });
+
+  it("runs its timer only while it has tracks, and refills by it", () => {
+    vi.useFakeTimers();
+    try {
+      const cap = new PublishCap(limits);
+      expect(vi.getTimerCount()).toBe(0);
+      const camera = cap.slot(() => undefined)!;
+      expect(vi.getTimerCount()).toBe(1);
+      let through = 0;
+      for (let i = 0; i < 6000; i++) if (camera.admit(100)) through++;
+      expect(through).toBe(3000);
+      vi.advanceTimersByTime(1000);
+      for (let i = 0; i < 6000; i++) if (camera.admit(100)) through++;
+      expect(through).toBe(6000);
+      cap.release(camera);
+      expect(vi.getTimerCount()).toBe(0);
+      cap.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("close is idempotent and gives no slot after", () => {

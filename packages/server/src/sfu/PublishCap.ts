@@ -75,7 +75,9 @@ export class CapSlot {
 export class PublishCap {
   private readonly bucket: RateBucket | undefined;
   private readonly slots = new Set<CapSlot>();
-  private readonly timer: NodeJS.Timeout | undefined;
+  /** Runs {@link tick} while the cap has tracks (a participant that only watches costs no wakeups). */
+  private timer: NodeJS.Timeout | undefined;
+  private readonly autoTick: boolean;
   private lastTick: number;
   /** ms of refusals (net of quiet ticks) since the last pause. */
   private excessMs = 0;
@@ -100,10 +102,7 @@ export class PublishCap {
     const enabled = limits.maxPublishKbps > 0 && limits.maxPublishPacketsPerSecond > 0;
     this.bucket = enabled ? new RateBucket(limits.maxPublishPacketsPerSecond, limits.maxPublishKbps * 125, limits.publishBurstMs) : undefined;
     this.lastTick = Math.floor(this.now());
-    if (this.bucket && autoTick) {
-      this.timer = setInterval(() => this.tick(), CAP_TICK_MS);
-      this.timer.unref();
-    }
+    this.autoTick = autoTick;
   }
 
   /** A slot for a new track (undefined when the cap is off); `onChange` hears pauses and resumes. */
@@ -111,12 +110,22 @@ export class PublishCap {
     if (!this.bucket || this.closed) return undefined;
     const slot = new CapSlot(this.bucket, onChange);
     this.slots.add(slot);
+    if (this.autoTick && !this.timer) {
+      this.lastTick = Math.floor(this.now());
+      this.timer = setInterval(() => this.tick(), CAP_TICK_MS);
+      this.timer.unref();
+    }
     return slot;
   }
 
   /** The track is gone. */
   release(slot: CapSlot | undefined): void {
-    if (slot) this.slots.delete(slot);
+    if (!slot) return;
+    this.slots.delete(slot);
+    if (this.slots.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
   }
 
   /** Refills the bucket and applies the pause and resume rules; called every {@link CAP_TICK_MS}. */
@@ -155,6 +164,7 @@ export class PublishCap {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     this.slots.clear();
   }
 

@@ -5,6 +5,7 @@ import { startTestServer } from "@confab/server/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { Bot } from "./Bot.js";
 import { DeliveryWindow } from "./Delivery.js";
+import { TestBots } from "./testing/TestBots.js";
 
 // The TypeScript path always; the native one where the addon was built (both reach the cap).
 const paths: ("native" | "js")[] = loadNative().addon ? ["native", "js"] : ["js"];
@@ -17,10 +18,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(paths)("the publish cap on the %s per-packet path", (path) => {
   let server: RunningServer | undefined;
-  let bots: Bot[] = [];
+  const bots = new TestBots(() => server!.httpUrl);
   afterEach(async () => {
-    await Promise.all(bots.map((b) => b.close()));
-    bots = [];
+    await bots.close();
     await server?.close();
   });
 
@@ -31,7 +31,7 @@ describe.each(paths)("the publish cap on the %s per-packet path", (path) => {
     const ann = new Bot({ url: server.httpUrl, room, name: "Ann", publish: { video: true, audio: true, packetsPerSecond: 80 }, subscribe: false });
     const mallory = new Bot({ url: server.httpUrl, room, name: "Mallory", publish: { video: true, packetsPerSecond: 50 }, subscribe: false });
     const bob = new Bot({ url: server.httpUrl, room, name: "Bob" });
-    bots.push(ann, mallory, bob);
+    bots.add(ann, mallory, bob);
     const capped: ServerMessageOf<"track.capped">[] = [];
     mallory.events.on("message", (m: ServerMessage) => {
       if (m.type === "track.capped") capped.push(m);

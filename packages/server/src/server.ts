@@ -18,6 +18,8 @@ import { createPolicyResolver } from "./room/policy/createPolicyResolver.js";
 import { loadRoomsFile } from "./room/policy/RoomsFile.js";
 import { defaultRoomPolicy, type RoomPolicy } from "./room/policy/RoomPolicy.js";
 import { probeUdpBufferSizes, udpBufferCapMessage } from "./sfu/udpSockets.js";
+import { checkSharedUdpPorts, sharedPortBufferBytes } from "./sfu/sharedUdpPort.js";
+import { mainThreadUdpPort, sharedUdpPortCount } from "./worker/WorkerPool.js";
 import type { RoomEvent } from "./room/RoomEvents.js";
 import { describeFastPath } from "./sfu/native/fastPath.js";
 import type { RoomHost } from "./room/RoomHost.js";
@@ -115,6 +117,7 @@ function createWebhooks(config: ServerConfig, log: Logger): Webhooks | undefined
 export async function startServer(initialConfig: ServerConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? createLogger({ level: initialConfig.logLevel, format: initialConfig.logFormat, color: initialConfig.logColor });
   const config = await withDiscoveredAddress(withCredentials(initialConfig), log, hostAddresses);
+  if (config.rtc.udpPort !== undefined) await checkSharedUdpPorts(config.rtc.udpPort, sharedUdpPortCount(config.workers));
   const defaults = defaultRoomPolicy(config.rooms.maxParticipants);
   const configuredRooms = config.auth.roomsFile ? await loadRoomsFile(config.auth.roomsFile, defaults) : new Map<string, RoomPolicy>();
   const webhooks = createWebhooks(config, log);
@@ -130,8 +133,11 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
           undefined,
           roomEvents,
         );
-  await checkUdpBuffers(config.rtc.udpBufferBytes, log);
-  const signaling = new SignalingServer(config, rooms, SERVER_VERSION, log);
+  await checkUdpBuffers(config.rtc.udpPort !== undefined ? sharedPortBufferBytes(config.rtc.udpBufferBytes) : config.rtc.udpBufferBytes, log);
+  // The lobby's connectivity probes are peer connections of this thread: with RTC_UDP_PORT they
+  // get the port after the workers' (a port is one thread's socket).
+  const udpPort = config.rtc.udpPort === undefined ? undefined : mainThreadUdpPort(config.rtc.udpPort, config.workers);
+  const signaling = new SignalingServer({ ...config, rtc: { ...config.rtc, udpPort } }, rooms, SERVER_VERSION, log);
   // Every SFU thread decides the same way (same FASTPATH, same addon file): say it once here.
   const fastpath = describeFastPath(config.rtc.fastpath);
   log.info({ fastpath: fastpath.path, reason: fastpath.reason }, `per-packet path: ${fastpath.path} (${fastpath.reason})`);

@@ -170,6 +170,13 @@ export interface ServerConfig {
     announcedIps: string[];
     /** UDP port range for media (`RTC_PORT_MIN`/`RTC_PORT_MAX`); unset: ephemeral ports. */
     portRange: [number, number] | undefined;
+    /**
+     * One UDP port for all media (`RTC_UDP_PORT`; unset: a socket per connection from
+     * `portRange`). SFU worker *i* listens on `udpPort + i`, the main thread (lobby probes) on
+     * `udpPort + workers`, each demultiplexing its connections by remote address (UdpMux); in a
+     * thread's own config it is that thread's port.
+     */
+    udpPort: number | undefined;
     /** ICE servers handed to clients (`ICE_SERVERS` as JSON); none by default (no TURN). */
     iceServers: { urls: string | string[]; username?: string; credential?: string }[];
     /** Minimum interval between keyframe requests sent to one publisher, ms. */
@@ -313,6 +320,7 @@ export const defaultConfig: ServerConfig = {
   rtc: {
     announcedIps: [],
     portRange: undefined,
+    udpPort: undefined,
     iceServers: [],
     keyframeRequestIntervalMs: 500,
     udpBufferBytes: DEFAULT_UDP_BUFFER_BYTES,

@@ -49,6 +49,14 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ TURN_URLS: urls, TURN_SECRET: "short" })).toThrow(ConfigError);
   });
 
+  it("uses a socket per connection unless RTC_UDP_PORT is set, and refuses a port whose workers' ports go past 65535", () => {
+    expect(loadConfig({}).rtc.udpPort).toBeUndefined();
+    expect(loadConfig({ RTC_UDP_PORT: "7882" }).rtc.udpPort).toBe(7882);
+    expect(loadConfig({ RTC_UDP_PORT: "65533", WORKERS: "2" }).rtc.udpPort).toBe(65533);
+    expect(() => loadConfig({ RTC_UDP_PORT: "65534", WORKERS: "2" })).toThrow(ConfigError);
+    expect(() => loadConfig({ RTC_UDP_PORT: "80" })).toThrow(ConfigError);
+  });
+
   it("offers ICE-TCP candidates only with RTC_ICE_TCP=1", () => {
     expect(loadConfig({}).rtc.iceTcp).toBe(false);
     expect(loadConfig({ RTC_ICE_TCP: "1" }).rtc.iceTcp).toBe(true);

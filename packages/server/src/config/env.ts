@@ -67,6 +67,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
   if ((portMin === undefined) !== (portMax === undefined) || (portMin !== undefined && portMax! <= portMin)) {
     throw new ConfigError("RTC_PORT_MIN and RTC_PORT_MAX must be set together, with MIN < MAX");
   }
+  const workers = int(env, "WORKERS", d.workers, 0, 256);
+  const udpPort = env.RTC_UDP_PORT ? int(env, "RTC_UDP_PORT", 0, 1024, 65535) : undefined;
+  if (udpPort !== undefined && udpPort + workers > 65535) {
+    throw new ConfigError(`RTC_UDP_PORT: ${udpPort} + ${workers} workers goes past port 65535`);
+  }
   let iceServers = d.rtc.iceServers;
   if (env.ICE_SERVERS) {
     try {
@@ -109,7 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
     publicUrl: env.PUBLIC_URL || undefined,
     metricsToken: env.METRICS_TOKEN || undefined,
     testFaults: env.CONFAB_TEST_FAULTS === "1",
-    workers: int(env, "WORKERS", d.workers, 0, 256),
+    workers,
     drainTimeoutMs: int(env, "DRAIN_TIMEOUT", d.drainTimeoutMs / 1000, 0, 3600) * 1000,
     signaling: {
       heartbeatIntervalMs: int(env, "HEARTBEAT_INTERVAL_MS", d.signaling.heartbeatIntervalMs, 100, 60_000),
@@ -132,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
     rtc: {
       announcedIps: list(env, "RTC_ANNOUNCED_IPS"),
       portRange: portMin !== undefined && portMax !== undefined ? [portMin, portMax] : undefined,
+      udpPort,
       iceServers,
       udpBufferBytes: int(env, "RTC_UDP_BUFFER_BYTES", d.rtc.udpBufferBytes, 0, 256 * 1024 * 1024),
       stunDiscovery,

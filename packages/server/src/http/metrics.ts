@@ -44,6 +44,14 @@ export function createMetrics(stats: () => HostStats, connections: () => number,
     },
   });
   new Gauge({
+    name: "confab_shared_port_addresses",
+    help: "Remote addresses the shared media ports (RTC_UDP_PORT) route to a connection",
+    registers: [registry],
+    collect() {
+      this.set(stats().sharedPortAddresses);
+    },
+  });
+  new Gauge({
     name: "confab_sfu_workers_heap_used_bytes",
     help: "V8 heap in use by the SFU worker threads together (the main thread's is nodejs_heap_size_used_bytes)",
     registers: [registry],
@@ -118,6 +126,11 @@ export function createMetrics(stats: () => HostStats, connections: () => number,
     "confab_stun_requests_dropped_total",
     "STUN requests at media ports dropped unanswered: not authenticated with the connection's ICE credentials",
     () => stats().stunRequestsDropped,
+  );
+  counter(
+    "confab_shared_port_datagrams_dropped_total",
+    "Datagrams at the shared media port (RTC_UDP_PORT) from an address no connection has bound by an authenticated STUN check",
+    () => stats().sharedPortDatagramsDropped,
   );
   counter(
     "confab_remote_candidates_refused_total",

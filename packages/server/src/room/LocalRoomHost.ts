@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { ErrorCode, type ModerationAction } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
-import { forwardingStats, iceGuardStats, publishCapStats } from "../sfu/stats.js";
+import { forwardingStats, iceGuardStats, publishCapStats, sharedPortStats } from "../sfu/stats.js";
 import type { ChatStore } from "./ChatStore.js";
 import type { JoinRequest } from "./JoinRequest.js";
 import { moderate, OPERATOR } from "./moderation.js";
@@ -138,7 +138,7 @@ export class LocalRoomHost implements RoomHost {
   }
 
   stats(): HostStats {
-    return { rooms: this.manager.roomCount, participants: this.manager.participantCount, ...forwardingStats, ...iceGuardStats, publishCapDrops: publishCapStats.packetsDropped, publishCapPauses: publishCapStats.tracksPaused, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0, workerMemory: [] };
+    return { rooms: this.manager.roomCount, participants: this.manager.participantCount, ...forwardingStats, ...iceGuardStats, sharedPortAddresses: sharedPortStats.addresses, publishCapDrops: publishCapStats.packetsDropped, publishCapPauses: publishCapStats.tracksPaused, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0, workerMemory: [] };
   }
 
   drain(): void {

@@ -50,6 +50,10 @@ export interface HostStats {
   sendsDropped: number;
   /** STUN requests dropped unanswered (not authenticated with the connection's ICE credentials). */
   stunRequestsDropped: number;
+  /** Datagrams at the shared media port from an address no connection has bound (`RTC_UDP_PORT`). */
+  sharedPortDatagramsDropped: number;
+  /** Remote addresses the shared media ports route to a connection now (`RTC_UDP_PORT`; a gauge). */
+  sharedPortAddresses: number;
   /** V8 heap in use by the SFU worker threads (0 for rooms in the main thread: its heap is the process's). */
   workerHeapUsedBytes: number;
   /** The worst SFU worker's event-loop delay, 99th percentile over its last stats interval, ms. */
@@ -75,7 +79,7 @@ export interface Readiness {
 
 /** Stats of a host with nothing in it. */
 export function emptyStats(): HostStats {
-  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, sendsDropped: 0, stunRequestsDropped: 0, remoteCandidatesRefused: 0, publishCapDrops: 0, publishCapPauses: 0, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0, workerMemory: [] };
+  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, sendsDropped: 0, stunRequestsDropped: 0, sharedPortDatagramsDropped: 0, sharedPortAddresses: 0, remoteCandidatesRefused: 0, publishCapDrops: 0, publishCapPauses: 0, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0, workerMemory: [] };
 }
 
 /** Adds `b`'s counters (not its gauges: rooms, participants, heap, delay) to `a`. */
@@ -88,6 +92,7 @@ export function addCounters(a: HostStats, b: HostStats): HostStats {
   a.paddingPackets += b.paddingPackets;
   a.sendsDropped += b.sendsDropped;
   a.stunRequestsDropped += b.stunRequestsDropped;
+  a.sharedPortDatagramsDropped += b.sharedPortDatagramsDropped;
   a.remoteCandidatesRefused += b.remoteCandidatesRefused;
   a.publishCapDrops += b.publishCapDrops;
   a.publishCapPauses += b.publishCapPauses;

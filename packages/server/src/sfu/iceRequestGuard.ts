@@ -2,7 +2,7 @@ import { Connection, parseMessage, type Message } from "werift";
 import { iceGuardStats } from "./stats.js";
 
 /** The parts of werift's ICE agent ({@link Connection}) the guard reads. */
-interface IceAgent {
+export interface IceAgent {
   localUsername: string;
   localPassword: string;
   /** Earlier local ufrags (before an ICE restart) and their passwords. */
@@ -61,15 +61,24 @@ export function installIceRequestGuard(): void {
  */
 export function authenticRequest(agent: IceAgent, message: Message, data: Buffer): boolean {
   if (!message.attributesKeys.includes("FINGERPRINT") || !message.attributesKeys.includes("MESSAGE-INTEGRITY")) return false;
-  const username: unknown = message.getAttributeValue("USERNAME");
-  if (typeof username !== "string") return false;
-  const colon = username.indexOf(":");
-  if (colon < 0) return false;
-  const ours = username.slice(0, colon);
-  const theirs = username.slice(colon + 1);
-  if (theirs.length === 0 || theirs.length > MAX_UFRAG_LENGTH) return false;
+  const ours = localUfragOf(message);
+  if (ours === undefined) return false;
   const password = ours === agent.localUsername ? agent.localPassword : Object.hasOwn(agent.userHistory, ours) ? agent.userHistory[ours] : undefined;
   if (!password) return false;
   // parseMessage verifies MESSAGE-INTEGRITY with the key (and FINGERPRINT) or returns nothing.
   return parseMessage(data, Buffer.from(password, "utf8")) !== undefined;
+}
+
+/**
+ * The local ufrag a STUN request names: the part of its USERNAME `<our ufrag>:<their ufrag>`
+ * before the colon (RFC 8445 §7.2.2), when theirs has 1–256 characters; else undefined.
+ */
+export function localUfragOf(message: Message): string | undefined {
+  const username: unknown = message.getAttributeValue("USERNAME");
+  if (typeof username !== "string") return undefined;
+  const colon = username.indexOf(":");
+  if (colon < 0) return undefined;
+  const theirs = username.length - colon - 1;
+  if (theirs === 0 || theirs > MAX_UFRAG_LENGTH) return undefined;
+  return username.slice(0, colon);
 }

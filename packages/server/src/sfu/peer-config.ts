@@ -17,6 +17,7 @@ import {
 } from "werift";
 import type { IceCandidate } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
+import { sharedPortInterfaces } from "./sharedUdpPort.js";
 
 /** Payload types the SFU offers; fixed so forwarding never has to translate them. */
 export const VP8_PAYLOAD_TYPE = 96;
@@ -186,6 +187,9 @@ export function peerConfig(config: PeerSettings, role: PeerRole): Partial<PeerCo
     iceTcpPassive: config.iceTcp,
     iceAdditionalHostAddresses: hostAddresses(config),
     icePortRange: config.portRange,
+    // RTC_UDP_PORT: UDP through the thread's one shared socket (sharedUdpPort) instead of a
+    // socket per connection; TCP candidates still take ports from the range.
+    ...(config.udpPort !== undefined ? { iceInterfaceAddresses: sharedPortInterfaces(config.udpPort, config.udpBufferBytes) } : {}),
     bundlePolicy: "max-bundle",
   };
 }

@@ -19,6 +19,8 @@ export const forwardingStats = {
 export const iceGuardStats = {
   /** STUN requests dropped unanswered: not authenticated with our ICE credentials (iceRequestGuard). */
   stunRequestsDropped: 0,
+  /** Datagrams at the shared media port (`RTC_UDP_PORT`) from an address no connection has bound (UdpMux). */
+  sharedPortDatagramsDropped: 0,
   /** Remote ICE candidates refused (address, form, or one too many for the connection; RemoteCandidates). */
   remoteCandidatesRefused: 0,
 };
@@ -29,4 +31,10 @@ export const publishCapStats = {
   packetsDropped: 0,
   /** Tracks paused by a publish cap. */
   tracksPaused: 0,
+};
+
+/** The shared media port of this thread (`RTC_UDP_PORT`, UdpMux). */
+export const sharedPortStats = {
+  /** Remote addresses routed to a connection now. */
+  addresses: 0,
 };

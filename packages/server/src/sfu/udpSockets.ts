@@ -38,11 +38,15 @@ export function installUdpSocketTuning(bytes: number = DEFAULT_UDP_BUFFER_BYTES)
   const init = proto.init;
   proto.init = async function (this: { socket: Socket }) {
     await init.call(this);
-    const socket = this.socket;
-    tuneUdpSocket(socket, bufferBytes);
-    openSockets.add(socket);
-    socket.once("close", () => openSockets.delete(socket));
+    tuneUdpSocket(this.socket, bufferBytes);
+    trackUdpSocket(this.socket);
   };
+}
+
+/** Counts `socket` among this thread's media sockets until it closes, so {@link closeUdpSockets} closes it. */
+export function trackUdpSocket(socket: Socket): void {
+  openSockets.add(socket);
+  socket.once("close", () => openSockets.delete(socket));
 }
 
 /** This thread's open media sockets (werift's, through {@link installUdpSocketTuning}). */

@@ -5,13 +5,14 @@ import { installIceRequestGuard } from "./iceRequestGuard.js";
 import { installRtcpBounds } from "./rtcpBounds.js";
 import { DEFAULT_UDP_BUFFER_BYTES } from "../config/config.js";
 import { installUdpSocketTuning } from "./udpSockets.js";
+import { installSharedUdpPort } from "./sharedUdpPort.js";
 
 /**
  * Installs, in this thread, what Confab changes in werift's behaviour: the bounded RTP header
  * parser (fastRtpHeader), the receive path without per-packet allocations (fastReceive), the bounded RTCP parser (rtcpBounds), the DTLS retransmission fixes
  * (dtlsRetransmission), STUN requests answered only when authenticated with our ICE credentials
- * (iceRequestGuard) and the tuning of its UDP sockets (udpSockets: `udpBufferBytes` of kernel buffer each, 0 for the kernel's
- * default). Call before creating the first peer connection; idempotent.
+ * (iceRequestGuard), the tuning of its UDP sockets (udpSockets: `udpBufferBytes` of kernel buffer each, 0 for the kernel's
+ * default) and the shared media port for connections configured with one (sharedUdpPort, `RTC_UDP_PORT`). Call before creating the first peer connection; idempotent.
  */
 export function installWeriftPatches(udpBufferBytes: number = DEFAULT_UDP_BUFFER_BYTES): void {
   installFastRtpHeaderParser();
@@ -20,4 +21,5 @@ export function installWeriftPatches(udpBufferBytes: number = DEFAULT_UDP_BUFFER
   installDtlsRetransmissionFixes();
   installIceRequestGuard();
   installUdpSocketTuning(udpBufferBytes);
+  installSharedUdpPort();
 }

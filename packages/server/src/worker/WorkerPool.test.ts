@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloseCode } from "@confab/protocol";
 import type { RunningServer } from "../server.js";
 import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
-import { WorkerPool, workerPortRange } from "./WorkerPool.js";
+import { WorkerPool, mainThreadUdpPort, sharedUdpPortCount, workerPortRange, workerUdpPort } from "./WorkerPool.js";
 import { leastLoaded } from "./placement.js";
 
 describe("room placement", () => {
@@ -17,6 +17,15 @@ describe("room placement", () => {
 });
 
 describe("media port ranges", () => {
+  it("gives worker i the shared port RTC_UDP_PORT + i and the main thread the one after the workers' (all one port with WORKERS=0)", () => {
+    expect([0, 1].map((i) => workerUdpPort(7882, i))).toEqual([7882, 7883]);
+    expect(workerUdpPort(undefined, 1)).toBeUndefined();
+    expect(mainThreadUdpPort(7882, 2)).toBe(7884);
+    expect(sharedUdpPortCount(2)).toBe(3);
+    expect(mainThreadUdpPort(7882, 0)).toBe(7882);
+    expect(sharedUdpPortCount(0)).toBe(1);
+  });
+
   it("gives each worker its own slice of RTC_PORT_MIN..MAX, the last one taking the rest", () => {
     expect(workerPortRange([40000, 40099], 0, 2)).toEqual([40000, 40049]);
     expect(workerPortRange([40000, 40100], 1, 2)).toEqual([40050, 40100]);

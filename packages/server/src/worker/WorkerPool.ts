@@ -36,6 +36,29 @@ export function workerPortRange(range: [number, number] | undefined, index: numb
 }
 
 /**
+ * The shared media port of SFU worker `index` (`RTC_UDP_PORT + index`): one socket per thread,
+ * because no packet crosses threads and the kernel cannot steer a datagram to the thread of
+ * its room (SO_REUSEPORT spreads by address hash).
+ */
+export function workerUdpPort(base: number | undefined, index: number): number | undefined {
+  return base === undefined ? undefined : base + index;
+}
+
+/**
+ * The shared media port of the main thread, whose peer connections are the lobby's
+ * connectivity probes: the one after the workers' (`RTC_UDP_PORT + WORKERS`), or
+ * `RTC_UDP_PORT` itself with `WORKERS=0` (rooms and probes in one thread).
+ */
+export function mainThreadUdpPort(base: number, workers: number): number {
+  return base + workers;
+}
+
+/** How many ports `RTC_UDP_PORT` takes: one per worker and one for the main thread (one with `WORKERS=0`). */
+export function sharedUdpPortCount(workers: number): number {
+  return workers + 1;
+}
+
+/**
  * Where a room runs, and who holds it there: participants the worker has (it reports each
  * that leaves for good, grace periods included) plus joins on their way.
  */
@@ -205,6 +228,7 @@ export class WorkerPool implements RoomHost {
     total.rooms = this.placements.size;
     for (const w of this.workers) {
       total.participants += w.stats.participants;
+      total.sharedPortAddresses += w.alive ? w.stats.sharedPortAddresses : 0;
       total.workerHeapUsedBytes += w.alive ? w.stats.workerHeapUsedBytes : 0;
       total.workerEventLoopDelayP99Ms = Math.max(total.workerEventLoopDelayP99Ms, w.alive ? w.stats.workerEventLoopDelayP99Ms : 0);
       if (w.alive) total.workerMemory.push(...w.stats.workerMemory);
@@ -280,7 +304,11 @@ export class WorkerPool implements RoomHost {
   }
 
   private spawn(index: number): SfuWorker {
-    const config = { ...this.config, rtc: { ...this.config.rtc, portRange: workerPortRange(this.config.rtc.portRange, index, this.size || 1) } };
+    const rtc = this.config.rtc;
+    const config = {
+      ...this.config,
+      rtc: { ...rtc, portRange: workerPortRange(rtc.portRange, index, this.size || 1), udpPort: workerUdpPort(rtc.udpPort, index) },
+    };
     const worker = new SfuWorker(index, config, this.log, this.configuredRooms);
     if (this.draining) worker.notify({ t: "drain" });
     worker.events.on("left", (room) => this.release(room, worker));

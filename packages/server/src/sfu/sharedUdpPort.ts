@@ -1,0 +1,138 @@
+import { createSocket } from "node:dgram";
+import { Connection, UdpTransport } from "werift";
+import type { IceAgent } from "./iceRequestGuard.js";
+import { MuxTransport, UdpMux } from "./UdpMux.js";
+import { trackUdpSocket } from "./udpSockets.js";
+
+/**
+ * The shared socket's kernel buffer, as a multiple of `RTC_UDP_BUFFER_BYTES` (one
+ * connection's socket): it takes the traffic of all of a worker's connections. 8 × 1 MiB holds
+ * ~3 600 full-size packets, ~360 ms of 10 000 packets/s arriving while the event loop is busy
+ * (one socket's 1 MiB held ~450 ms of a 1 000-packet/s stream). Not more: what waits longer
+ * in the kernel arrives too late to play (architecture, "UDP sockets").
+ */
+export const SHARED_PORT_BUFFER_FACTOR = 8;
+const MAX_BUFFER_BYTES = 256 * 1024 * 1024;
+
+/** Kernel buffer asked for the shared socket of one thread (0: the kernel's default). */
+export function sharedPortBufferBytes(udpBufferBytes: number): number {
+  return Math.min(udpBufferBytes * SHARED_PORT_BUFFER_FACTOR, MAX_BUFFER_BYTES);
+}
+
+interface SharedPort {
+  port: number;
+  bufferBytes: number;
+}
+
+/**
+ * werift's `iceInterfaceAddresses` for connections whose UDP goes through the thread's shared
+ * socket on `port`. The object is the mark {@link installSharedUdpPort} looks for (werift hands
+ * it, by reference, to every `UdpTransport.init` of the connection); its binding address
+ * 0.0.0.0 matches no host address, so werift's gathering is unchanged by it.
+ */
+export function sharedPortInterfaces(port: number, udpBufferBytes: number): { udp4: string } {
+  let marker = markers.get(port);
+  if (!marker) {
+    marker = { udp4: "0.0.0.0" };
+    markers.set(port, marker);
+    shared.set(marker, { port, bufferBytes: sharedPortBufferBytes(udpBufferBytes) });
+  }
+  return marker;
+}
+
+const markers = new Map<number, { udp4: string }>();
+const shared = new WeakMap<object, SharedPort>();
+/** This thread's shared sockets, by port (one, in an SFU worker). */
+const muxes = new Map<number, Promise<UdpMux>>();
+
+/** This thread's mux on `port`, opened on first use. */
+export function sharedUdpMux(port: number, bufferBytes: number): Promise<UdpMux> {
+  let mux = muxes.get(port);
+  if (!mux) {
+    mux = UdpMux.open(port, bufferBytes).then(
+      (opened) => {
+        trackUdpSocket(opened.socket);
+        opened.socket.once("close", () => {
+          opened.close();
+          muxes.delete(port);
+        });
+        return opened;
+      },
+      (error: unknown) => {
+        muxes.delete(port);
+        throw error;
+      },
+    );
+    muxes.set(port, mux);
+  }
+  return mux;
+}
+
+let installed = false;
+
+/** The parts of werift's StunProtocol the patch reads. */
+interface StunLike {
+  transport?: unknown;
+  localIp?: string;
+}
+
+/**
+ * Makes werift use the thread's shared socket for connections configured with
+ * {@link sharedPortInterfaces}: `UdpTransport.init` hands them a {@link MuxTransport} instead of
+ * binding a socket; when ICE pairs a host candidate (`pairLocalProtocol`, right after it is
+ * made) the transport learns its connection's ICE agent, whose credentials authenticate the
+ * addresses it may receive from; an ICE restart indexes the new ufrag. Other connections (bots,
+ * tests, `RTC_UDP_PORT` unset) are untouched. Idempotent.
+ */
+export function installSharedUdpPort(): void {
+  if (installed) return;
+  installed = true;
+  const statics = UdpTransport as unknown as { init(type: string, options?: { interfaceAddresses?: object }): Promise<unknown> };
+  const init = statics.init;
+  statics.init = async function (this: unknown, type: string, options: { interfaceAddresses?: object } = {}) {
+    const port = options.interfaceAddresses ? shared.get(options.interfaceAddresses) : undefined;
+    if (port && type === "udp4") return (await sharedUdpMux(port.port, port.bufferBytes)).transport();
+    return init.call(this, type, options);
+  };
+  const proto = Connection.prototype as unknown as {
+    pairLocalProtocol(this: IceAgent, protocol: StunLike): void;
+    restart(this: IceAgent & { protocols: StunLike[] }): Promise<void>;
+  };
+  const pairLocalProtocol = proto.pairLocalProtocol;
+  proto.pairLocalProtocol = function (this: IceAgent, protocol: StunLike) {
+    const transport = protocol.transport;
+    if (transport instanceof MuxTransport) transport.mux.attach(transport, this, protocol.localIp);
+    pairLocalProtocol.call(this, protocol);
+  };
+  const restart = proto.restart;
+  proto.restart = async function (this: IceAgent & { protocols: StunLike[] }) {
+    await restart.call(this);
+    for (const protocol of this.protocols) {
+      if (protocol.transport instanceof MuxTransport) protocol.transport.mux.index(this);
+    }
+  };
+}
+
+/**
+ * Checks at start that each worker's port (`base` … `base + count - 1`) can be bound, so a port
+ * in use fails the start with its number rather than leaving rooms without media.
+ */
+export async function checkSharedUdpPorts(base: number, count: number): Promise<void> {
+  for (let port = base; port < base + count; port++) {
+    const socket = createSocket("udp4");
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once("error", reject);
+        socket.bind({ port, address: "0.0.0.0" }, () => resolve());
+      });
+    } catch (error) {
+      throw new Error(`RTC_UDP_PORT: UDP port ${port} cannot be bound (${(error as Error).message})`);
+    } finally {
+      try {
+        socket.close();
+      } catch {
+        // never bound
+      }
+    }
+  }
+}

@@ -12,6 +12,9 @@ class FakePeerConnection {
   constructor(readonly config: RTCConfiguration) {
     FakePeerConnection.made.push(this);
   }
+  getConfiguration(): RTCConfiguration {
+    return this.configurations.at(-1) ?? this.config;
+  }
   setConfiguration(config: RTCConfiguration): void {
     this.configurations.push(config);
   }
@@ -63,13 +66,13 @@ describe("MediaSession", () => {
     expect(media.owns(other.publisher as unknown as RTCPeerConnection)).toBe(false);
   });
 
-  it("gives both connections the fresh ICE servers of a resume", () => {
+  it("gives both connections the fresh ICE servers of a resume, keeping their bundle policy", () => {
     const { media, subscriber, publisher } = session();
     const fresh = [{ urls: "turn:turn.example.org", username: "u", credential: "c" }];
     media.setIceServers(fresh);
     expect(media.iceServers).toBe(fresh);
-    expect(publisher.configurations).toEqual([{ iceServers: fresh, iceTransportPolicy: "relay" }]);
-    expect(subscriber.configurations).toEqual([{ iceServers: fresh, iceTransportPolicy: "relay" }]);
+    expect(publisher.configurations).toEqual([{ iceServers: fresh, iceTransportPolicy: "relay", bundlePolicy: "max-bundle" }]);
+    expect(subscriber.configurations).toEqual([{ iceServers: fresh, iceTransportPolicy: "relay", bundlePolicy: "max-bundle" }]);
   });
 
   it("asks the server for an ICE restart of the receiving connection, and restarts no foreign one", () => {

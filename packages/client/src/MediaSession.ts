@@ -131,11 +131,15 @@ export class MediaSession {
     }
   }
 
-  /** Fresh ICE servers (a resume brings new TURN credentials) for the ICE restarts to come. */
+  /**
+   * Fresh ICE servers (a resume brings new TURN credentials) for the ICE restarts to come. The
+   * rest of each connection's configuration is kept: `setConfiguration` throws
+   * InvalidModificationError when e.g. `bundlePolicy` would change (Firefox enforces it).
+   */
   setIceServers(iceServers: IceServer[]): void {
     this.iceServersValue = iceServers;
     const config = this.configuration();
-    for (const pc of this.peerConnections()) pc.setConfiguration(config);
+    for (const pc of this.peerConnections()) pc.setConfiguration({ ...pc.getConfiguration(), ...config });
   }
 
   /**

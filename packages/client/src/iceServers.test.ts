@@ -29,6 +29,9 @@ class RecordingPeerConnection {
     this.configurations.push({ at: Date.now(), config });
     RecordingPeerConnection.all.push(this);
   }
+  getConfiguration(): RTCConfiguration {
+    return this.configurations.at(-1)!.config;
+  }
   setConfiguration(config: RTCConfiguration): void {
     this.configurations.push({ at: Date.now(), config });
   }

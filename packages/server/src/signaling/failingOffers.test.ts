@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RTCPeerConnection } from "werift";
 import { ErrorCode } from "@confab/protocol";
 import { FAILING_OFFERS, GOOD_OFFER, GOOD_OFFER_TRACKS } from "../fuzz/failingOffers.js";
 import type { RunningServer } from "../server.js";
@@ -116,4 +117,46 @@ describe("offers that fail", () => {
     }
     expect(timers).toBeLessThanOrEqual(baseline.timers);
   }, 120_000);
+
+  it("subscriber answers that fail (actpass, sections not the offer's, no or unverifiable fingerprint, no common codec) get BAD_MESSAGE with the reason, and the right answer is still taken", async () => {
+    const ann = await WireClient.joined(wsUrl(server), "failing-answers", "Ann");
+    await sendGoodOffer(ann);
+    const bob = await WireClient.joined(wsUrl(server), "failing-answers", "Bob");
+    const offer = await bob.next("sdp", 15_000);
+    expect([offer.pc, offer.description.type]).toEqual(["subscriber", "offer"]);
+    // Bob's side: a werift connection makes the answer a client would.
+    const client = new RTCPeerConnection({ iceServers: [] });
+    await client.setRemoteDescription(offer.description);
+    await client.setLocalDescription(await client.createAnswer());
+    const good = client.localDescription!.sdp;
+    const firstMid = /^a=mid:(\S+)/m.exec(good)![1]!;
+    const failing: [string, string, RegExp][] = [
+      ["a=setup:actpass", good.replace(/^a=setup:\w+/gm, "a=setup:actpass"), /answer's a=setup must be active or passive/],
+      ["one section more", good + "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:extra\r\na=rtpmap:96 VP8/90000\r\n", /more than \d+ media sections/],
+      ["a section's mid changed", good.replace(`a=mid:${firstMid}\r\n`, "a=mid:other\r\n").replace(/^a=group:BUNDLE.*\r\n/m, ""), /has mid other, not/],
+      ["no fingerprint", good.replace(/^a=fingerprint:.*\r\n/gm, ""), /no a=fingerprint/],
+      ["an md5 fingerprint", good.replace(/^a=fingerprint:\S+ /gm, "a=fingerprint:md5 "), /fingerprint hash md5/],
+      ["no codec in common (werift refuses it)", good.replace(/VP8\/90000/g, "H264/90000").replace(/opus\/48000/g, "G722/8000"), /No common codec/],
+    ];
+    for (let round = 0; round < 5; round++) {
+      for (const [name, sdp, reason] of failing) {
+        bob.sendJson({ type: "sdp", pc: "subscriber", description: { type: "answer", sdp } });
+        const error = await bob.next("error");
+        expect([error.code, error.fatal, error.inReplyTo], name).toEqual([ErrorCode.BAD_MESSAGE, false, "sdp"]);
+        expect(error.message, name).toMatch(reason);
+      }
+    }
+    // The server's subscriber connection starts connecting once it has taken an answer.
+    const bobsSubscriber = async () => {
+      const [room] = await server.rooms.snapshot("failing-answers");
+      return room?.participants.find((p) => p.id === bob.joinedMessage?.self.id)?.connections.subscriber;
+    };
+    expect(await bobsSubscriber()).toBe("new");
+    bob.sendJson({ type: "sdp", pc: "subscriber", description: { type: "answer", sdp: good } });
+    await expect.poll(bobsSubscriber, { timeout: 15_000 }).not.toBe("new");
+    expect(bob.messages.filter((m) => m.type === "error")).toEqual([]);
+    await client.close();
+    ann.close();
+    bob.close();
+  }, 60_000);
 });

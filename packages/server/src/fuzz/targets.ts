@@ -3,7 +3,11 @@ import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { RtcpPayloadSpecificFeedback, RtcpRrPacket, RtcpSourceDescriptionPacket, RtcpSrPacket, RtcpTransportLayerFeedback, RtpPacket, TransportWideCC, GenericNack, type RtcpPacket } from "werift";
 import { ErrorCode, decodeClientMessage, decodeServerMessage, encodeMessage, type DecodeResult } from "@confab/protocol";
-import { forWerift, mediaSections, sdpProblem } from "../sfu/sdp.js";
+import { forWerift, mediaSections, negotiableCodecsOnly, sdpProblem } from "../sfu/sdp.js";
+import { sdpSyntaxProblem } from "../sfu/sdpSyntax.js";
+
+/** The encodings a publisher connection negotiates (SfuPeer shows werift only those). */
+const SFU_ENCODINGS: ReadonlySet<string> = new Set(["vp8", "opus"]);
 import { PUBLISHER_OFFER_LIMITS, sdpLimitProblem } from "../sfu/sdpLimits.js";
 import { installFastRtpHeaderParser, parseRtpHeader } from "../sfu/fastRtpHeader.js";
 import { parseRtcpBounded } from "../sfu/rtcpBounds.js";
@@ -80,7 +84,7 @@ const sdpLimits = fuzzTarget({
 
 const sdpMunging = fuzzTarget({
   name: "sdp-munging",
-  parses: "sdpProblem, mediaSections and forWerift (on offers within the bounds, as the SFU calls them)",
+  parses: "sdpProblem, sdpSyntaxProblem, mediaSections, forWerift and negotiableCodecsOnly (on offers within the bounds, as the SFU calls them)",
   arbitrary: offers,
   check(sdp: string) {
     // The SFU reads an offer only after its bounds are checked; unbounded input must not throw either.
@@ -94,6 +98,13 @@ const sdpMunging = fuzzTarget({
     const munged = forWerift(sdp);
     assert.ok(munged.length <= sdp.length, `forWerift grew the offer from ${sdp.length} to ${munged.length}`);
     assert.equal(forWerift(munged), munged, "forWerift is not idempotent");
+    const syntax = sdpSyntaxProblem(munged, "offer");
+    assert.ok(syntax === undefined || typeof syntax === "string");
+    const trimmed = negotiableCodecsOnly(munged, SFU_ENCODINGS);
+    assert.ok(trimmed.length <= munged.length, `negotiableCodecsOnly grew the offer from ${munged.length} to ${trimmed.length}`);
+    assert.equal(negotiableCodecsOnly(trimmed, SFU_ENCODINGS), trimmed, "negotiableCodecsOnly is not idempotent");
+    // What it leaves is as readable as what it was given.
+    assert.ok(syntax !== undefined || sdpSyntaxProblem(trimmed, "offer") === undefined, "negotiableCodecsOnly made a readable offer unreadable");
   },
 });
 

@@ -22,6 +22,7 @@ interface WeriftSrtpSession {
 const GCM_TAG = 16;
 const RTP_HEADER = 12;
 const FAILED = "Failed to authenticate SRTP packet";
+const FAILED_RTCP = "Failed to authenticate SRTCP packet";
 
 /**
  * Replaces `session.decrypt` (werift's SRTP receive path, which creates a decipher and four
@@ -91,19 +92,81 @@ function paddingFits(packet: Buffer, headerLength: number): boolean {
   return padding > 0 && padding <= packet.length - headerLength;
 }
 
+/** The parts of werift's SRTCP session the native open uses. */
+interface WeriftSrtcpSession {
+  remoteContext: { cipher: { srtcpSessionKey?: Buffer; srtcpSessionSalt?: Buffer; aeadAuthTagLen?: number } };
+  decrypt(data: Buffer): Buffer;
+}
+
+/** RFC 3711 §3.4: the E flag and 31-bit SRTCP index after the tag; RTCP's fixed header. */
+const SRTCP_INDEX = 4;
+const RTCP_HEADER = 8;
+
+/**
+ * Replaces `session.decrypt` of werift's SRTCP session (a decipher and four buffers per packet:
+ * every receiver's feedback and reports) with the addon's open, when the session uses
+ * AEAD_AES_128_GCM (RFC 7714 §9): the same result as werift's — the RTCP packet in the clear in
+ * a new buffer, or a thrown `SrtpAuthenticationError` (werift then drops the packet). The
+ * additional authenticated data (header, then E flag and index from after the tag) is put in
+ * front of the ciphertext in a scratch buffer, so the addon sees one contiguous packet.
+ * Returns whether it did.
+ */
+export function openRtcpWithNative(session: unknown, addon: NativeAddon): boolean {
+  const s = session as WeriftSrtcpSession;
+  const { srtcpSessionKey: rawKey, srtcpSessionSalt: salt, aeadAuthTagLen } = s.remoteContext.cipher;
+  if (aeadAuthTagLen !== GCM_TAG || rawKey?.length !== 16 || !salt || salt.length < 12) return false;
+  const key: GcmKey = addon.gcmKey(rawKey);
+  const iv = Buffer.alloc(12);
+  let scratch = Buffer.alloc(0);
+  let opened = Buffer.alloc(0);
+  s.decrypt = (data: Buffer): Buffer => {
+    const length = data.length;
+    if (length < RTCP_HEADER + GCM_TAG + SRTCP_INDEX) throw new SrtpAuthenticationError(FAILED_RTCP);
+    const indexAt = length - SRTCP_INDEX;
+    const tagAt = indexAt - GCM_TAG;
+    const word = data.readUInt32BE(indexAt);
+    // E = 0: nothing is encrypted, everything before the tag is authenticated data.
+    const clearEnd = word >>> 31 === 1 ? RTCP_HEADER : tagAt;
+    // RFC 7714 §9.1: IV = (0x0000 ‖ SSRC ‖ 0x0000 ‖ 0 ‖ SRTCP index) XOR salt.
+    iv.writeUInt16BE(0, 0);
+    iv.writeUInt32BE(data.readUInt32BE(4), 2);
+    iv.writeUInt16BE(0, 6);
+    iv.writeUInt32BE((word & 0x7fffffff) >>> 0, 8);
+    for (let i = 0; i < 12; i++) iv[i]! ^= salt[i]!;
+    // Scratch: clear part ‖ E and index ‖ ciphertext ‖ tag; the addon authenticates the first
+    // clearEnd + 4 bytes and opens the rest into `opened`.
+    if (scratch.length < length) {
+      scratch = Buffer.allocUnsafe(Math.max(length, 1500));
+      opened = Buffer.allocUnsafe(scratch.length);
+    }
+    data.copy(scratch, 0, 0, clearEnd);
+    data.copy(scratch, clearEnd, indexAt, length);
+    data.copy(scratch, clearEnd + SRTCP_INDEX, clearEnd, indexAt);
+    const n = addon.open(key, iv, scratch.subarray(0, length), clearEnd + SRTCP_INDEX, opened, 0);
+    if (n < 0) throw new SrtpAuthenticationError(FAILED_RTCP);
+    const out = Buffer.allocUnsafe(tagAt);
+    data.copy(out, 0, 0, clearEnd);
+    opened.copy(out, clearEnd, clearEnd + SRTCP_INDEX, clearEnd + SRTCP_INDEX + (tagAt - clearEnd));
+    return out;
+  };
+  return true;
+}
+
 let installed: NativeAddon | undefined;
 
 /**
- * Makes every DTLS transport of this thread open its SRTP with `addon` once DTLS has exported
- * the keys (werift's `updateSrtpSession`); werift keeps ICE, DTLS and SRTCP. Idempotent.
+ * Makes every DTLS transport of this thread open its SRTP and SRTCP with `addon` once DTLS has
+ * exported the keys (werift's `updateSrtpSession`); werift keeps ICE, DTLS and sealing SRTCP.
+ * Idempotent.
  */
 export function installNativeOpen(addon: NativeAddon): void {
   if (installed) return;
   installed = addon;
-  const proto = RTCDtlsTransport.prototype as unknown as { updateSrtpSession(this: { srtp: unknown }): void };
+  const proto = RTCDtlsTransport.prototype as unknown as { updateSrtpSession(this: { srtp: unknown; srtcp: unknown }): void };
   const update = proto.updateSrtpSession;
-  proto.updateSrtpSession = function (this: { srtp: unknown }) {
+  proto.updateSrtpSession = function (this: { srtp: unknown; srtcp: unknown }) {
     update.call(this);
     openWithNative(this.srtp, addon);
+    openRtcpWithNative(this.srtcp, addon);
   };
 }

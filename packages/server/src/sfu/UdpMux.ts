@@ -134,8 +134,8 @@ export class UdpMux {
 
   /** Remembers that `transport` sent the STUN request in `data`, to route the response. */
   sent(transport: MuxTransport, data: Buffer): void {
-    // A STUN request: message type class bits 00 (RFC 5389 §6), with a magic cookie.
-    if (data.length < 20 || data[0]! > 0x3f || (data[0]! & 0x01) !== 0 || (data[1]! & 0x10) !== 0) return;
+    // A STUN request (RFC 7983 §7: first byte 0–3; RFC 5389 §6: class bits 00, the magic cookie).
+    if (data.length < 20 || data[0]! > 3 || (data[0]! & 0x01) !== 0 || (data[1]! & 0x10) !== 0 || data.readUInt32BE(4) !== 0x2112a442) return;
     const key = data.toString("latin1", 8, 20);
     this.transactions.delete(key);
     this.transactions.set(key, transport);

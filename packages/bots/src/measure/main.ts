@@ -5,7 +5,7 @@ import { failingOffersTable, measureFailingOffers } from "./failingOffers.js";
 import { measureWorstMessages, worstMessageTable } from "./worstMessage.js";
 
 /*
- * npm run measure -- worst-message [--repeat 20] [--out FILE.md]
+ * npm run measure -- worst-message [--repeat 20] [--only TEXT] [--out FILE.md]
  * npm run measure -- failing-offers [--count 10000] [--clients 20] [--out FILE.md]
  *
  * Measurements of the server that are not benchmarks of throughput, each printed as markdown.
@@ -17,6 +17,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     repeat: { type: "string", default: "20" },
+    only: { type: "string" },
     count: { type: "string", default: "10000" },
     clients: { type: "string", default: "20" },
     out: { type: "string" },
@@ -32,7 +33,7 @@ killServersOnInterrupt();
 const log = (line: string) => console.log(line);
 const table =
   what === "worst-message"
-    ? worstMessageTable(await measureWorstMessages({ repeat: Number(values.repeat), log }))
+    ? worstMessageTable(await measureWorstMessages({ repeat: Number(values.repeat), only: values.only, log }))
     : failingOffersTable(await measureFailingOffers({ count: Number(values.count), clients: Number(values.clients), log }));
 console.log(`\n${table}\n`);
 if (values.out) writeFileSync(values.out, `${table}\n`);

@@ -246,11 +246,12 @@ async function measureCase(server: ServerProcess, c: WorstCase, repeat: number, 
 }
 
 /** Runs every case against a fresh server (one SFU worker); returns the table's lines. */
-export async function measureWorstMessages(options: { repeat?: number; log?: (line: string) => void } = {}): Promise<WorstMessageResult[]> {
+export async function measureWorstMessages(options: { repeat?: number; only?: string; log?: (line: string) => void } = {}): Promise<WorstMessageResult[]> {
   const server = await ServerProcess.start({ WORKERS: "1", LOG_LEVEL: "info", DATA_DIR: freshDataDir() });
   const results: WorstMessageResult[] = [];
   try {
-    for (const c of WORST_CASES) {
+    // `only`: the kinds whose name contains it (a re-measure of a few rows).
+    for (const c of WORST_CASES.filter((w) => options.only === undefined || w.name.includes(options.only))) {
       const result = await measureCase(server, c, options.repeat ?? 20, 3);
       results.push(result);
       options.log?.(`${c.name}: ${result.cpuMsPerMessage.toFixed(2)} ms CPU, ${mb(result.retainedBytesPerMessage)} retained (${result.reply}); server RSS ${mb(processStats(server.pid).rssBytes)}`);

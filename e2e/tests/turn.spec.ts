@@ -1,10 +1,10 @@
 import { chromium, type Browser, type Page } from "@playwright/test";
 import { ServerProcess } from "@confab/bots";
 import { CHROMIUM_ARGS } from "@confab/bots/chromium";
-import { Coturn, coturnUnavailable } from "@confab/server/testing";
+import { Coturn, coturnUnavailable, type CoturnOptions } from "@confab/server/testing";
 import { E2E_PORT } from "../playwright.config.js";
 import { EmulatedLink, netnsUnavailable } from "../support/netns.js";
-import { expectRemoteAudioFlowing, expectRemoteVideosAdvancing, inboundRtp, recordPeerConnections, roomName } from "../support/room.js";
+import { expectRemoteAudioFlowing, expectRemoteVideosAdvancing, inboundRtp, recordPeerConnections, remoteFrameCounts, roomName, tileOf } from "../support/room.js";
 import { expect, test } from "../support/test.js";
 
 const SECRET = "e2e-turn-secret-0123456789abcdef";
@@ -75,6 +75,7 @@ async function expectMediaBothWays(pages: Page[]): Promise<void> {
 test.describe("connectivity through a real coturn", () => {
   let link: EmulatedLink;
   let coturn: Coturn;
+  let coturnOptions: CoturnOptions;
   let server: ServerProcess;
   const browsers: Browser[] = [];
   const port = E2E_PORT + 3;
@@ -87,7 +88,8 @@ test.describe("connectivity through a real coturn", () => {
     const turn = link.serverAddress;
     // coturn from deploy/coturn/turnserver.conf; the SFU's test address is private, so it is
     // the one peer allowed on top of the documented denials.
-    coturn = await Coturn.start({ address: turn, port: 3478, tlsPort: 443, relayPorts: [49160, 49200], secret: SECRET, allowedPeers: [turn], prefix: link.prefix(link.serverNs) });
+    coturnOptions = { address: turn, port: 3478, tlsPort: 443, relayPorts: [49160, 49200], secret: SECRET, allowedPeers: [turn], prefix: link.prefix(link.serverNs) };
+    coturn = await Coturn.start(coturnOptions);
     server = await ServerProcess.start(
       {
         PORT: String(port),
@@ -144,6 +146,71 @@ test.describe("connectivity through a real coturn", () => {
     expect(await shownPath(bob)).toBe("udp");
     await expectRelayedByCoturn(ann, link.serverAddress);
     await Promise.all([ann.context().close(), bob.context().close()]);
+  });
+
+  test("a relay-only participant whose first TURN credentials expired gets back through the relay with the renewed ones after losing it, as the same participant", async () => {
+    // TURN_TTL 60 s (its least): renewed credentials (iceServers) come 15 s before the expiry.
+    // coturn keeps refreshing an allocation past the expiry, so the relay is taken away (coturn
+    // restarted) once the first credentials are dead: Ann's ICE fails, the SDK restarts it, and
+    // the new allocation must present the renewed credentials (the expired ones get 401, and
+    // Ann would come back only by rejoining, as someone new).
+    test.setTimeout(300_000);
+    const ttlPort = E2E_PORT + 14;
+    const turn = link.serverAddress;
+    const ttlServer = await ServerProcess.start(
+      { PORT: String(ttlPort), HOST: "0.0.0.0", RTC_ANNOUNCED_IPS: turn, TURN_URLS: `turn:${turn}:3478?transport=udp`, TURN_SECRET: SECRET, TURN_TTL: "60" },
+      link.prefix(link.serverNs),
+    );
+    try {
+      const normal = await chromium.launch({ executablePath: link.chromiumIn(link.serverNs), args: [...CHROMIUM_ARGS] });
+      browsers.push(normal);
+      const room = roomName("relayttl");
+      const ann = await joinAt(normal, `http://127.0.0.1:${ttlPort}/${room}?relay=1`, "Ann");
+      const joinedAt = Date.now();
+      const bob = await joinAt(normal, `http://127.0.0.1:${ttlPort}/${room}`, "Bob");
+      await expectMediaBothWays([ann, bob]);
+      expect(await shownPath(ann)).toBe("relay-udp");
+      const annId = (await tileOf(bob, "Ann").getAttribute("data-participant-id"))!;
+      // Past the first credentials' expiry, with a margin for the clocks.
+      await bob.waitForTimeout(Math.max(0, joinedAt + 65_000 - Date.now()));
+      await coturn.close();
+      coturn = await Coturn.start(coturnOptions);
+      const lostAt = Date.now();
+      // Ann's video stops for Bob, then plays again: same participant, through the new relay.
+      const frames = async () => (await remoteFrameCounts(bob))[annId] ?? 0;
+      await expect.poll(async () => {
+        const before = await frames();
+        await bob.waitForTimeout(1500);
+        return (await frames()) - before;
+      }, { timeout: 60_000 }).toBe(0);
+      const stalled = await frames();
+      // What Ann's connections went through, for a failure message.
+      const story: string[] = [];
+      const note = setInterval(() => {
+        void ann
+          .evaluate(() => ((window as unknown as { __pcs?: RTCPeerConnection[] }).__pcs ?? []).map((pc) => `${pc.connectionState}/${pc.iceConnectionState}`).join(" "))
+          .then((states) => {
+            const line = `${Math.round((Date.now() - lostAt) / 1000)}s ${states}`;
+            if (story.at(-1)?.split(" ").slice(1).join(" ") !== states) story.push(line);
+          })
+          .catch(() => undefined);
+      }, 1000);
+      try {
+        await expect.poll(frames, { timeout: 90_000, intervals: [500] }).toBeGreaterThan(stalled + 15);
+      } catch (error) {
+        const ids = await bob.locator("[data-testid=tile][data-participant-id]").evaluateAll((tiles) => tiles.map((t) => (t as HTMLElement).dataset.participantId));
+        const relayLog = coturn.log.split("\n").filter((l) => /401|incorrect|expired|Cannot find|allocation|ALLOCATE|session .* closed/i.test(l)).slice(-40).join("\n");
+        throw new Error(`Ann's video did not come back (Ann was ${annId}; tiles on Bob's page now: ${ids.join(", ")})\nAnn's connections: ${story.join(" | ")}\ncoturn:\n${relayLog}`, { cause: error });
+      } finally {
+        clearInterval(note);
+      }
+      console.log(`relay lost ${Math.round((Date.now() - joinedAt) / 1000)} s after Ann joined (credentials TTL 60 s); her video back on Bob's page ${Date.now() - lostAt} ms after`);
+      expect(await tileOf(bob, "Ann").getAttribute("data-participant-id")).toBe(annId);
+      await expectRelayedByCoturn(ann, turn);
+      await Promise.all([ann.context().close(), bob.context().close()]);
+    } finally {
+      await ttlServer.stop();
+    }
   });
 
   test("with ICE-TCP on (RTC_ICE_TCP=1) and no relay, the browser whose network drops all UDP connects to the SFU over TCP", async () => {

@@ -49,6 +49,21 @@ describe("SFU worker threads", () => {
     await server.close();
   });
 
+  it("reports each worker thread's own V8 memory in /metrics (heap used and allocated, external, ArrayBuffers)", async () => {
+    await expect.poll(() => pool.stats().workerMemory.map((m) => m.worker).sort(), { timeout: 10_000 }).toEqual([0, 1]);
+    for (const m of pool.stats().workerMemory) {
+      expect(m.heapUsed).toBeGreaterThan(0);
+      expect(m.heapTotal).toBeGreaterThanOrEqual(m.heapUsed);
+      expect(m.external).toBeGreaterThanOrEqual(m.arrayBuffers);
+    }
+    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    for (const worker of ["0", "1"]) {
+      for (const kind of ["heap_used", "heap_total", "external", "array_buffers"]) {
+        expect(text).toMatch(new RegExp(`^confab_sfu_worker_memory_bytes\\{worker="${worker}",kind="${kind}"\\} [1-9]`, "m"));
+      }
+    }
+  });
+
   it("keeps everyone of a room on one worker and spreads rooms over the workers", async () => {
     const a1 = await WireClient.joined(url, "spread-a", "Ann");
     const b1 = await WireClient.joined(url, "spread-b", "Bob");

@@ -49,6 +49,11 @@ export class SafeEmitter<Events extends { [K in keyof Events]: unknown[] }> {
     return true;
   }
 
+  /** How many listeners `event` has (a listener left behind keeps whatever it refers to alive). */
+  listenerCount<K extends keyof Events>(event: K): number {
+    return this.listeners.get(event)?.size ?? 0;
+  }
+
   /** Removes every listener. */
   removeAllListeners(): void {
     this.listeners.clear();

@@ -42,6 +42,12 @@ export class Subscriber {
   private readonly peer: SfuPeer;
   private readonly pc: RTCPeerConnection;
   private readonly downTracks = new Map<string, DownTrack>();
+  /**
+   * Removes this subscriber's "close" listener from each track it was given. The listener
+   * holds the subscriber: left on a track that outlives it, the subscriber (its peer
+   * connection, transceivers, writers) stayed reachable for as long as the track did.
+   */
+  private readonly trackListeners = new Map<string, () => void>();
   /** The videos the client shows, once it has said (until then every video flows). */
   private view: Map<string, ViewedTrack> | undefined;
   /** Camera videos the room's last-N holds back, whether on screen or not. */
@@ -103,7 +109,7 @@ export class Subscriber {
     this.downTracks.set(track.id, down);
     this.applyView(down);
     this.allocate(false);
-    track.events.once("close", () => this.removeTrack(track.id));
+    this.trackListeners.set(track.id, track.events.once("close", () => this.removeTrack(track.id)));
     this.scheduleNegotiation();
   }
 
@@ -112,6 +118,8 @@ export class Subscriber {
     const down = this.downTracks.get(trackId);
     if (!down) return;
     this.downTracks.delete(trackId);
+    this.trackListeners.get(trackId)?.();
+    this.trackListeners.delete(trackId);
     down.close();
     if (this.closed) return;
     try {
@@ -178,6 +186,8 @@ export class Subscriber {
     clearTimeout(this.probeTimer);
     for (const down of this.downTracks.values()) down.close();
     this.downTracks.clear();
+    for (const off of this.trackListeners.values()) off();
+    this.trackListeners.clear();
     this.events.removeAllListeners();
     this.peer.close();
   }

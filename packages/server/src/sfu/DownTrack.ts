@@ -13,6 +13,15 @@ const VIDEO_CLOCK_RATE = 90_000;
 const AUDIO_CLOCK_RATE = 48_000;
 
 /**
+ * Replaces werift's send-side estimator on every sender. Defined once, here: an arrow function
+ * made in the constructor kept the constructor's context — the DownTrack, its track, and
+ * through the track's owner every participant of the room — alive for as long as the
+ * transceiver, which werift keeps for the connection's whole life: a room that never emptied
+ * kept everyone who had ever been in it (seen in heap snapshots of an SFU worker).
+ */
+const ignoreTransportFeedback = (): undefined => undefined;
+
+/**
  * One forwarded track as sent to one subscriber (mediasoup's Consumer). Of a simulcast track it
  * forwards one layer, switching to the target layer at that layer's next keyframe and
  * rewriting what differs between layers (SSRC, sequence, timestamp, VP8 PictureID and
@@ -54,7 +63,7 @@ export class DownTrack implements RtpSink {
     // werift's own send-side estimator would parse every transport-wide feedback again; the
     // subscriber's TwccEstimator is the one whose estimate is used.
     const bwe = (sender as unknown as { senderBWE?: { receiveTWCC?: unknown } }).senderBWE;
-    if (bwe) bwe.receiveTWCC = () => undefined;
+    if (bwe) bwe.receiveTWCC = ignoreTransportFeedback;
     this.writer = new RtpWriter(sender, track.kind === "video" ? VIDEO_CLOCK_RATE : AUDIO_CLOCK_RATE, budget, cc);
     this.unsubscribers.push(
       sender.onPictureLossIndication.subscribe(() => this.requestKeyframe()).unSubscribe,

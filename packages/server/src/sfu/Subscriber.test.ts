@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../config/config.js";
 import { ForwardedTrack } from "./ForwardedTrack.js";
@@ -39,5 +41,20 @@ describe("Subscriber and the tracks it is given", () => {
     expect(closing.events.listenerCount("close")).toBe(0);
     subscriber.close();
     kept.close();
+  });
+
+  it("a track that ended is not kept alive by a subscriber that stays (werift keeps the transceiver for the connection's life)", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const subscriber = new Subscriber(rtc, failOnListenerError, failOnError);
+    let track: ForwardedTrack | undefined = new ForwardedTrack("t9", "video", "camera", "1", false, 500, () => {});
+    const ref = new WeakRef(track);
+    subscriber.addTrack(track, "p9");
+    track.close();
+    track = undefined;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    gc();
+    expect(ref.deref()).toBeUndefined();
+    subscriber.close();
   });
 });

@@ -1,5 +1,6 @@
+import { promises as dnsPromises } from "node:dns";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { RTCPeerConnection, type RTCIceCandidate } from "werift";
 import type { IceCandidate } from "@confab/protocol";
 import { defaultConfig } from "../config/config.js";
@@ -8,6 +9,7 @@ import { Publisher } from "./Publisher.js";
 const open: { close(): unknown }[] = [];
 afterEach(() => {
   for (const o of open.splice(0)) o.close();
+  vi.restoreAllMocks();
 });
 
 /**
@@ -15,17 +17,21 @@ afterEach(() => {
  * trickled candidates in the hands of the test. Returns the publisher, the client, and a
  * function that exchanges the candidates gathered so far.
  */
-async function publishing(options: { endInOffer?: boolean } = {}): Promise<{ publisher: Publisher; client: RTCPeerConnection; giveCandidates: () => Promise<number> }> {
+async function publishing(options: { endInOffer?: boolean; mdnsNames?: boolean } = {}): Promise<{ publisher: Publisher; client: RTCPeerConnection; giveCandidates: () => Promise<number> }> {
   const publisher = new Publisher("p1", { ...defaultConfig.rtc, announcedIps: ["127.0.0.1"] }, (event, error) => {
     throw new Error(`${event}: ${String(error)}`);
   });
   open.push(publisher);
-  const client = new RTCPeerConnection({ iceUseIpv6: false, iceAdditionalHostAddresses: ["127.0.0.1"] });
+  // No STUN server: werift would otherwise ask stun.l.google.com (tests reach only loopback).
+  const client = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false, iceAdditionalHostAddresses: ["127.0.0.1"] });
   open.push(client);
   client.addTransceiver("video", { direction: "sendonly" });
   const gathered: IceCandidate[] = [];
   client.onIceCandidate.subscribe((c: RTCIceCandidate | undefined) => {
-    if (c?.candidate) gathered.push({ candidate: c.candidate, sdpMid: c.sdpMid ?? "0", sdpMLineIndex: c.sdpMLineIndex ?? 0 });
+    if (!c?.candidate) return;
+    // A browser without camera permission hides its addresses behind RFC 8828 mDNS names.
+    const candidate = options.mdnsNames ? c.candidate.replace(/^(candidate:\S+ \d+ \S+ \d+ )\S+/, `$1${crypto.randomUUID()}.local`) : c.candidate;
+    gathered.push({ candidate, sdpMid: c.sdpMid ?? "0", sdpMLineIndex: c.sdpMLineIndex ?? 0 });
   });
   const fromSfu: IceCandidate[] = [];
   publisher.events.on("iceCandidate", (c) => {
@@ -83,5 +89,17 @@ describe("a publisher whose client's candidates come late", () => {
     await publisher.addIceCandidate(null);
     const states = () => `SFU ${publisher.connectionState}, client ${client.connectionState}`;
     await expect.poll(states, { timeout: 15_000 }).toBe("SFU connected, client connected");
+  });
+});
+
+describe("a publisher whose client hides its addresses behind mDNS names", () => {
+  it("connects through the client's own checks (peer-reflexive) and never asks the resolver for a .local name", async () => {
+    // Answered here, never by the network: a lookup is what the test looks for.
+    const lookup = vi.spyOn(dnsPromises, "lookup").mockRejectedValue(new Error("no DNS in this test"));
+    const { publisher, client, giveCandidates } = await publishing({ mdnsNames: true });
+    await expect.poll(giveCandidates, { timeout: 5_000 }).toBeGreaterThan(0);
+    const states = () => `SFU ${publisher.connectionState}, client ${client.connectionState}`;
+    await expect.poll(states, { timeout: 15_000 }).toBe("SFU connected, client connected");
+    expect(lookup.mock.calls.map((call) => String(call[0]))).toEqual([]);
   });
 });

@@ -29,7 +29,7 @@ describe("ICE path of a candidate pair", () => {
   });
 
   it("is null for a peer connection that never connected", async () => {
-    const pc = new RTCPeerConnection();
+    const pc = new RTCPeerConnection({ iceServers: [] });
     pc.addTransceiver("audio", { direction: "recvonly" });
     await pc.setLocalDescription(await pc.createOffer());
     expect(icePathOf(pc)).toBeNull();

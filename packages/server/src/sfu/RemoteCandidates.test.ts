@@ -58,9 +58,10 @@ describe("remote candidate addresses", () => {
 });
 
 describe("remote candidate lines", () => {
-  it("reads transport, address and port of a valid candidate, with or without a=", () => {
-    expect(parseCandidate(line("203.0.113.7"), false)).toEqual({ transport: "udp", address: "203.0.113.7", port: 50000 });
-    expect(parseCandidate(`a=${line("10.0.0.1", 9, "host", "TCP")} tcptype active`, false)).toEqual({ transport: "tcp", address: "10.0.0.1", port: 9 });
+  it("reads transport, address, port and whether it is an mDNS name, with or without a=", () => {
+    expect(parseCandidate(line("203.0.113.7"), false)).toEqual({ transport: "udp", address: "203.0.113.7", port: 50000, mdns: false });
+    expect(parseCandidate(`a=${line("10.0.0.1", 9, "host", "TCP")} tcptype active`, false)).toEqual({ transport: "tcp", address: "10.0.0.1", port: 9, mdns: false });
+    expect(parseCandidate(line("3F1C9A2E-6B1D.local"), false)).toEqual({ transport: "udp", address: "3f1c9a2e-6b1d.local", port: 50000, mdns: true });
   });
 
   it("refuses malformed lines, other transports and types, and UDP port 0", () => {
@@ -99,6 +100,20 @@ describe("RemoteCandidates of one connection", () => {
     expect(fits.sdp).toContain("a=candidate:");
     fits.commit();
     expect(candidates.count).toBe(30);
+  });
+
+  it("takes mDNS .local candidates without an error but never gives them to werift, which would look them up with DNS", () => {
+    const mdns = "3f1c9a2e-6b1d-4a7e-9c3b-1d2e3f4a5b6c.local";
+    const candidates = new RemoteCandidates({ allowLoopback: false, maxCandidates: 2 });
+    const applied = candidates.filterSdp(sdp([mdns, "10.0.0.1"]));
+    expect(applied.sdp).not.toContain(".local");
+    expect(applied.sdp).toContain("10.0.0.1");
+    applied.commit();
+    expect(candidates.count).toBe(1);
+    // Trickled: answered without an error, not given, and not counted against the bound.
+    for (let port = 50000; port < 50010; port++) expect(candidates.admit(line(mdns, port))).toBe(false);
+    expect(candidates.count).toBe(1);
+    expect(candidates.admit(line("10.0.0.2"))).toBe(true);
   });
 
   it("admits trickled candidates up to the bound, skips repeats, and refuses the rest with the reason", () => {

@@ -25,6 +25,8 @@ interface ParsedCandidate {
   transport: string;
   address: string;
   port: number;
+  /** An mDNS `.local` name: taken, never given to werift. */
+  mdns: boolean;
 }
 
 /** An mDNS host name as browsers make them to hide local addresses (RFC 8828: `<uuid>.local`). */
@@ -49,7 +51,7 @@ export function parseCandidate(line: string, allowLoopback: boolean): ParsedCand
   if (!CANDIDATE_TYPES.has(type)) return `unsupported candidate type ${type.slice(0, 16)}`;
   const problem = addressProblem(address, allowLoopback);
   if (problem) return problem;
-  return { transport, address: address.toLowerCase(), port };
+  return { transport, address: address.toLowerCase(), port, mdns: isIP(address) === 0 };
 }
 
 /** Address ranges no candidate may name, with the reason (IPv4 rules also match `::ffff:a.b.c.d`). */
@@ -91,7 +93,12 @@ export function addressProblem(address: string, allowLoopback: boolean): string 
 
 /**
  * The remote candidates of one connection, checked before werift sees them (from a
- * description's `a=candidate` lines or trickled): refused addresses never reach werift, a
+ * description's `a=candidate` lines or trickled): refused addresses never reach werift, nor do
+ * mDNS `.local` names, which are accepted without an error but not given (werift would look
+ * each one up with the system resolver at its first check, on libuv's 4-thread pool shared
+ * with password hashing; a pending lookup held the connection, and with it the whole room, in
+ * the signaling fuzz. An SFU is not on the browser's link anyway: it learns the browser's
+ * address as a peer-reflexive candidate from the browser's own authenticated checks), a
  * candidate it already has is not given again (werift would pair and check it once more), and
  * at most `maxCandidates` distinct ones are taken.
  */
@@ -126,6 +133,9 @@ export class RemoteCandidates {
         iceGuardStats.remoteCandidatesRefused++;
         continue;
       }
+      if (parsed.mdns) {
+        continue;
+      }
       const key = candidateKey(parsed);
       if (known.has(key) || fresh.has(key)) continue;
       fresh.add(key);
@@ -155,6 +165,9 @@ export class RemoteCandidates {
     if (typeof parsed === "string") {
       iceGuardStats.remoteCandidatesRefused++;
       throw new UserError(ErrorCode.BAD_MESSAGE, `candidate refused: ${parsed}`);
+    }
+    if (parsed.mdns) {
+      return false;
     }
     const key = candidateKey(parsed);
     if (this.known.has(key)) return false;

@@ -1,6 +1,7 @@
 import type { Page } from "@playwright/test";
 import { ServerProcess } from "@confab/bots";
 import { E2E_PORT } from "../playwright.config.js";
+import { selectedCandidates } from "../support/candidates.js";
 import { expectRemoteVideosAdvancing, joinAt, roomName } from "../support/room.js";
 import { expect, test } from "../support/test.js";
 
@@ -10,20 +11,7 @@ const UDP_PORT = E2E_PORT + 22;
 
 /** The SFU ports of the candidate pairs a page's connections use now (from getStats). */
 async function selectedRemotePorts(page: Page): Promise<number[]> {
-  return page.evaluate(async () => {
-    const ports: number[] = [];
-    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs ?? []) {
-      if (pc.connectionState !== "connected") continue;
-      const stats = new Map<string, Record<string, unknown>>();
-      (await pc.getStats()).forEach((s: Record<string, unknown>) => stats.set(s.id as string, s));
-      for (const s of stats.values()) {
-        if (s.type !== "transport" || typeof s.selectedCandidatePairId !== "string") continue;
-        const remote = stats.get(stats.get(s.selectedCandidatePairId)?.remoteCandidateId as string);
-        if (typeof remote?.port === "number") ports.push(remote.port);
-      }
-    }
-    return ports;
-  });
+  return (await selectedCandidates(page, "remote")).flatMap((c) => (typeof c.port === "number" ? [c.port] : []));
 }
 
 test("with RTC_UDP_PORT two browsers see each other's video through their worker's one UDP port", async ({ browser }) => {

@@ -3,6 +3,7 @@ import { ServerProcess } from "@confab/bots";
 import { CHROMIUM_ARGS } from "@confab/bots/chromium";
 import { Coturn, coturnUnavailable, type CoturnOptions } from "@confab/server/testing";
 import { E2E_PORT } from "../playwright.config.js";
+import { selectedCandidates } from "../support/candidates.js";
 import { EmulatedLink, netnsUnavailable } from "../support/netns.js";
 import { expectRemoteAudioFlowing, expectRemoteVideosAdvancing, inboundRtp, recordPeerConnections, remoteFrameCounts, roomName, tileOf } from "../support/room.js";
 import { expect, test } from "../support/test.js";
@@ -28,28 +29,9 @@ async function shownPath(page: Page): Promise<string | null> {
   return page.locator("[data-testid=tile][data-local] [data-testid=connection-path]").getAttribute("data-path", { timeout: 30_000 });
 }
 
-/** The local candidate of the selected pair of each open connection of the page. */
-async function selectedLocalCandidates(page: Page): Promise<Record<string, unknown>[]> {
-  return page.evaluate(async () => {
-    const out: Record<string, unknown>[] = [];
-    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs ?? []) {
-      if (pc.connectionState !== "connected") continue;
-      const stats = new Map<string, Record<string, unknown>>();
-      (await pc.getStats()).forEach((s: Record<string, unknown>) => stats.set(s.id as string, s));
-      for (const s of stats.values()) {
-        if (s.type !== "transport" || typeof s.selectedCandidatePairId !== "string") continue;
-        const pair = stats.get(s.selectedCandidatePairId);
-        const local = pair && stats.get(pair.localCandidateId as string);
-        if (local) out.push({ candidateType: local.candidateType, address: local.address, port: local.port, relayProtocol: local.relayProtocol });
-      }
-    }
-    return out;
-  });
-}
-
 /** Every connection of the page runs through a relay port of our coturn (49160–49200 on its address). */
 async function expectRelayedByCoturn(page: Page, address: string): Promise<void> {
-  const locals = await selectedLocalCandidates(page);
+  const locals = await selectedCandidates(page, "local");
   expect(locals.length, JSON.stringify(locals)).toBe(2);
   for (const local of locals) {
     expect(local, JSON.stringify(locals)).toMatchObject({ candidateType: "relay", address });

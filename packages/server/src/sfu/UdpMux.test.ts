@@ -61,14 +61,6 @@ async function probe(): Promise<StunProbe> {
   return p;
 }
 
-/** Sends `request` from `from` and waits (bounded) for its response. */
-async function answeredRequest(from: StunProbe, request: { bytes: Buffer; transactionId: Buffer }): Promise<boolean> {
-  await from.send(request.bytes);
-  const id = request.transactionId.toString("hex");
-  for (let i = 0; i < 250 && !from.answered.has(id); i++) await sleep(20);
-  return from.answered.has(id);
-}
-
 describe("one UDP port for every connection of a thread (RTC_UDP_PORT)", () => {
   it("offers the shared port on every connection and routes each authenticated sender to its own connection only", async () => {
     const ann = await livePublisher();
@@ -78,8 +70,8 @@ describe("one UDP port for every connection of a thread (RTC_UDP_PORT)", () => {
 
     const annBrowser = await probe();
     const bobBrowser = await probe();
-    expect(await answeredRequest(annBrowser, bindingRequest({ username: `${ann.ufrag}:${clientUfrag}`, password: ann.pwd }))).toBe(true);
-    expect(await answeredRequest(bobBrowser, bindingRequest({ username: `${bob.ufrag}:${clientUfrag}`, password: bob.pwd }))).toBe(true);
+    expect(await annBrowser.requestAnswered(bindingRequest({ username: `${ann.ufrag}:${clientUfrag}`, password: ann.pwd }))).toBe(true);
+    expect(await bobBrowser.requestAnswered(bindingRequest({ username: `${bob.ufrag}:${clientUfrag}`, password: bob.pwd }))).toBe(true);
     // Each answer is signed with the password of the connection it was meant for.
     expect(annBrowser.verifiedResponses(ann.pwd)).toBe(1);
     expect(bobBrowser.verifiedResponses(bob.pwd)).toBe(1);
@@ -94,7 +86,7 @@ describe("one UDP port for every connection of a thread (RTC_UDP_PORT)", () => {
   it("binds nothing and answers nothing for forged binding requests and junk, and the bound connections keep their routes", async () => {
     const ann = await livePublisher();
     const annBrowser = await probe();
-    expect(await answeredRequest(annBrowser, bindingRequest({ username: `${ann.ufrag}:${clientUfrag}`, password: ann.pwd }))).toBe(true);
+    expect(await annBrowser.requestAnswered(bindingRequest({ username: `${ann.ufrag}:${clientUfrag}`, password: ann.pwd }))).toBe(true);
     const annRoute = mux.routeOf("127.0.0.1", annBrowser.port);
     const routes = mux.routeCount;
     const dropped = iceGuardStats.sharedPortDatagramsDropped + iceGuardStats.stunRequestsDropped;
@@ -112,7 +104,7 @@ describe("one UDP port for every connection of a thread (RTC_UDP_PORT)", () => {
     const junk = [randomBytes(200), Buffer.concat([Buffer.from([0x80, 0x60]), randomBytes(100)]), Buffer.concat([Buffer.from([22, 0xfe, 0xfd]), randomBytes(60)])];
     for (const datagram of [...forgeries, ...junk]) await forger.send(datagram);
     // Ann's connection still answers her, from her route, after the spray.
-    expect(await answeredRequest(annBrowser, bindingRequest({ username: `${ann.ufrag}:${clientUfrag}`, password: ann.pwd }))).toBe(true);
+    expect(await annBrowser.requestAnswered(bindingRequest({ username: `${ann.ufrag}:${clientUfrag}`, password: ann.pwd }))).toBe(true);
     await sleep(500);
 
     expect(forger.tally).toMatchObject({ responses: 0, checks: 0, received: 0 });
@@ -127,8 +119,8 @@ describe("one UDP port for every connection of a thread (RTC_UDP_PORT)", () => {
     const connections = mux.connectionCount;
     const first = await probe();
     const second = await probe();
-    expect(await answeredRequest(first, bindingRequest({ username: `${ann.ufrag}:${clientUfrag}`, password: ann.pwd }))).toBe(true);
-    expect(await answeredRequest(second, bindingRequest({ username: `${ann.ufrag}:${clientUfrag}`, password: ann.pwd }))).toBe(true);
+    expect(await first.requestAnswered(bindingRequest({ username: `${ann.ufrag}:${clientUfrag}`, password: ann.pwd }))).toBe(true);
+    expect(await second.requestAnswered(bindingRequest({ username: `${ann.ufrag}:${clientUfrag}`, password: ann.pwd }))).toBe(true);
     expect(mux.routeOf("127.0.0.1", first.port)).toBeDefined();
     expect(mux.routeOf("127.0.0.1", second.port)).toBeDefined();
     const routes = mux.routeCount;
@@ -140,7 +132,7 @@ describe("one UDP port for every connection of a thread (RTC_UDP_PORT)", () => {
     expect(mux.connectionCount).toBe(connections - 1);
     // Its credentials bind nothing any more: nothing routes to a closed transport.
     const late = await probe();
-    expect(await answeredRequest(late, bindingRequest({ username: `${ann.ufrag}:${clientUfrag}`, password: ann.pwd }))).toBe(false);
+    expect(await late.requestAnswered(bindingRequest({ username: `${ann.ufrag}:${clientUfrag}`, password: ann.pwd }))).toBe(false);
     expect(mux.routeOf("127.0.0.1", late.port)).toBeUndefined();
   });
 });

@@ -41,13 +41,6 @@ async function probe(port: number): Promise<StunProbe> {
   return p;
 }
 
-/** Sends `request` from `from` and waits for its response (the server answers in order). */
-async function answeredRequest(from: StunProbe, request: { bytes: Buffer; transactionId: Buffer }): Promise<void> {
-  await from.send(request.bytes);
-  const id = request.transactionId.toString("hex");
-  for (let i = 0; i < 250 && !from.answered.has(id); i++) await sleep(20);
-}
-
 describe("STUN requests at a live peer's media port", () => {
   it("drops forged binding requests without a response or a check back, and answers an authenticated one", async () => {
     const server = await livePublisher();
@@ -70,7 +63,7 @@ describe("STUN requests at a live peer's media port", () => {
 
     const browser = await probe(server.port);
     const genuine = bindingRequest({ username: `${server.ufrag}:${clientUfrag}`, password: server.pwd });
-    await answeredRequest(browser, genuine);
+    await browser.requestAnswered(genuine);
     expect(browser.answered.has(genuine.transactionId.toString("hex"))).toBe(true);
     // Any reaction to the forgeries would have left before the genuine answer; give checks
     // (started asynchronously) time to show up anyway.
@@ -83,7 +76,7 @@ describe("STUN requests at a live peer's media port", () => {
     const server = await livePublisher();
     const browser = await probe(server.port);
     const genuine = bindingRequest({ username: `${server.ufrag}:${clientUfrag}`, password: server.pwd });
-    await answeredRequest(browser, genuine);
+    await browser.requestAnswered(genuine);
     expect(browser.tally.responses).toBe(1);
     expect(browser.verifiedResponses(server.pwd)).toBe(1);
   });

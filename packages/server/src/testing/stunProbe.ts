@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Message, classes, methods, parseMessage } from "werift";
 
 /** What a {@link StunProbe} saw come back from the port it sprayed. */
@@ -90,6 +91,14 @@ export class StunProbe {
     return new Promise((resolve, reject) =>
       this.socket.send(data, this.target.port, this.target.address, (error) => (error ? reject(error) : resolve())),
     );
+  }
+
+  /** Sends `request` and waits (at most ~5 s) for its response; whether one came. */
+  async requestAnswered(request: { bytes: Buffer; transactionId: Buffer }): Promise<boolean> {
+    await this.send(request.bytes);
+    const id = request.transactionId.toString("hex");
+    for (let i = 0; i < 250 && !this.answered.has(id); i++) await sleep(20);
+    return this.answered.has(id);
   }
 
   /** Closes the socket; idempotent. */

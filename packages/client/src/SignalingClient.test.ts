@@ -51,6 +51,17 @@ describe("SignalingClient", () => {
     expect(closes).toBe(1);
     expect(client.send({ type: "leave" })).toBe(false);
   });
+
+  it("closed while its socket is still connecting, it rejects the connect as CLOSED at once and raises no error", async () => {
+    const client = new SignalingClient(signalingUrl(server.httpUrl), NodeWebSocket);
+    const connecting = client.connect();
+    client.close();
+    await expect(connecting).rejects.toMatchObject({ code: "CLOSED", fatal: true });
+    // Node's ws reports the aborted handshake as an "error" event a tick later: with no
+    // listener left it would be thrown as an uncaught exception (vitest fails the run on it).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(client.isOpen).toBe(false);
+  });
 });
 
 describe("ConfabRoom joining", () => {

@@ -64,6 +64,8 @@ export class SignalingClient {
   );
   private socket: WebSocketLike | undefined;
   private closed = false;
+  /** Rejects the connect() in progress (set while a handshake is under way). */
+  private abortConnect: (() => void) | undefined;
   private livenessTimer: ReturnType<typeof setInterval> | undefined;
   /** When the server was last heard from (any message). */
   private lastHeard = 0;
@@ -84,10 +86,13 @@ export class SignalingClient {
       const settle = (error?: ClientError) => {
         if (settled) return;
         settled = true;
+        this.abortConnect = undefined;
         clearTimeout(timer);
         if (error) reject(error);
         else resolve();
       };
+      // close() before the handshake completed: the connect fails now, not at its timeout.
+      this.abortConnect = () => settle(new ClientError("CLOSED", "signaling client was closed while connecting", true));
       const timer = setTimeout(() => {
         settle(new ClientError("CONNECTION_LOST", "the server did not answer in time", true));
         this.close();
@@ -199,8 +204,12 @@ export class SignalingClient {
     const socket = this.socket;
     this.socket = undefined;
     if (socket) {
-      socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+      socket.onopen = socket.onmessage = socket.onclose = null;
+      // Not null: Node's ws reports a handshake aborted by close() as an "error" a tick later,
+      // and an error event nobody listens to is thrown as an uncaught exception.
+      socket.onerror = () => undefined;
     }
+    this.abortConnect?.();
     this.events.emit("close", code, reason, error);
     this.events.removeAllListeners();
   }

@@ -36,6 +36,11 @@ describe.each(paths)("the publish cap on the %s per-packet path", (path) => {
     mallory.events.on("message", (m: ServerMessage) => {
       if (m.type === "track.capped") capped.push(m);
     });
+    // What Bob is told of Mallory's tracks: muted while paused, so he shows no frozen frame.
+    const bobSees: ServerMessageOf<"track.muted">[] = [];
+    bob.events.on("message", (m: ServerMessage) => {
+      if (m.type === "track.muted") bobSees.push(m);
+    });
     const annCapped: ServerMessage[] = [];
     ann.events.on("message", (m: ServerMessage) => {
       if (m.type === "track.capped") annCapped.push(m);
@@ -53,6 +58,8 @@ describe.each(paths)("the publish cap on the %s per-packet path", (path) => {
     mallory.setVideoPacketsPerSecond(CAP_PPS * 5);
     await expect.poll(() => capped.length, { timeout: 20_000 }).toBeGreaterThan(0);
     expect(capped[0]).toMatchObject({ paused: true, source: "camera", code: ErrorCode.RATE_LIMITED, limit: "packetRate", maxPacketsPerSecond: CAP_PPS, cooldownMs: COOLDOWN_MS });
+    await expect.poll(() => bobSees.map((m) => m.muted), { timeout: 10_000 }).toEqual([true]);
+    expect(bobSees[0]).toMatchObject({ participantId: mallory.id, trackId: capped[0]!.trackId });
 
     // Paused: once what was in flight has landed, Bob gets no more of Mallory's video…
     let settled = -1;
@@ -85,6 +92,7 @@ describe.each(paths)("the publish cap on the %s per-packet path", (path) => {
     mallory.setVideoPacketsPerSecond(50);
     await expect.poll(() => capped.filter((m) => !m.paused).length, { timeout: 20_000 }).toBe(1);
     expect(capped.at(-1)).toMatchObject({ paused: false, source: "camera", code: ErrorCode.RATE_LIMITED });
+    await expect.poll(() => bobSees.map((m) => m.muted), { timeout: 10_000 }).toEqual([true, false]);
     await expect.poll(malloryFrames, { timeout: 15_000 }).toBeGreaterThan(settled + 5);
   });
 });

@@ -325,11 +325,14 @@ export class Room {
     this.applyMute(participant, track, muted, participant.id);
   }
 
-  /** Sets a track's mute state (the SFU forwards nothing of a muted track) and tells the room. */
+  /**
+   * Sets a track's mute state (the SFU forwards nothing of a muted track) and tells the room
+   * what it now sees: a track the publish cap pauses stays muted for the others.
+   */
   private applyMute(owner: Participant, track: ForwardedTrack, muted: boolean, exceptId?: string): void {
     track.setMuted(muted);
     if (track.sourceKind === "camera") this.lastN.refresh();
-    this.broadcast({ type: "track.muted", participantId: owner.id, trackId: track.id, muted }, exceptId);
+    this.broadcast({ type: "track.muted", participantId: owner.id, trackId: track.id, muted: track.info.muted }, exceptId);
   }
 
   /**
@@ -516,12 +519,19 @@ export class Room {
     this.lastN.published(owner.id, track);
   }
 
-  /** The owner's publish cap paused or resumed `track`: the owner is told (others just stop getting it). */
+  /**
+   * The owner's publish cap paused or resumed `track`: the owner is told why (`track.capped`);
+   * the others see the track muted while it is paused (no frozen last frame), unless its
+   * owner had muted it anyway.
+   */
   private onTrackCapped(owner: Participant, track: ForwardedTrack, paused: boolean, limit: RateLimitKind): void {
     const { maxPublishKbps: maxKbps, maxPublishPacketsPerSecond: maxPacketsPerSecond, publishCapCooldownMs: cooldownMs } = this.config.rtc;
     const fields = { participant: owner.id, track: track.id, source: track.sourceKind, limit, maxKbps, maxPacketsPerSecond };
     if (paused) this.log.warn(fields, "track paused: its publisher exceeds the publish cap");
     else this.log.info(fields, "track resumed: its publisher is back within the publish cap");
     owner.send({ type: "track.capped", trackId: track.id, source: track.sourceKind, paused, code: ErrorCode.RATE_LIMITED, limit, maxKbps, maxPacketsPerSecond, cooldownMs });
+    if (track.muted) return;
+    if (track.sourceKind === "camera") this.lastN.refresh();
+    this.broadcast({ type: "track.muted", participantId: owner.id, trackId: track.id, muted: paused }, owner.id);
   }
 }

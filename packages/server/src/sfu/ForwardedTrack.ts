@@ -140,9 +140,12 @@ export class ForwardedTrack {
     this.muted = true;
   }
 
-  /** The wire description of this track. */
+  /**
+   * The wire description of this track, as others see it: muted also while the publish cap
+   * pauses it (nothing of it is forwarded; receivers show no frozen frame).
+   */
   get info(): TrackInfo {
-    return { id: this.id, kind: this.kind, source: this.sourceKind, muted: this.muted };
+    return { id: this.id, kind: this.kind, source: this.sourceKind, muted: this.muted || this.capPaused };
   }
 
   get isClosed(): boolean {

@@ -2,6 +2,8 @@
  * The delay probe's process (see delay-probe.ts): a room's publisher and one decrypting
  * subscriber, with nothing else on their event loop. Arguments: <server url> <room> <pps>.
  */
+import { writeFileSync } from "node:fs";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { Bot } from "../Bot.js";
 import type { ProbeMessage, ProbeReply } from "./delay-probe.js";
 
@@ -19,6 +21,15 @@ const arrivals = new Float64Array(0x10000);
 let first = 0;
 let sent = 0;
 let measuring = false;
+/**
+ * The probe's own lag in its window (its event loop's delay and its garbage-collection pauses):
+ * an arrival waits for them before it is stamped, so they are measurement error, not the SFU's.
+ */
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+let gcMaxMs = 0;
+new PerformanceObserver((list) => {
+  if (measuring) for (const entry of list.getEntries()) gcMaxMs = Math.max(gcMaxMs, entry.duration);
+}).observe({ entryTypes: ["gc"] });
 
 const close = (): void => void Promise.all([subscriber.close(), publisher.close()]).finally(() => process.exit(0));
 process.on("disconnect", close);
@@ -40,10 +51,14 @@ process.on("message", (message: ProbeMessage) => {
   if (message.type === "open") {
     seen.fill(0);
     measuring = true;
+    gcMaxMs = 0;
+    loopDelay.reset();
+    loopDelay.enable();
     first = publisher.nextVideoSequence;
     sent = publisher.videoPacketsSent;
     send({ type: "opened", first, sent });
   } else if (message.type === "close-window") {
+    loopDelay.disable();
     send({ type: "window-closed", sent: publisher.videoPacketsSent });
   } else if (message.type === "collect") {
     measuring = false;
@@ -59,7 +74,18 @@ process.on("message", (message: ProbeMessage) => {
       if (d >= 0 && d < 5000) delays.push(d);
       arrived.push(arrivals[seq]!);
     }
-    send({ type: "result", delivered, delays, burst: largestBurst(arrived, BURST_MS) });
+    // CONFAB_BENCH_DELAY_LOG=<file>: every sample as "<sent, ms since the epoch> <seq> <delay ms>", to match against server events.
+    const logFile = process.env.CONFAB_BENCH_DELAY_LOG;
+    if (logFile) {
+      const lines: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const seq = (first + i) & 0xffff;
+        const sentAt = performance.timeOrigin + publisher.videoSentAt[seq]!;
+        lines.push(`${sentAt.toFixed(3)} ${seq} ${seen[seq] ? (arrivals[seq]! - publisher.videoSentAt[seq]!).toFixed(3) : "lost"}`);
+      }
+      writeFileSync(logFile, lines.join("\n") + "\n");
+    }
+    send({ type: "result", delivered, delays, burst: largestBurst(arrived, BURST_MS), loopDelayP99Ms: loopDelay.percentile(99) / 1e6, gcMaxMs });
   } else if (message.type === "close") {
     close();
   }

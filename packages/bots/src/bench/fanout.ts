@@ -2,7 +2,7 @@ import { Bot } from "../Bot.js";
 import { DeliveryWindow } from "../Delivery.js";
 import { DelayProbe } from "./delay-probe.js";
 import { setupSeconds, type ScenarioResult } from "./scenario.js";
-import { cpuSplit, ServerProcess } from "./server-process.js";
+import { busiestThread, cpuSplit, ServerProcess } from "./server-process.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -93,6 +93,7 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     for (const w of windows.flat()) w.start();
     const stopPerf = server.perfRecord();
     const threads0 = server.threadCpuMicros();
+    const waits0 = new Map([...threads0.keys()].map((tid) => [tid, server.runqueueWaitMicros(tid)]));
     const cpu0 = server.cpuMicros();
     const bots0 = process.cpuUsage();
     const t0 = performance.now();
@@ -101,6 +102,8 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     measuring = false;
     const cpu1 = server.cpuMicros();
     const threads1 = server.threadCpuMicros();
+    const worker = busiestThread(server.pid, threads0, threads1);
+    const workerWait = worker === undefined ? NaN : server.runqueueWaitMicros(worker) - (waits0.get(worker) ?? NaN);
     const botsUsage = process.cpuUsage(bots0);
     const t1 = performance.now();
     await stopPerf();
@@ -115,7 +118,7 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     // Packets in flight (and retransmissions) at the end of the window get time to arrive;
     // only packets sent inside the window count.
     await sleep(500);
-    const probed = probe ? await probe.collect() : { delivered: 0, delays: inProcessDelays, burst: 0 };
+    const probed = probe ? await probe.collect() : { delivered: 0, delays: inProcessDelays, burst: 0, loopDelayP99Ms: NaN, gcMaxMs: NaN };
     const fastpath = await server.fastpath();
     const delivered = windows.flat().reduce((n, w) => n + w.delivered(), probed.delivered);
     // A subscriber that stopped receiving would hide in the average: report the worst one.
@@ -135,6 +138,9 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
       usMainThread: round(split.main / Math.max(1, delivered), 2),
       usBusiestThread: round(split.busiest / Math.max(1, delivered), 2),
       usOtherThreads: round(split.rest / Math.max(1, delivered), 2),
+      // How much of the window the busiest thread (the SFU worker) was runnable but waiting for a
+      // CPU: the machine's contention (bots, other processes), which every forwarded packet waits out.
+      workerRunqueueWaitPct: round((100 * workerWait) / 1e6 / ((t1 - t0) / 1000), 2),
       deliveredPct: round((100 * delivered) / Math.max(1, forwarded), 2),
       worstSubscriberPct: round(100 * Math.min(...perSubscriber), 2),
       outPps: Math.round(delivered / seconds),
@@ -147,6 +153,10 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
       delayMeasuredBy: probe ? "a subscriber in its own process" : "the bench process (shared with every bot)",
       // Most packets that reached the probe's subscriber within 1 ms (0: no probe).
       largestBurst: probed.burst,
+      // The probe's own lag (measurement error, included in the delays above): its event loop's delay p99 and longest GC pause.
+      probeLoopDelayP99Ms: round(probed.loopDelayP99Ms, 2),
+      probeGcMaxMs: round(probed.gcMaxMs, 2),
+      probeBoosted: probe?.boosted ? "yes" : "no",
       fastpath,
       rooms: roomCount,
       subscribers,

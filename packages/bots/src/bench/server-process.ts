@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -33,6 +33,17 @@ export function cpuSplit(pid: number, before: Map<number, number>, after: Map<nu
     else busiest = Math.max(busiest, used);
   }
   return { main, busiest, rest: total - main - busiest };
+}
+
+/** The id of the thread (not the main one) that used the most CPU between two {@link ServerProcess.threadCpuMicros} readings. */
+export function busiestThread(pid: number, before: Map<number, number>, after: Map<number, number>): number | undefined {
+  let best: number | undefined;
+  let most = -1;
+  for (const [tid, micros] of after) {
+    const used = micros - (before.get(tid) ?? 0);
+    if (tid !== pid && used > most) [best, most] = [tid, used];
+  }
+  return best;
 }
 
 /** Lines of the server's stdout a {@link ServerProcess} keeps. */
@@ -90,7 +101,9 @@ export class ServerProcess {
   static async start(env: Record<string, string> = {}, prefix: readonly string[] = []): Promise<ServerProcess> {
     // CONFAB_BENCH_PROFILE=<dir> writes a V8 CPU profile of the server (open in Chrome DevTools).
     const profile = process.env.CONFAB_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CONFAB_BENCH_PROFILE}`] : [];
-    const [command, ...args] = [...prefix, process.execPath, ...SERVER_NODE_FLAGS, ...profile, SERVER_MAIN];
+    // CONFAB_BENCH_SERVER_FLAGS adds Node/V8 flags (e.g. "--trace-gc"), for diagnosis.
+    const extra = (process.env.CONFAB_BENCH_SERVER_FLAGS ?? "").split(" ").filter((f) => f !== "");
+    const [command, ...args] = [...prefix, process.execPath, ...SERVER_NODE_FLAGS, ...extra, ...profile, SERVER_MAIN];
     // LOG_FORMAT=json whatever the caller's environment says: the listening line is read from the JSON log.
     const child = spawn(command!, args, {
       env: { ...process.env, ...SERVER_ENV, PORT: "0", HOST: "127.0.0.1", HTTPS_PORT: "0", RTC_ANNOUNCED_IPS: "127.0.0.1", LOG_LEVEL: "info", LOG_FORMAT: "json", ...env },
@@ -100,7 +113,10 @@ export class ServerProcess {
     const listening = new Promise<string>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout! });
       const timer = setTimeout(() => reject(new Error(`server did not start within ${setupSeconds(15)} s`)), setupSeconds(15) * 1000);
+      // CONFAB_BENCH_SERVER_OUT=<file> appends the server's whole stdout there, for diagnosis.
+      const copy = process.env.CONFAB_BENCH_SERVER_OUT;
       lines.on("line", (line) => {
+        if (copy) appendFileSync(copy, line + "\n");
         output.push(line);
         if (output.length > KEPT_LINES) output.splice(0, output.length - KEPT_LINES);
         const match = /"http":"http:\/\/localhost:(\d+)"/.exec(line);
@@ -165,6 +181,20 @@ export class ServerProcess {
       }
     }
     return out;
+  }
+
+  /**
+   * How long thread `tid` of the server has been runnable but waiting for a CPU, µs (the
+   * scheduler's run-queue wait, /proc/<pid>/task/<tid>/schedstat, see the kernel's
+   * Documentation/scheduler/sched-stats.rst); NaN when the kernel does not say.
+   */
+  runqueueWaitMicros(tid: number): number {
+    try {
+      const fields = readFileSync(`/proc/${this.child.pid}/task/${tid}/schedstat`, "utf8").trim().split(" ");
+      return Number(fields[1]) / 1000;
+    } catch {
+      return NaN;
+    }
   }
 
   /**

@@ -14,6 +14,7 @@ import { releasePooledRings } from "../sfu/PacketRing.js";
 import { trimAllocator } from "../memory/allocator.js";
 import { collectGarbage } from "../memory/collectGarbage.js";
 import type { HostStats, Membership } from "../room/RoomHost.js";
+import { EmptyCollector } from "./EmptyCollector.js";
 import { toWireError, type FromWorker, type ToWorker, type WorkerInit } from "./messages.js";
 
 const STATS_INTERVAL_MS = 1000;
@@ -29,36 +30,32 @@ const host = new LocalRoomHost(
   createPolicyResolver(config, configuredRooms),
   (room) => {
     post({ t: "left", room });
-    whenEmptyCollect();
+    emptyCollector.roomClosed();
   },
   // Room events go to the main thread, which owns the webhook queue: a post, never a wait.
   (event) => post({ t: "event", event }),
 );
-/** After the last participant left, how long the thread waits before it collects, ms (rejoins come quickly). */
-const EMPTY_COLLECT_DELAY_MS = 2_000;
-let emptyTimer: NodeJS.Timeout | undefined;
-/**
- * Once the thread hosts nobody, a full garbage collection and a malloc trim give back what its
- * rooms used. V8 alone would not: an idle thread allocates nothing, so nothing triggers a
- * collection, and the dead ArrayBuffers of the media (tens of MB) keep their malloc memory;
- * freed, it stays resident in malloc's arenas until trimmed (see memory/allocator.ts).
- */
-function whenEmptyCollect(): void {
-  clearTimeout(emptyTimer);
-  emptyTimer = setTimeout(() => {
-    if (host.stats().participants > 0) return;
-    releasePooledRings();
-    collectGarbage();
-    trimAllocator();
-  }, EMPTY_COLLECT_DELAY_MS);
-  emptyTimer.unref();
-}
 // A thread that dies of an uncaught error closes its media sockets first (see closeUdpSockets):
 // a datagram arriving while it is torn down would abort the whole process.
 process.on("uncaughtExceptionMonitor", () => closeUdpSockets());
 const members = new Map<number, Membership>();
 /** Joins still waiting (lobby), by session, so the main thread can cancel them. */
 const joining = new Map<number, AbortController>();
+/**
+ * Once the thread hosts nobody, a full garbage collection and a malloc trim give back what its
+ * rooms used. V8 alone would not: an idle thread allocates nothing, so nothing triggers a
+ * collection, and the dead ArrayBuffers of the media (tens of MB) keep their malloc memory;
+ * freed, it stays resident in malloc's arenas until trimmed (see memory/allocator.ts). Never
+ * while anyone is in a room or joining (the collection would stop their media).
+ */
+const emptyCollector = new EmptyCollector(
+  () => host.stats().participants === 0 && joining.size === 0,
+  () => {
+    releasePooledRings();
+    collectGarbage();
+    trimAllocator();
+  },
+);
 
 function post(message: FromWorker): void {
   port!.postMessage(message);
@@ -141,7 +138,7 @@ port.on("message", (m: ToWorker) => {
         if (left > 0) log.debug({ sockets: left }, "closed media sockets the rooms left open");
         members.clear();
         clearInterval(statsTimer);
-        clearTimeout(emptyTimer);
+        emptyCollector.close();
       });
     default: {
       const unreachable: never = m;

@@ -1,5 +1,4 @@
 import { fork, type ChildProcess } from "node:child_process";
-import { getPriority, setPriority } from "node:os";
 import { fileURLToPath } from "node:url";
 import { setupSeconds } from "./scenario.js";
 
@@ -24,18 +23,6 @@ export interface ProbeResult {
 }
 
 const CHILD = fileURLToPath(new URL("./delay-probe-child.js", import.meta.url));
-/**
- * The probe's V8 flags: the server's short young-generation pauses (docs/decisions/0006). Its
- * werift subscriber decrypts with a Node cipher object per packet, as the server once did, and
- * with V8's default semi-space those pauses (several ms) held arrivals before they were stamped.
- */
-const PROBE_NODE_FLAGS = ["--single-threaded-gc", "--max-semi-space-size=1"];
-/**
- * How much higher the probe's scheduling priority is than the bench's (nice levels), where the
- * OS allows it: an arrival the probe's process waits to stamp while the bots hold both cores is
- * measurement error. The server keeps the bench's priority, so its waiting for a CPU still counts.
- */
-const PROBE_PRIORITY_BOOST = 5;
 
 /**
  * A room's publisher and one subscriber in a process of their own, for the SFU-added delay.
@@ -64,19 +51,8 @@ export class DelayProbe {
 
   /** Starts the probe's publisher (at `pps` video packets/s) and subscriber in `room`. */
   static spawn(url: string, room: string, pps: number): DelayProbe {
-    const child = fork(CHILD, [url, room, String(pps)], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: PROBE_NODE_FLAGS });
-    const probe = new DelayProbe(child);
-    try {
-      setPriority(child.pid!, getPriority() - PROBE_PRIORITY_BOOST);
-      probe.boosted = true;
-    } catch {
-      // Not allowed (no CAP_SYS_NICE): the probe runs at the bench's priority; `probeBoosted` says so.
-    }
-    return probe;
+    return new DelayProbe(fork(CHILD, [url, room, String(pps)], { stdio: ["ignore", "inherit", "inherit", "ipc"] }));
   }
-
-  /** Whether the probe's process runs at a higher priority than the bench's (see PROBE_PRIORITY_BOOST). */
-  boosted = false;
 
   /** Resolves once the probe's subscriber receives its publisher's video. */
   async ready(timeoutMs = setupSeconds(20) * 1000): Promise<void> {

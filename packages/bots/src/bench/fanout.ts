@@ -156,7 +156,6 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
       // The probe's own lag (measurement error, included in the delays above): its event loop's delay p99 and longest GC pause.
       probeLoopDelayP99Ms: round(probed.loopDelayP99Ms, 2),
       probeGcMaxMs: round(probed.gcMaxMs, 2),
-      probeBoosted: probe?.boosted ? "yes" : "no",
       fastpath,
       rooms: roomCount,
       subscribers,

@@ -64,6 +64,20 @@ describe("SFU worker threads", () => {
     }
   });
 
+  it("samples a worker's event-loop delay only while it hosts someone: idle workers report none, a busy one its delay in /metrics", async () => {
+    const delay = async () => {
+      const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+      return Number(/^confab_sfu_workers_event_loop_delay_p99_seconds (\S+)$/m.exec(text)?.[1]);
+    };
+    await expect.poll(() => pool.stats().workerMemory.length, { timeout: 10_000 }).toBe(2);
+    expect(await delay()).toBe(0);
+    const ann = await WireClient.joined(url, "loop-delay", "Ann");
+    // Each sample includes the 10 ms sampling interval: a hosting worker never reads 0.
+    await expect.poll(delay, { timeout: 10_000 }).toBeGreaterThan(0);
+    ann.close();
+    await expect.poll(delay, { timeout: 10_000 }).toBe(0);
+  });
+
   it("keeps everyone of a room on one worker and spreads rooms over the workers", async () => {
     const a1 = await WireClient.joined(url, "spread-a", "Ann");
     const b1 = await WireClient.joined(url, "spread-b", "Bob");

@@ -3,7 +3,6 @@
  * UDP sockets and forwarding) and exchanges {@link ToWorker}/{@link FromWorker} messages with
  * the main thread, which keeps HTTP and the signaling sockets.
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parentPort, workerData } from "node:worker_threads";
 import { createLogger } from "../log/createLogger.js";
 import { MemoryChatStore } from "../room/ChatStore.js";
@@ -16,6 +15,7 @@ import { collectGarbage } from "../memory/collectGarbage.js";
 import type { HostStats, Membership } from "../room/RoomHost.js";
 import { EmptyCollector } from "./EmptyCollector.js";
 import { toWireError, type FromWorker, type ToWorker, type WorkerInit } from "./messages.js";
+import { LoopDelay } from "./LoopDelay.js";
 
 const STATS_INTERVAL_MS = 1000;
 
@@ -75,6 +75,7 @@ function reply(call: number, work: () => Promise<unknown>): void {
 port.on("message", (m: ToWorker) => {
   switch (m.t) {
     case "join":
+      loopDelay.setActive(true);
       return reply(m.call, async () => {
         const abort = new AbortController();
         joining.set(m.session, abort);
@@ -90,6 +91,7 @@ port.on("message", (m: ToWorker) => {
       joining.get(m.session)?.abort();
       return;
     case "resume":
+      loopDelay.setActive(true);
       return reply(m.call, async () => {
         const membership = await host.resume(m.room, m.token, { send: (message) => post({ t: "signal", session: m.session, message }) });
         members.set(m.session, membership);
@@ -139,6 +141,7 @@ port.on("message", (m: ToWorker) => {
         members.clear();
         clearInterval(statsTimer);
         emptyCollector.close();
+        loopDelay.setActive(false);
       });
     default: {
       const unreachable: never = m;
@@ -148,17 +151,19 @@ port.on("message", (m: ToWorker) => {
 });
 
 // This thread's heap and event-loop delay, for /metrics (soak tests watch them grow or not).
-const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-loopDelay.enable();
+// The delay is sampled while the thread hosts someone (a join starts it; the report after the
+// last one left stops it): an idle worker reports 0 and is not woken 100 times a second.
+const loopDelay = new LoopDelay();
 const statsTimer = setInterval(() => {
   const { heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+  const hostStats = host.stats();
   const stats: HostStats = {
-    ...host.stats(),
+    ...hostStats,
     workerHeapUsedBytes: heapUsed,
-    workerEventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    workerEventLoopDelayP99Ms: loopDelay.takeP99Ms(),
     workerMemory: [{ worker: index, heapUsed, heapTotal, external, arrayBuffers }],
   };
-  loopDelay.reset();
+  loopDelay.setActive(hostStats.participants > 0 || joining.size > 0 || members.size > 0);
   post({ t: "stats", stats });
 }, STATS_INTERVAL_MS);
 statsTimer.unref();

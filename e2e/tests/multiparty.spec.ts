@@ -52,6 +52,32 @@ test.describe("a four-person room", () => {
     await expectRemoteVideosAdvancing(eve.page, 3);
     for (const name of ["Ann", "Bob", "Cat"]) await expect(tileOf(eve.page, name)).toHaveCount(1);
     for (const p of people.slice(0, 3)) await expect(tileOf(p.page, "Eve")).toHaveCount(1);
+    // Eve's media reach the others in the sections Dan's left free (the server reuses them).
+    for (const p of people.slice(0, 3)) {
+      await expectRemoteVideosAdvancing(p.page, 3);
+      await expectRemoteAudioFlowing(p.page, 3);
+    }
+  });
+
+  test("when the first to join leaves (the sections that opened everyone's connection), the others keep their media and a newcomer's plays in the freed sections", async ({ browser }) => {
+    const room = roomName("firstleaves");
+    const ann = await join(browser, room, "Ann");
+    const bob = await join(browser, room, "Bob");
+    const cat = await join(browser, room, "Cat");
+    for (const p of [bob, cat]) await expectRemoteVideosAdvancing(p.page, 2);
+    await ann.page.getByTestId("leave").click();
+    for (const p of [bob, cat]) await expect(tileOf(p.page, "Ann")).toHaveCount(0, { timeout: 5_000 });
+    for (const p of [bob, cat]) await expectRemoteVideosAdvancing(p.page, 1);
+    const dan = await join(browser, room, "Dan");
+    for (const p of [bob, cat, dan]) {
+      await expectRemoteVideosAdvancing(p.page, 2);
+      await expectRemoteAudioFlowing(p.page, 2);
+    }
+    // Bob's receiving connection carries no more sections than he has ever received at once.
+    const sections = await bob.page.evaluate(() =>
+      ((window as unknown as { __pcs?: RTCPeerConnection[] }).__pcs ?? []).map((pc) => (pc.remoteDescription?.sdp ?? "").split("\r\n").filter((l) => l.startsWith("m=")).length),
+    );
+    expect(Math.max(...sections)).toBeLessThanOrEqual(4);
   });
 
   test("a participant whose browser closes disappears for the others within 2 s", async ({ browser }) => {

@@ -43,7 +43,7 @@ describe("Subscriber and the tracks it is given", () => {
     kept.close();
   });
 
-  it("a track that ended is not kept alive by a subscriber that stays (werift keeps the transceiver for the connection's life)", async () => {
+  it("a track that ended is not kept alive by a subscriber that stays (whose stopped transceiver waits to be reused)", async () => {
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
     const subscriber = new Subscriber(rtc, failOnListenerError, failOnError);

@@ -1,4 +1,4 @@
-import type { RTCPeerConnection } from "werift";
+import type { RTCPeerConnection, RTCRtpTransceiver } from "werift";
 import { ErrorCode, type IceCandidate, type SubscribedTrack, type ViewedTrack } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
 import { UserError } from "../errors.js";
@@ -65,6 +65,8 @@ export class Subscriber {
   private readonly retransmitBudget = new RetransmitBudget();
   private readonly allocationTimer: NodeJS.Timeout;
   private awaitingAnswer = false;
+  /** Transceivers of removed tracks, stopped (their sections rejected) by the next offer. */
+  private readonly toStop: RTCRtpTransceiver[] = [];
   private negotiationQueued = false;
   /** The next offer restarts ICE (the client asked: its side of the connection failed). */
   private iceRestartQueued = false;
@@ -113,7 +115,15 @@ export class Subscriber {
     this.scheduleNegotiation();
   }
 
-  /** Stops sending a track; its section becomes inactive at the next negotiation. */
+  /**
+   * Stops sending a track. Its transceiver is stopped: the next offer rejects its section
+   * (port 0, RFC 8829 §5.2.2), and once that is answered werift gives the section to the next
+   * track of the same kind (a new MID, the old transceiver dropped). The offer therefore stays
+   * as long as the most tracks sent at once, not every track this participant ever saw.
+   * The transceiver is stopped when that offer is made, not here: werift's stop aborts with
+   * an error whose stack (kept by the sender) would hold whatever called this, e.g. the
+   * closing track, for as long as the transceiver lives.
+   */
   removeTrack(trackId: string): void {
     const down = this.downTracks.get(trackId);
     if (!down) return;
@@ -122,11 +132,7 @@ export class Subscriber {
     this.trackListeners.delete(trackId);
     down.close();
     if (this.closed) return;
-    try {
-      this.pc.removeTrack(down.transceiver.sender);
-    } catch {
-      // Already removed by a concurrent close.
-    }
+    this.toStop.push(down.transceiver);
     this.scheduleNegotiation();
   }
 
@@ -319,7 +325,8 @@ export class Subscriber {
       this.awaitingAnswer = true;
       this.sendOffer().catch((error) => {
         this.awaitingAnswer = false;
-        this.onError(error);
+        // Closed while werift made the offer ("RTCPeerConnection is closed"): nothing to report.
+        if (!this.closed) this.onError(error);
       });
     });
   }
@@ -335,6 +342,7 @@ export class Subscriber {
   }
 
   private async sendOffer(): Promise<void> {
+    for (const transceiver of this.toStop.splice(0)) transceiver.stop();
     const iceRestart = this.iceRestartQueued;
     this.iceRestartQueued = false;
     // Candidates gathered for this offer go out after it, never before (the client would

@@ -119,7 +119,8 @@ export class Subscriber {
    * Stops sending a track. Its transceiver is stopped: the next offer rejects its section
    * (port 0, RFC 8829 §5.2.2), and once that is answered werift gives the section to the next
    * track of the same kind (a new MID, the old transceiver dropped). The offer therefore stays
-   * as long as the most tracks sent at once, not every track this participant ever saw.
+   * as long as the most tracks sent at once (plus the first section, never rejected), not
+   * every track this participant ever saw.
    * The transceiver is stopped when that offer is made, not here: werift's stop aborts with
    * an error whose stack (kept by the sender) would hold whatever called this, e.g. the
    * closing track, for as long as the transceiver lives.
@@ -132,7 +133,10 @@ export class Subscriber {
     this.trackListeners.delete(trackId);
     down.close();
     if (this.closed) return;
-    this.toStop.push(down.transceiver);
+    // Not the first section: it tags the BUNDLE group, and Chrome tears the shared transport
+    // down when the offerer rejects it (every other video stopped in the E2E test). It stays
+    // as it was, sending nothing.
+    if (down.transceiver.mLineIndex !== 0) this.toStop.push(down.transceiver);
     this.scheduleNegotiation();
   }
 

@@ -2,7 +2,6 @@ import { installDtlsRetransmissionFixes } from "./dtlsRetransmission.js";
 import { installFastEvents } from "./fastEvents.js";
 import { installFastReceive } from "./fastReceive.js";
 import { installFastRouting } from "./fastRouting.js";
-import { installFastTwccDelta } from "./fastTwccDelta.js";
 import { installFastHandleRtp } from "./fastHandleRtp.js";
 import { installFastRtpHeaderParser } from "./fastRtpHeader.js";
 import { installIceRequestGuard } from "./iceRequestGuard.js";
@@ -17,7 +16,7 @@ import { installSharedUdpPort } from "./sharedUdpPort.js";
  * parser (fastRtpHeader), the receive path without per-packet allocations (fastReceive; fastEvents:
  * the events a packet passes through, without a promise each; fastRouting: extensions parsed without
  * intermediate objects; fastHandleRtp: a receiver's packet handling without lower-cased codec names, its statistics
- * without a decimal string; fastTwccDelta: transport-wide feedback deltas without a throwaway object), the bounded RTCP parser (rtcpBounds), the DTLS retransmission fixes
+ * without a decimal string), the bounded RTCP parser (rtcpBounds), the DTLS retransmission fixes
  * (dtlsRetransmission), STUN requests answered only when authenticated with our ICE credentials
  * (iceRequestGuard), no STUN server but a configured one (noDefaultStunServer: werift asks Google's otherwise), the tuning of its UDP sockets (udpSockets: `udpBufferBytes` of kernel buffer each, 0 for the kernel's
  * default) and the shared media port for connections configured with one (sharedUdpPort, `RTC_UDP_PORT`). Call before creating the first peer connection; idempotent.
@@ -28,7 +27,6 @@ export function installWeriftPatches(udpBufferBytes: number = DEFAULT_UDP_BUFFER
   installFastEvents();
   installFastRouting();
   installFastHandleRtp();
-  installFastTwccDelta();
   installRtcpBounds();
   installDtlsRetransmissionFixes();
   installIceRequestGuard();

@@ -1,8 +1,5 @@
 import { installDtlsRetransmissionFixes } from "./dtlsRetransmission.js";
-import { installFastEvents } from "./fastEvents.js";
 import { installFastReceive } from "./fastReceive.js";
-import { installFastRouting } from "./fastRouting.js";
-import { installFastHandleRtp } from "./fastHandleRtp.js";
 import { installFastRtpHeaderParser } from "./fastRtpHeader.js";
 import { installIceRequestGuard } from "./iceRequestGuard.js";
 import { installNoDefaultStunServer } from "./noDefaultStunServer.js";
@@ -13,10 +10,7 @@ import { installSharedUdpPort } from "./sharedUdpPort.js";
 
 /**
  * Installs, in this thread, what Confab changes in werift's behaviour: the bounded RTP header
- * parser (fastRtpHeader), the receive path without per-packet allocations (fastReceive; fastEvents:
- * the events a packet passes through, without a promise each; fastRouting: extensions parsed without
- * intermediate objects; fastHandleRtp: a receiver's packet handling without lower-cased codec names, its statistics
- * without a decimal string), the bounded RTCP parser (rtcpBounds), the DTLS retransmission fixes
+ * parser (fastRtpHeader), the receive path without per-packet allocations (fastReceive), the bounded RTCP parser (rtcpBounds), the DTLS retransmission fixes
  * (dtlsRetransmission), STUN requests answered only when authenticated with our ICE credentials
  * (iceRequestGuard), no STUN server but a configured one (noDefaultStunServer: werift asks Google's otherwise), the tuning of its UDP sockets (udpSockets: `udpBufferBytes` of kernel buffer each, 0 for the kernel's
  * default) and the shared media port for connections configured with one (sharedUdpPort, `RTC_UDP_PORT`). Call before creating the first peer connection; idempotent.
@@ -24,9 +18,6 @@ import { installSharedUdpPort } from "./sharedUdpPort.js";
 export function installWeriftPatches(udpBufferBytes: number = DEFAULT_UDP_BUFFER_BYTES): void {
   installFastRtpHeaderParser();
   installFastReceive();
-  installFastEvents();
-  installFastRouting();
-  installFastHandleRtp();
   installRtcpBounds();
   installDtlsRetransmissionFixes();
   installIceRequestGuard();

@@ -124,7 +124,9 @@ test.describe("connectivity through a real coturn", () => {
     const ann = await joinAt(normal, `http://127.0.0.1:${port}/${room}?relay=1`, "Ann");
     const bob = await joinAt(normal, `http://127.0.0.1:${port}/${room}`, "Bob");
     await expectMediaBothWays([ann, bob]);
-    expect(await shownPath(ann)).toBe("relay-udp");
+    // Through the relay over UDP or TCP (both are offered; a busy machine once had the TCP
+    // allocation win): which one is Chromium's choice, that it is coturn's relay is ours.
+    expect(await shownPath(ann)).toMatch(/^relay-(udp|tcp)$/);
     expect(await shownPath(bob)).toBe("udp");
     await expectRelayedByCoturn(ann, link.serverAddress);
     await Promise.all([ann.context().close(), bob.context().close()]);

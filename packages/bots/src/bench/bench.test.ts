@@ -9,7 +9,7 @@ describe("npm run bench", () => {
   it("prints the fanout-10 figures as one JSON object on its last line", () => {
     const out = execFileSync(process.execPath, [MAIN, "--scenario", "fanout-10", "--json"], {
       encoding: "utf8",
-      env: { ...process.env, CONFAB_BENCH_SECONDS: "2" },
+      env: { ...process.env, CONFAB_BENCH_SECONDS: "2", CONFAB_BENCH_WARMUP_SECONDS: "1" },
       stdio: ["ignore", "pipe", "ignore"],
       timeout: 90_000,
     });
@@ -29,6 +29,21 @@ describe("npm run bench", () => {
     // What the kernel granted the UDP buffers the bots and the server asked for.
     expect(result.udpRecvBufferBytes as number).toBeGreaterThan(0);
     expect(out).toContain("| fanout-10 |");
+  });
+
+  it("measures the kernel's floor: a C relay forwards the fan-out's traffic to every receiver", () => {
+    const out = execFileSync(process.execPath, [MAIN, "--scenario", "floor-10-shared", "--json"], {
+      encoding: "utf8",
+      env: { ...process.env, CONFAB_BENCH_SECONDS: "2", CONFAB_BENCH_WARMUP_SECONDS: "1" },
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 60_000,
+    });
+    const result = JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, unknown>;
+    expect(result).toMatchObject({ scenario: "floor-10-shared", receivers: 10, sockets: "shared" });
+    // Packets of the window reached the receivers, and never more than were sent to them.
+    expect(result.deliveredPct as number).toBeGreaterThan(0);
+    expect(result.deliveredPct as number).toBeLessThanOrEqual(100);
+    expect(result.usPerFwdPkt as number).toBeGreaterThan(0);
   });
 
   it("splits a server's CPU time into its main thread, its busiest other thread and the rest", () => {
@@ -53,7 +68,7 @@ describe("npm run bench", () => {
     } catch (error) {
       message = String((error as { stderr: string }).stderr);
     }
-    expect(message).toMatch(/no scenario nope; known: fanout-10, fanout-30, rooms-2x10, workers-1, workers-2, join-latency/);
+    expect(message).toMatch(/no scenario nope; known: fanout-10, fanout-30, rooms-2x10, workers-1, workers-2, floor-10, floor-10-shared, floor-30, floor-30-shared, join-latency/);
   });
 
   it("refuses a per-packet path other than js or native, and a round count out of range, before starting anything", () => {

@@ -1,7 +1,7 @@
 import { Bot } from "../Bot.js";
 import { DeliveryWindow } from "../Delivery.js";
 import { DelayProbe } from "./delay-probe.js";
-import { setupSeconds, type ScenarioResult } from "./scenario.js";
+import { setupSeconds, warmupSeconds, type ScenarioResult } from "./scenario.js";
 import { busiestThread, cpuSplit, ServerProcess } from "./server-process.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,7 +70,9 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
       }
       await sleep(100);
     }
-    await sleep(3000);
+    // Warm-up: V8 compiles the hot path and runs the major GC of the heap the joins grew
+    // (~140 ms of the main thread) some seconds after them; a 3 s warm-up left both in the window.
+    await sleep(warmupSeconds() * 1000);
 
     // With several rooms, delay is measured in this process (its lag included).
     const inProcessDelays: number[] = [];
@@ -94,6 +96,7 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     const stopPerf = server.perfRecord();
     const threads0 = server.threadCpuMicros();
     const waits0 = new Map([...threads0.keys()].map((tid) => [tid, server.runqueueWaitMicros(tid)]));
+    const slices0 = new Map([...threads0.keys()].map((tid) => [tid, server.timeslices(tid)]));
     const cpu0 = server.cpuMicros();
     const bots0 = process.cpuUsage();
     const t0 = performance.now();
@@ -104,6 +107,7 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     const threads1 = server.threadCpuMicros();
     const worker = busiestThread(server.pid, threads0, threads1);
     const workerWait = worker === undefined ? NaN : server.runqueueWaitMicros(worker) - (waits0.get(worker) ?? NaN);
+    const workerSlices = worker === undefined ? NaN : server.timeslices(worker) - (slices0.get(worker) ?? NaN);
     const botsUsage = process.cpuUsage(bots0);
     const t1 = performance.now();
     await stopPerf();
@@ -141,6 +145,9 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
       // How much of the window the busiest thread (the SFU worker) was runnable but waiting for a
       // CPU: the machine's contention (bots, other processes), which every forwarded packet waits out.
       workerRunqueueWaitPct: round((100 * workerWait) / 1e6 / ((t1 - t0) / 1000), 2),
+      // How often the SFU worker was put on a CPU, per second: its event-loop turns (a wake-up
+      // each; on a VM one costs tens of µs) plus preemptions.
+      workerWakeupsPerSecond: Math.round(workerSlices / ((t1 - t0) / 1000)),
       deliveredPct: round((100 * delivered) / Math.max(1, forwarded), 2),
       worstSubscriberPct: round(100 * Math.min(...perSubscriber), 2),
       outPps: Math.round(delivered / seconds),
@@ -162,6 +169,7 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
       workers: options.workers ?? "default",
       countOnlySubscribers: options.countOnly ? roomCount * (subscribers - 1) : 0,
       seconds: round(seconds),
+      warmupSeconds: warmupSeconds(),
     };
   } finally {
     probe?.close();

@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_UDP_BUFFER_BYTES, probeUdpBufferSizes, udpBufferCapMessage } from "@confab/server";
 import { fanout } from "./fanout.js";
+import { floor } from "./floor.js";
 import { joinLatency } from "./join-latency.js";
 import { roomsScenario } from "./rooms.js";
 import type { Scenario, ScenarioResult } from "./scenario.js";
@@ -46,6 +47,16 @@ const scenarios: Scenario[] = [
     description: "the same load as workers-1 on 2 SFU worker threads (one room each)",
     run: () => fanout({ scenario: "workers-2", rooms: 2, subscribers: 25, pps: 1000, measureSeconds: seconds, workers: 2, countOnly: true }),
   },
+  ...([10, 30] as const).flatMap((receivers) =>
+    (["per-destination", "shared"] as const).map((sockets) => {
+      const name = `floor-${receivers}${sockets === "shared" ? "-shared" : ""}`;
+      return {
+        name,
+        description: `the kernel's floor under fanout-${receivers}: the same traffic through a C relay that only receives and sends (sendmmsg, ${sockets === "shared" ? "one socket for every receiver, as RTC_UDP_PORT" : "a socket per receiver, as a socket per peer connection"}); its CPU per forwarded packet`,
+        run: () => floor({ scenario: name, receivers, pps: 1000, measureSeconds: seconds, sockets }),
+      };
+    }),
+  ),
   {
     name: "join-latency",
     description: "Chromium: click Join → first remote video frame presented (p50 over 7 joins)",

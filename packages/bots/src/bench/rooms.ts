@@ -1,7 +1,7 @@
 import { Bot } from "../Bot.js";
 import type { ReceivedTrack } from "../ReceivedTrack.js";
 import { percentile, round } from "./fanout.js";
-import { setupSeconds, type ScenarioResult } from "./scenario.js";
+import { setupSeconds, warmupSeconds, type ScenarioResult } from "./scenario.js";
 import { ServerProcess } from "./server-process.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -76,8 +76,9 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
       await sleep(200);
     }
     for (const b of bots) b.viewAll(tile.width, tile.height);
-    // Layer switches wait for keyframes (PLI, or the 2 s keyframe interval); then warm up.
-    await sleep(Number(process.env.CONFAB_BENCH_WARMUP_MS ?? 4000));
+    // Layer switches wait for keyframes (PLI, or the 2 s keyframe interval): at least 4 s; then
+    // the same warm-up as the fan-outs.
+    await sleep(Math.max(4, warmupSeconds()) * 1000);
 
     const snaps = bots.flatMap((b) => b.tracks("video").map((t) => snap(t, decrypting.has(b))));
     const audioSnaps = bots.flatMap((b) => b.tracks("audio").map((t) => snap(t, decrypting.has(b))));
@@ -153,6 +154,7 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
       perRoom,
       workers: options.workers ?? "default",
       seconds: round(seconds),
+      warmupSeconds: Math.max(4, warmupSeconds()),
     };
   } finally {
     await Promise.all(bots.map((b) => b.close()));

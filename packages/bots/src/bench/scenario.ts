@@ -8,6 +8,15 @@ export function setupSeconds(fallback: number): number {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
+/**
+ * How long the load runs before the window opens, seconds (`CONFAB_BENCH_WARMUP_SECONDS`,
+ * default 10): the window measures a steady state, not the joins' JIT compilation and GC.
+ */
+export function warmupSeconds(): number {
+  const value = Number(process.env.CONFAB_BENCH_WARMUP_SECONDS);
+  return Number.isFinite(value) && value >= 0 ? value : 10;
+}
+
 export type ScenarioResult = { scenario: string } & Record<string, number | string>;
 
 /** A named benchmark. */

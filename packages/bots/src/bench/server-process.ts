@@ -189,11 +189,21 @@ export class ServerProcess {
    * Documentation/scheduler/sched-stats.rst); NaN when the kernel does not say.
    */
   runqueueWaitMicros(tid: number): number {
+    return this.schedstat(tid)[1] / 1000;
+  }
+
+  /** How many times thread `tid` of the server was put on a CPU so far (each wake-up is one; NaN: unknown). */
+  timeslices(tid: number): number {
+    return this.schedstat(tid)[2];
+  }
+
+  /** `/proc/<pid>/task/<tid>/schedstat`: ns on a CPU, ns waiting for one, timeslices (NaN when unreadable). */
+  private schedstat(tid: number): [number, number, number] {
     try {
-      const fields = readFileSync(`/proc/${this.child.pid}/task/${tid}/schedstat`, "utf8").trim().split(" ");
-      return Number(fields[1]) / 1000;
+      const fields = readFileSync(`/proc/${this.child.pid}/task/${tid}/schedstat`, "utf8").trim().split(" ").map(Number);
+      return [fields[0] ?? NaN, fields[1] ?? NaN, fields[2] ?? NaN];
     } catch {
-      return NaN;
+      return [NaN, NaN, NaN];
     }
   }
 

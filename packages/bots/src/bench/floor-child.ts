@@ -12,7 +12,7 @@ export type FloorChildReply =
   | { type: "port"; port: number }
   | { type: "opened"; first: number }
   | { type: "closed"; end: number }
-  | { type: "result"; received: number };
+  | { type: "result"; received: number; delays: number[] };
 
 const relayPort = Number(process.argv[2]);
 const pps = Number(process.argv[3]);
@@ -22,12 +22,16 @@ let next = 0;
 let first = Infinity;
 let end = Infinity;
 let received = 0;
+/** Send → arrival at this receiver, ms, for the window's packets (one clock: this process's). */
+const delays: number[] = [];
 let timer: NodeJS.Timeout | undefined;
 
 const socket = createSocket("udp4");
 socket.on("message", (data: Buffer) => {
   const seq = data.readUInt32BE(0);
-  if (seq >= first && seq < end) received++;
+  if (seq < first || seq >= end) return;
+  received++;
+  delays.push(performance.now() - data.readDoubleBE(4));
 });
 socket.bind(0, "127.0.0.1", () => process.send?.({ type: "port", port: socket.address().port } satisfies FloorChildReply));
 
@@ -45,6 +49,7 @@ process.on("message", (message: FloorChildMessage) => {
         // A buffer each: dgram may still hold the last one (the child's CPU is not measured).
         const packet = Buffer.from(payload);
         packet.writeUInt32BE(next++, 0);
+        packet.writeDoubleBE(performance.now(), 4);
         socket.send(packet, relayPort, "127.0.0.1");
       }
       due = target;
@@ -57,7 +62,7 @@ process.on("message", (message: FloorChildMessage) => {
     end = next;
     process.send?.({ type: "closed", end } satisfies FloorChildReply);
   } else {
-    process.send?.({ type: "result", received } satisfies FloorChildReply, () => {
+    process.send?.({ type: "result", received, delays } satisfies FloorChildReply, () => {
       socket.close();
       process.disconnect();
     });

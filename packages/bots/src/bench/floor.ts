@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FloorChildMessage, FloorChildReply } from "./floor-child.js";
-import { round } from "./fanout.js";
+import { percentile, round } from "./fanout.js";
 import { warmupSeconds, type ScenarioResult } from "./scenario.js";
 
 const SOURCE = fileURLToPath(new URL("../../src/bench/floor-relay.c", import.meta.url));
@@ -107,13 +107,17 @@ export async function floor(options: FloorOptions): Promise<ScenarioResult> {
     // Packets of the window still in flight arrive; nothing outside it counts.
     await sleep(300);
     send({ type: "collect" });
-    const delivered = received + (await reply("result")).received;
+    const result = await reply("result");
+    const delivered = received + result.received;
     const sent = end - first;
     return {
       scenario: options.scenario,
       usPerFwdPkt: round(cpu / Math.max(1, delivered), 2),
       deliveredPct: round((100 * delivered) / Math.max(1, sent * receivers), 2),
       relayWakeupsPerSecond: Math.round(slices / seconds),
+      // Send → arrival at the sending process's own receiver, as the fan-out's delay probe measures.
+      delayP50Ms: round(percentile(result.delays, 0.5), 2),
+      delayP99Ms: round(percentile(result.delays, 0.99), 2),
       cpuPct: round((100 * cpu) / 1e6 / seconds),
       inPps: Math.round(sent / seconds),
       outPps: Math.round(delivered / seconds),

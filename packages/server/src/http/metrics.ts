@@ -4,20 +4,13 @@ import type { FastPathInfo } from "../sfu/native/fastPath.js";
 import { allocatorStats } from "../memory/allocator.js";
 import type { MemoryReturnStats } from "../memory/MemoryReturner.js";
 
-/** The resolution of `confab_nodejs_eventloop_lag_*`, ms (see createMetrics). */
-export const MAIN_LOOP_LAG_RESOLUTION_MS = 100;
-
 /**
  * Prometheus metrics of this process, read lazily at scrape time (nothing on the hot path).
  * `fastpath`: the per-packet path in use, exported as `confab_fastpath_info{path} 1`.
  */
 export function createMetrics(stats: () => HostStats, connections: () => number, fastpath?: FastPathInfo, memory?: MemoryReturnStats): Registry {
   const registry = new Registry();
-  // The event-loop lag histogram samples with a timer; at prom-client's default 10 ms it woke the
-  // main thread 100 times a second, each wake-up 70–150 µs of CPU on a 2-core VM (more than the
-  // idle server's whole signaling). At 100 ms the p50/p90/p99 read between scrapes (15 s: 150
-  // samples) describe the same loop.
-  collectDefaultMetrics({ register: registry, prefix: "confab_", eventLoopMonitoringPrecision: MAIN_LOOP_LAG_RESOLUTION_MS });
+  collectDefaultMetrics({ register: registry, prefix: "confab_" });
   if (fastpath) {
     new Gauge({
       name: "confab_fastpath_info",

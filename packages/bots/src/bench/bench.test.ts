@@ -68,7 +68,7 @@ describe("npm run bench", () => {
     } catch (error) {
       message = String((error as { stderr: string }).stderr);
     }
-    expect(message).toMatch(/no scenario nope; known: fanout-10, fanout-30, rooms-2x10, workers-1, workers-2, floor-10, floor-10-shared, floor-30, floor-30-shared, join-latency/);
+    expect(message).toMatch(/no scenario nope; known: fanout-10, fanout-30, rooms-2x10, workers-1, workers-2, floor-10, floor-10-shared, floor-30, floor-30-shared, floor-node-10, floor-node-30, join-latency/);
   });
 
   it("refuses a per-packet path other than js or native, and a round count out of range, before starting anything", () => {

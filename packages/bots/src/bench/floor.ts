@@ -5,12 +5,14 @@ import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SERVER_NODE_FLAGS } from "@confab/server";
 import type { FloorChildMessage, FloorChildReply } from "./floor-child.js";
 import { percentile, round } from "./fanout.js";
 import { warmupSeconds, type ScenarioResult } from "./scenario.js";
 
 const SOURCE = fileURLToPath(new URL("../../src/bench/floor-relay.c", import.meta.url));
 const CHILD = fileURLToPath(new URL("./floor-child.js", import.meta.url));
+const NODE_RELAY = fileURLToPath(new URL("./floor-node-relay.js", import.meta.url));
 const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -22,6 +24,8 @@ export interface FloorOptions {
   measureSeconds: number;
   /** One socket sends to every receiver (`shared`, as with RTC_UDP_PORT) or a socket each. */
   sockets: "shared" | "per-destination";
+  /** `c`: floor-relay.c (the kernel alone); `node`: floor-node-relay.js (Node's event loop and the addon's seal too). */
+  relay: "c" | "node";
 }
 
 /** Compiles the relay with the system's C compiler (once per process). */
@@ -88,7 +92,12 @@ export async function floor(options: FloorOptions): Promise<ScenarioResult> {
       sockets.push(socket);
       ports.push(socket.address().port);
     }
-    relay = spawn(relayBinary(), [String(relayPort), options.sockets, ...ports.map(String)], { stdio: ["ignore", "pipe", "inherit"] });
+    const args = [String(relayPort), options.sockets, ...ports.map(String)];
+    // The Node relay gets the server's GC flags (npm start), as the SFU it stands in for.
+    relay =
+      options.relay === "c"
+        ? spawn(relayBinary(), args, { stdio: ["ignore", "pipe", "inherit"] })
+        : spawn(process.execPath, [...SERVER_NODE_FLAGS, NODE_RELAY, ...args], { stdio: ["ignore", "pipe", "inherit"] });
     await once(relay.stdout!, "data");
     const pid = relay.pid!;
     send({ type: "send" });
@@ -123,6 +132,7 @@ export async function floor(options: FloorOptions): Promise<ScenarioResult> {
       outPps: Math.round(delivered / seconds),
       receivers,
       sockets: options.sockets,
+      relay: options.relay,
       seconds: round(seconds),
     };
   } finally {

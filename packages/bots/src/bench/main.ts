@@ -53,10 +53,15 @@ const scenarios: Scenario[] = [
       return {
         name,
         description: `the kernel's floor under fanout-${receivers}: the same traffic through a C relay that only receives and sends (sendmmsg, ${sockets === "shared" ? "one socket for every receiver, as RTC_UDP_PORT" : "a socket per receiver, as a socket per peer connection"}); its CPU per forwarded packet`,
-        run: () => floor({ scenario: name, receivers, pps: 1000, measureSeconds: seconds, sockets }),
+        run: () => floor({ scenario: name, receivers, pps: 1000, measureSeconds: seconds, sockets, relay: "c" }),
       };
     }),
   ),
+  ...([10, 30] as const).map((receivers) => ({
+    name: `floor-node-${receivers}`,
+    description: `Node's floor under fanout-${receivers}: the same traffic through a Node relay (dgram callback per datagram, the addon's AES-GCM seal per receiver, one sendBatch per turn from setImmediate, a socket per receiver) and nothing else of an SFU; its CPU per forwarded packet`,
+    run: () => floor({ scenario: `floor-node-${receivers}`, receivers, pps: 1000, measureSeconds: seconds, sockets: "per-destination" as const, relay: "node" as const }),
+  })),
   {
     name: "join-latency",
     description: "Chromium: click Join → first remote video frame presented (p50 over 7 joins)",

@@ -202,6 +202,18 @@ export class Bot {
   }
 
   /** Remote tracks of `kind` received so far. */
+  /**
+   * The local UDP port of each of this bot's connections' nominated ICE pair (undefined: none
+   * yet), to tell its datagrams apart in a packet capture.
+   */
+  nominatedLocalPorts(): { publisher: number | undefined; subscriber: number | undefined } {
+    const port = (pc: RTCPeerConnection | undefined): number | undefined => {
+      const connection = pc?.dtlsTransports[0]?.iceTransport.connection as unknown as { nominated?: { protocol: { localCandidate?: { port: number } } } } | undefined;
+      return connection?.nominated?.protocol.localCandidate?.port;
+    };
+    return { publisher: port(this.publisher), subscriber: port(this.subscriber) };
+  }
+
   tracks(kind?: "audio" | "video"): ReceivedTrack[] {
     return [...this.received.values()].filter((t) => !kind || t.kind === kind);
   }

@@ -101,7 +101,8 @@ try {
     seen[seq] = 1;
     arrivals[seq] = at;
   };
-  send({ type: "receiving" });
+  const ports = { publisher: publisher.nominatedLocalPorts().publisher, subscriber: subscriber.nominatedLocalPorts().subscriber };
+  send({ type: "receiving", publisherPort: ports.publisher, subscriberPort: ports.subscriber });
 } catch (error) {
   send({ type: "failed", message: (error as Error).message });
 }

@@ -4,7 +4,7 @@ import { setupSeconds } from "./scenario.js";
 
 export type ProbeMessage = { type: "open" } | { type: "close-window" } | { type: "collect"; sent: number } | { type: "close" };
 export type ProbeReply =
-  | { type: "receiving" }
+  | { type: "receiving"; publisherPort: number | undefined; subscriberPort: number | undefined }
   | { type: "failed"; message: string }
   | { type: "opened"; first: number; sent: number }
   | { type: "window-closed"; sent: number }
@@ -39,6 +39,8 @@ export class DelayProbe {
   /** The window's first sequence number and the publisher's packet count at its start and end. */
   nextVideoSequence = 0;
   videoPacketsSent = 0;
+  /** The local UDP ports of the probe's publisher and subscriber connections (known once {@link ready}). */
+  ports: { publisher: number | undefined; subscriber: number | undefined } = { publisher: undefined, subscriber: undefined };
   private sentAtClose = 0;
   private result: ProbeResult | undefined;
 
@@ -59,6 +61,7 @@ export class DelayProbe {
     const reply = await this.next(timeoutMs);
     if (!reply) throw new Error(`delay probe: no video within ${timeoutMs / 1000} s`);
     if (reply.type !== "receiving") throw new Error(`delay probe: ${reply.type === "failed" ? reply.message : reply.type}`);
+    this.ports = { publisher: reply.publisherPort, subscriber: reply.subscriberPort };
   }
 
   /** Opens the window at the publisher's next packet (open other windows on it first). */

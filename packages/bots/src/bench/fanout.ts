@@ -1,5 +1,8 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Bot } from "../Bot.js";
 import { DeliveryWindow } from "../Delivery.js";
+import { LoopbackCapture, sfuDelays } from "./capture.js";
 import { DelayProbe } from "./delay-probe.js";
 import { setupSeconds, warmupSeconds, type ScenarioResult } from "./scenario.js";
 import { busiestThread, cpuSplit, ServerProcess } from "./server-process.js";
@@ -37,6 +40,7 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
   const server = await ServerProcess.start(options.workers === undefined ? {} : { WORKERS: String(options.workers) });
   const bots: Bot[] = [];
   let probe: DelayProbe | undefined;
+  let capture: LoopbackCapture | undefined;
   try {
     const rooms: { publisher: Bot | DelayProbe; subs: Bot[] }[] = [];
     for (let r = 0; r < roomCount; r++) {
@@ -91,6 +95,10 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     const windows = rooms.map(({ publisher, subs: roomSubs }) => roomSubs.map((b) => new DeliveryWindow(publisher, b.tracks("video")[0]!)));
     // Forget earlier arrivals before the probe's window opens (its numbering comes back by IPC).
     for (const w of windows.flat()) w.clear();
+    // CONFAB_BENCH_CAPTURE=1: the SFU-added delay from kernel timestamps on loopback as well.
+    // (A path instead of 1 keeps the capture file there.)
+    const captureTo = process.env.CONFAB_BENCH_CAPTURE;
+    capture = probe && captureTo ? await startCapture(probe, captureTo === "1" ? undefined : captureTo) : undefined;
     await probe?.open();
     for (const w of windows.flat()) w.start();
     const stopPerf = server.perfRecord();
@@ -122,6 +130,16 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     // Packets in flight (and retransmissions) at the end of the window get time to arrive;
     // only packets sent inside the window count.
     await sleep(500);
+    let sfuDelay: number[] | undefined;
+    let sfuOutOfOrder = 0;
+    if (capture && probe) {
+      const { ports, nextVideoSequence: first } = probe;
+      ({ delays: sfuDelay, outOfOrder: sfuOutOfOrder } = sfuDelays(await capture.stop(), ports.publisher!, ports.subscriber!, first, probeSent));
+      if (sfuOutOfOrder > 0.01 * (sfuDelay.length + sfuOutOfOrder)) {
+        console.error(`bench: the capture's copies did not match the publisher's numbering (${sfuOutOfOrder} seen before their original); no SFU delay reported`);
+        sfuDelay = [];
+      }
+    }
     const probed = probe ? await probe.collect() : { delivered: 0, delays: inProcessDelays, burst: 0, loopDelayP99Ms: NaN, gcMaxMs: NaN };
     const fastpath = await server.fastpath();
     const delivered = windows.flat().reduce((n, w) => n + w.delivered(), probed.delivered);
@@ -158,6 +176,9 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
       delayP50Ms: round(percentile(delays, 0.5), 2),
       delayP99Ms: round(percentile(delays, 0.99), 2),
       delayMeasuredBy: probe ? "a subscriber in its own process" : "the bench process (shared with every bot)",
+      // With CONFAB_BENCH_CAPTURE=1: the same delay from a loopback capture, publisher's packet in
+      // → the SFU's copy out to the probe's subscriber (kernel timestamps: the SFU's part alone).
+      ...(sfuDelay ? { sfuDelayP50Ms: round(percentile(sfuDelay, 0.5), 2), sfuDelayP99Ms: round(percentile(sfuDelay, 0.99), 2), sfuDelaySamples: sfuDelay.length, sfuDelayOutOfOrder: sfuOutOfOrder } : {}),
       // Most packets that reached the probe's subscriber within 1 ms (0: no probe).
       largestBurst: probed.burst,
       // The probe's own lag (measurement error, included in the delays above): its event loop's delay p99 and longest GC pause.
@@ -172,10 +193,19 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
       warmupSeconds: warmupSeconds(),
     };
   } finally {
+    capture?.kill();
     probe?.close();
     await Promise.all(bots.map((b) => b.close()));
     await server.stop();
   }
+}
+
+/** A loopback capture of the probe's two connections (its publisher's datagrams and its subscriber's). */
+async function startCapture(probe: DelayProbe, keepAt: string | undefined): Promise<LoopbackCapture> {
+  const { publisher, subscriber } = probe.ports;
+  if (publisher === undefined || subscriber === undefined) throw new Error("CONFAB_BENCH_CAPTURE: the probe's nominated ports are unknown");
+  const file = keepAt ?? join(tmpdir(), `confab-bench-${process.pid}.pcap`);
+  return LoopbackCapture.start(`udp and (src port ${publisher} or dst port ${subscriber})`, file, keepAt !== undefined);
 }
 
 export function percentile(values: number[], q: number): number {

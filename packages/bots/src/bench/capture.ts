@@ -134,7 +134,8 @@ export class LoopbackCapture {
       await Promise.race([listening, timeout]);
     } catch (error) {
       child.kill("SIGKILL");
-      throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`the loopback capture needs tcpdump (apt-get install tcpdump) and root: ${reason}`);
     }
     return new LoopbackCapture(child, file, keep);
   }

@@ -15,16 +15,20 @@ function hasCompiler(): boolean {
 
 const MAIN = fileURLToPath(new URL("../../dist/bench/main.js", import.meta.url));
 
+/** Runs one scenario with a 2 s window after a 1 s warm-up: its printed table and its JSON line. */
+function runBench(scenario: string, timeout: number): { out: string; result: Record<string, unknown> } {
+  const out = execFileSync(process.execPath, [MAIN, "--scenario", scenario, "--json"], {
+    encoding: "utf8",
+    env: { ...process.env, CONFAB_BENCH_SECONDS: "2", CONFAB_BENCH_WARMUP_SECONDS: "1" },
+    stdio: ["ignore", "pipe", "ignore"],
+    timeout,
+  });
+  return { out, result: JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, unknown> };
+}
+
 describe("npm run bench", () => {
   it("prints the fanout-10 figures as one JSON object on its last line", () => {
-    const out = execFileSync(process.execPath, [MAIN, "--scenario", "fanout-10", "--json"], {
-      encoding: "utf8",
-      env: { ...process.env, CONFAB_BENCH_SECONDS: "2", CONFAB_BENCH_WARMUP_SECONDS: "1" },
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 90_000,
-    });
-    const last = out.trim().split("\n").at(-1)!;
-    const result = JSON.parse(last) as Record<string, unknown>;
+    const { out, result } = runBench("fanout-10", 90_000);
     expect(result.scenario).toBe("fanout-10");
     for (const key of ["usPerFwdPkt", "deliveredPct", "outPps", "cpuPct", "usMainThread", "usBusiestThread", "usOtherThreads"]) {
       expect(typeof result[key], key).toBe("number");
@@ -43,13 +47,7 @@ describe("npm run bench", () => {
 
   // The floor's relay is compiled with the system's C compiler (a machine without one runs the rest).
   it.skipIf(!hasCompiler())("measures the kernel's floor: a C relay forwards the fan-out's traffic to every receiver", () => {
-    const out = execFileSync(process.execPath, [MAIN, "--scenario", "floor-10-shared", "--json"], {
-      encoding: "utf8",
-      env: { ...process.env, CONFAB_BENCH_SECONDS: "2", CONFAB_BENCH_WARMUP_SECONDS: "1" },
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 60_000,
-    });
-    const result = JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, unknown>;
+    const { result } = runBench("floor-10-shared", 60_000);
     expect(result).toMatchObject({ scenario: "floor-10-shared", receivers: 10, sockets: "shared" });
     // Packets of the window reached the receivers, and never more than were sent to them.
     expect(result.deliveredPct as number).toBeGreaterThan(0);
@@ -58,13 +56,7 @@ describe("npm run bench", () => {
   });
 
   it.skipIf(!loadNative().addon)("measures Node's floor: a Node relay seals the fan-out for every receiver and sends it in batches", () => {
-    const out = execFileSync(process.execPath, [MAIN, "--scenario", "floor-node-10", "--json"], {
-      encoding: "utf8",
-      env: { ...process.env, CONFAB_BENCH_SECONDS: "2", CONFAB_BENCH_WARMUP_SECONDS: "1" },
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 60_000,
-    });
-    const result = JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, unknown>;
+    const { result } = runBench("floor-node-10", 60_000);
     expect(result).toMatchObject({ scenario: "floor-node-10", receivers: 10, sockets: "per-destination", relay: "node" });
     expect(result.deliveredPct as number).toBeGreaterThan(0);
     expect(result.deliveredPct as number).toBeLessThanOrEqual(100);

@@ -70,7 +70,8 @@ export async function floor(options: FloorOptions): Promise<ScenarioResult> {
     for (;;) {
       const found = replies.find((r) => r.type === type);
       if (found) return found as Extract<FloorChildReply, { type: T }>;
-      await once(child, "message");
+      // A child that died answers nothing more.
+      await Promise.race([once(child, "message"), once(child, "exit").then(() => Promise.reject(new Error(`the floor's sender exited (${type} expected)`)))]);
     }
   };
   const send = (m: FloorChildMessage) => child.send(m);
@@ -98,7 +99,8 @@ export async function floor(options: FloorOptions): Promise<ScenarioResult> {
       options.relay === "c"
         ? spawn(relayBinary(), args, { stdio: ["ignore", "pipe", "inherit"] })
         : spawn(process.execPath, [...SERVER_NODE_FLAGS, NODE_RELAY, ...args], { stdio: ["ignore", "pipe", "inherit"] });
-    await once(relay.stdout!, "data");
+    const started = relay;
+    await Promise.race([once(started.stdout!, "data"), once(started, "exit").then(([code]) => Promise.reject(new Error(`the floor relay exited with ${String(code)}`)))]);
     const pid = relay.pid!;
     send({ type: "send" });
     await sleep(Math.min(3, warmupSeconds()) * 1000);

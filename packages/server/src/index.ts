@@ -9,6 +9,7 @@ export { peerConfig, hostAddresses, filterSdpCandidates, onAllowedCandidates } f
 export { installWeriftPatches } from "./sfu/weriftPatches.js";
 export { startIceAfterRestart } from "./sfu/iceRestart.js";
 export { probeUdpBufferSizes, udpBufferCapMessage } from "./sfu/udpSockets.js";
+export { socketFd } from "./sfu/native/dgramState.js";
 export { mediaSections, type MediaSection } from "./sfu/sdp.js";
 export { SERVER_ENV, SERVER_ENV_WORDS, SERVER_NODE_FLAGS } from "./node-flags.js";
 export { signJoinToken, verifyJoinToken, type JoinClaims } from "./auth/tokens.js";

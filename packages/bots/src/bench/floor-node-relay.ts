@@ -13,6 +13,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { randomBytes } from "node:crypto";
 import { SEND_META_FIELDS, loadNative } from "@confab/native";
+import { socketFd } from "@confab/server";
 
 const loaded = loadNative();
 if (!loaded.addon) {
@@ -27,11 +28,6 @@ const HEADER = 12;
 const TAG = 16;
 const MAX_TURN = 64;
 
-function fdOf(socket: Socket): number {
-  const key = Object.getOwnPropertySymbols(socket).find((s) => s.description === "state symbol")!;
-  return (socket as unknown as Record<symbol, { handle: { fd: number } }>)[key]!.handle.fd;
-}
-
 async function bind(port: number): Promise<Socket> {
   const socket = createSocket("udp4");
   await new Promise<void>((resolve) => socket.bind(port, "127.0.0.1", resolve));
@@ -42,7 +38,7 @@ const input = await bind(Number(listen));
 const receivers = await Promise.all(
   ports.map(async (port) => ({
     port: Number(port),
-    fd: shared ? fdOf(input) : fdOf(await bind(0)),
+    fd: shared ? socketFd(input) : socketFd(await bind(0)),
     key: addon.gcmKey(randomBytes(16)),
     iv: randomBytes(12),
     seq: 0,

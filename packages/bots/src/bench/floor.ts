@@ -9,11 +9,11 @@ import { SERVER_NODE_FLAGS } from "@confab/server";
 import type { FloorChildMessage, FloorChildReply } from "./floor-child.js";
 import { percentile, round } from "./fanout.js";
 import { warmupSeconds, type ScenarioResult } from "./scenario.js";
+import { processCpuMicros } from "./server-process.js";
 
 const SOURCE = fileURLToPath(new URL("../../src/bench/floor-relay.c", import.meta.url));
 const CHILD = fileURLToPath(new URL("./floor-child.js", import.meta.url));
 const NODE_RELAY = fileURLToPath(new URL("./floor-node-relay.js", import.meta.url));
-const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What {@link floor} runs. */
@@ -39,13 +39,6 @@ function relayBinary(): string {
     throw new Error(`the floor scenarios need a C compiler (apt-get install gcc): ${error instanceof Error ? error.message : String(error)}`);
   }
   return (compiled = out);
-}
-
-/** utime + stime of a process, µs. */
-function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1e6;
 }
 
 /** Times a process was put on a CPU (its wake-ups plus preemptions). */
@@ -106,11 +99,11 @@ export async function floor(options: FloorOptions): Promise<ScenarioResult> {
     await sleep(Math.min(3, warmupSeconds()) * 1000);
     send({ type: "open" });
     first = (await reply("opened")).first;
-    const cpu0 = cpuMicros(pid);
+    const cpu0 = processCpuMicros(pid);
     const slices0 = timeslices(pid);
     const t0 = performance.now();
     await sleep(measureSeconds * 1000);
-    const cpu = cpuMicros(pid) - cpu0;
+    const cpu = processCpuMicros(pid) - cpu0;
     const slices = timeslices(pid) - slices0;
     const seconds = (performance.now() - t0) / 1000;
     send({ type: "close" });

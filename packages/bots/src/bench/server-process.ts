@@ -75,6 +75,14 @@ export function freshDataDir(): string {
 }
 
 /** The server under test, in its own process so its CPU time can be measured alone. */
+/** CPU time process `pid` has used (user + system, all its threads), microseconds. */
+export function processCpuMicros(pid: number): number {
+  // /proc/<pid>/stat: fields 14 and 15 are utime and stime in clock ticks (proc(5)).
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1e6;
+}
+
 export class ServerProcess {
   /** Settles when the process exits: its exit code (null when a signal ended it) and when. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
@@ -151,11 +159,7 @@ export class ServerProcess {
 
   /** CPU time the server process has used (user + system), microseconds. */
   cpuMicros(): number {
-    // /proc/<pid>/stat: fields 14 and 15 are utime and stime in clock ticks (proc(5)).
-    const stat = readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return (ticks / TICKS_PER_SECOND) * 1e6;
+    return processCpuMicros(this.child.pid!);
   }
 
   /**

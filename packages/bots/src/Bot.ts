@@ -201,7 +201,6 @@ export class Bot {
     return this.twcc?.packetsRecorded ?? 0;
   }
 
-  /** Remote tracks of `kind` received so far. */
   /**
    * The local UDP port of each of this bot's connections' nominated ICE pair (undefined: none
    * yet), to tell its datagrams apart in a packet capture.
@@ -214,6 +213,7 @@ export class Bot {
     return { publisher: port(this.publisher), subscriber: port(this.subscriber) };
   }
 
+  /** Remote tracks of `kind` received so far. */
   tracks(kind?: "audio" | "video"): ReceivedTrack[] {
     return [...this.received.values()].filter((t) => !kind || t.kind === kind);
   }

@@ -80,7 +80,7 @@ function isRtp(data: Buffer): boolean {
 
 /** Bots only ever talk to a server on loopback. */
 const LOOPBACK = new Set(["127.0.0.1"]);
-const rtc = { announcedIps: ["127.0.0.1"], portRange: undefined, udpPort: undefined, iceServers: [], keyframeRequestIntervalMs: 500, udpBufferBytes: DEFAULT_UDP_BUFFER_BYTES, stunDiscovery: undefined, iceTcp: false, allowLoopbackCandidates: undefined };
+const rtc = { announcedIps: ["127.0.0.1"], portRange: undefined, udpSockets: "connection" as const, udpPort: undefined, iceServers: [], keyframeRequestIntervalMs: 500, udpBufferBytes: DEFAULT_UDP_BUFFER_BYTES, stunDiscovery: undefined, iceTcp: false, allowLoopbackCandidates: undefined };
 const TICK_MS = 10;
 
 /**

@@ -18,7 +18,7 @@ import { createPolicyResolver } from "./room/policy/createPolicyResolver.js";
 import { loadRoomsFile } from "./room/policy/RoomsFile.js";
 import { defaultRoomPolicy, type RoomPolicy } from "./room/policy/RoomPolicy.js";
 import { probeUdpBufferSizes, udpBufferCapMessage } from "./sfu/udpSockets.js";
-import { checkSharedUdpPorts, sharedPortBufferBytes } from "./sfu/sharedUdpPort.js";
+import { checkSharedUdpPorts, openSharedUdpPort, sharedPortBufferBytes } from "./sfu/sharedUdpPort.js";
 import { mainThreadUdpPort, sharedUdpPortCount } from "./worker/WorkerPool.js";
 import type { RoomEvent } from "./room/RoomEvents.js";
 import { describeFastPath } from "./sfu/native/fastPath.js";
@@ -133,18 +133,21 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
           undefined,
           roomEvents,
         );
-  await checkUdpBuffers(config.rtc.udpPort !== undefined ? sharedPortBufferBytes(config.rtc.udpBufferBytes) : config.rtc.udpBufferBytes, log);
+  await checkUdpBuffers(config.rtc.udpSockets === "shared" ? sharedPortBufferBytes(config.rtc.udpBufferBytes) : config.rtc.udpBufferBytes, log);
   // The lobby's connectivity probes are peer connections of this thread: with RTC_UDP_PORT they
-  // get the port after the workers' (a port is one thread's socket).
+  // get the port after the workers' (a port is one thread's socket); without, a free one.
   const udpPort = config.rtc.udpPort === undefined ? undefined : mainThreadUdpPort(config.rtc.udpPort, config.workers);
   const signaling = new SignalingServer({ ...config, rtc: { ...config.rtc, udpPort } }, rooms, SERVER_VERSION, log);
+  await openSharedUdpPort({ ...config.rtc, udpPort });
+  const udp = config.rtc.udpSockets === "connection" ? "a socket per peer connection" : config.rtc.udpPort !== undefined ? `one socket per thread, ports ${config.rtc.udpPort}-${config.rtc.udpPort + sharedUdpPortCount(config.workers) - 1}` : `one socket per thread, on a free port${config.rtc.portRange ? ` of ${config.rtc.portRange.join("-")}` : ""}`;
+  log.info({ udpSockets: config.rtc.udpSockets, udpPort: config.rtc.udpPort }, `media UDP: ${udp}`);
   // Every SFU thread decides the same way (same FASTPATH, same addon file): say it once here.
   const fastpath = describeFastPath(config.rtc.fastpath);
   log.info({ fastpath: fastpath.path, reason: fastpath.reason }, `per-packet path: ${fastpath.path} (${fastpath.reason})`);
   // Free memory inside malloc's arenas goes back to the system now and then (docs/decisions/0011).
   const memory = new MemoryReturner(log.child({ component: "memory" }));
   memory.start();
-  const metrics = createMetrics(() => rooms.stats(), () => signaling.connectionCount, fastpath, memory.stats);
+  const metrics = createMetrics(() => rooms.stats(), () => signaling.connectionCount, fastpath, memory.stats, config.rtc.udpSockets);
   if (webhooks) registerWebhookMetrics(metrics, webhooks);
 
   const apps: FastifyInstance[] = [];

@@ -142,6 +142,7 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
     }
     const probed = probe ? await probe.collect() : { delivered: 0, delays: inProcessDelays, burst: 0, loopDelayP99Ms: NaN, gcMaxMs: NaN };
     const fastpath = await server.fastpath();
+    const udpSockets = await server.udpSockets();
     const delivered = windows.flat().reduce((n, w) => n + w.delivered(), probed.delivered);
     // A subscriber that stopped receiving would hide in the average: report the worst one.
     const perSubscriber = windows.flatMap((roomWindows, r) => roomWindows.map((w) => w.delivered() / Math.max(1, roomSent[r]!)));
@@ -185,6 +186,7 @@ export async function fanout(options: FanoutOptions): Promise<ScenarioResult> {
       probeLoopDelayP99Ms: round(probed.loopDelayP99Ms, 2),
       probeGcMaxMs: round(probed.gcMaxMs, 2),
       fastpath,
+      udpSockets,
       rooms: roomCount,
       subscribers,
       workers: options.workers ?? "default",

@@ -92,6 +92,7 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
     const seconds = (performance.now() - t0) / 1000;
     const metrics1 = await server.metrics();
     const fastpath = await server.fastpath();
+    const udpSockets = await server.udpSockets();
     const perSecond = (name: string) => Math.round(((metrics1[name] ?? 0) - (metrics0[name] ?? 0)) / seconds);
 
     const lossPct: number[] = [];
@@ -131,6 +132,7 @@ export async function roomsScenario(options: RoomsOptions): Promise<ScenarioResu
     return {
       scenario: options.scenario,
       fastpath,
+      udpSockets,
       usPerFwdPkt: round(cpuMicros / Math.max(1, totalPackets)),
       deliveredPct: round((100 * (received + audioReceived)) / Math.max(1, expected + audioExpected), 2),
       outPps: Math.round(totalPackets / seconds),

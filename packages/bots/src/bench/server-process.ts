@@ -246,6 +246,12 @@ export class ServerProcess {
     return /^confab_fastpath_info\{path="(\w+)"\} 1$/m.exec(text)?.[1] ?? "unknown";
   }
 
+  /** How the server carries media UDP (`confab_media_udp_sockets_info{mode}`): shared, connection or unknown. */
+  async udpSockets(): Promise<string> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    return /^confab_media_udp_sockets_info\{mode="(\w+)"\} 1$/m.exec(text)?.[1] ?? "unknown";
+  }
+
   /**
    * Stops the server (SIGTERM, which starts its graceful drain, then SIGKILL after 3 s);
    * `crash` kills it at once.

@@ -171,10 +171,16 @@ export interface ServerConfig {
     /** UDP port range for media (`RTC_PORT_MIN`/`RTC_PORT_MAX`); unset: ephemeral ports. */
     portRange: [number, number] | undefined;
     /**
-     * One UDP port for all media (`RTC_UDP_PORT`; unset: a socket per connection from
-     * `portRange`). SFU worker *i* listens on `udpPort + i`, the main thread (lobby probes) on
-     * `udpPort + workers`, each demultiplexing its connections by remote address (UdpMux); in a
-     * thread's own config it is that thread's port.
+     * How media UDP is received and sent (`RTC_UDP_SOCKETS`): `shared` (the default), one
+     * socket per thread for all its connections, demultiplexed by remote address (UdpMux), so
+     * one `sendmmsg` carries a whole fan-out; `connection`, werift's socket per peer connection.
+     */
+    udpSockets: "shared" | "connection";
+    /**
+     * The shared sockets' fixed ports (`RTC_UDP_PORT`, with `udpSockets` `shared`): SFU worker
+     * *i* listens on `udpPort + i`, the main thread (lobby probes) on `udpPort + workers`; in a
+     * thread's own config it is that thread's port. Unset: each thread's shared socket takes a
+     * free port of its `portRange` (an ephemeral one without a range).
      */
     udpPort: number | undefined;
     /** ICE servers handed to clients (`ICE_SERVERS` as JSON); none by default (no TURN). */
@@ -320,6 +326,7 @@ export const defaultConfig: ServerConfig = {
   rtc: {
     announcedIps: [],
     portRange: undefined,
+    udpSockets: "shared",
     udpPort: undefined,
     iceServers: [],
     keyframeRequestIntervalMs: 500,

@@ -49,7 +49,14 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ TURN_URLS: urls, TURN_SECRET: "short" })).toThrow(ConfigError);
   });
 
-  it("uses a socket per connection unless RTC_UDP_PORT is set, and refuses a port whose workers' ports go past 65535", () => {
+  it("shares one UDP socket per thread unless RTC_UDP_SOCKETS=connection, which RTC_UDP_PORT cannot go with", () => {
+    expect(loadConfig({}).rtc.udpSockets).toBe("shared");
+    expect(loadConfig({ RTC_UDP_SOCKETS: "connection" }).rtc.udpSockets).toBe("connection");
+    expect(() => loadConfig({ RTC_UDP_SOCKETS: "connection", RTC_UDP_PORT: "7882" })).toThrow(/RTC_UDP_PORT/);
+    expect(() => loadConfig({ RTC_UDP_SOCKETS: "per-socket" })).toThrow(ConfigError);
+  });
+
+  it("takes a free port for the shared sockets unless RTC_UDP_PORT is set, and refuses a port whose workers' ports go past 65535", () => {
     expect(loadConfig({}).rtc.udpPort).toBeUndefined();
     expect(loadConfig({ RTC_UDP_PORT: "7882" }).rtc.udpPort).toBe(7882);
     expect(loadConfig({ RTC_UDP_PORT: "65533", WORKERS: "2" }).rtc.udpPort).toBe(65533);

@@ -69,6 +69,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
   }
   const workers = int(env, "WORKERS", d.workers, 0, 256);
   const udpPort = env.RTC_UDP_PORT ? int(env, "RTC_UDP_PORT", 0, 1024, 65535) : undefined;
+  const udpSockets = env.RTC_UDP_SOCKETS || d.rtc.udpSockets;
+  if (udpSockets !== "shared" && udpSockets !== "connection") {
+    throw new ConfigError(`RTC_UDP_SOCKETS must be "shared" (one socket per thread) or "connection" (a socket per peer connection), not ${JSON.stringify(udpSockets.slice(0, 40))}`);
+  }
+  if (udpSockets === "connection" && udpPort !== undefined) {
+    throw new ConfigError("RTC_UDP_PORT needs the shared sockets: unset RTC_UDP_SOCKETS=connection");
+  }
   if (udpPort !== undefined && udpPort + workers > 65535) {
     throw new ConfigError(`RTC_UDP_PORT: ${udpPort} + ${workers} workers goes past port 65535`);
   }
@@ -137,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
     rtc: {
       announcedIps: list(env, "RTC_ANNOUNCED_IPS"),
       portRange: portMin !== undefined && portMax !== undefined ? [portMin, portMax] : undefined,
+      udpSockets,
       udpPort,
       iceServers,
       udpBufferBytes: int(env, "RTC_UDP_BUFFER_BYTES", d.rtc.udpBufferBytes, 0, 256 * 1024 * 1024),

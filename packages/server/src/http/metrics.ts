@@ -6,11 +6,26 @@ import type { MemoryReturnStats } from "../memory/MemoryReturner.js";
 
 /**
  * Prometheus metrics of this process, read lazily at scrape time (nothing on the hot path).
- * `fastpath`: the per-packet path in use, exported as `confab_fastpath_info{path} 1`.
+ * `fastpath`: the per-packet path in use, exported as `confab_fastpath_info{path} 1`;
+ * `udpSockets`: how media UDP is carried, as `confab_media_udp_sockets_info{mode} 1`.
  */
-export function createMetrics(stats: () => HostStats, connections: () => number, fastpath?: FastPathInfo, memory?: MemoryReturnStats): Registry {
+export function createMetrics(
+  stats: () => HostStats,
+  connections: () => number,
+  fastpath?: FastPathInfo,
+  memory?: MemoryReturnStats,
+  udpSockets?: "shared" | "connection",
+): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "confab_" });
+  if (udpSockets) {
+    new Gauge({
+      name: "confab_media_udp_sockets_info",
+      help: 'How media UDP is carried: "shared" (one socket per thread) or "connection" (a socket per peer connection)',
+      labelNames: ["mode"],
+      registers: [registry],
+    }).set({ mode: udpSockets }, 1);
+  }
   if (fastpath) {
     new Gauge({
       name: "confab_fastpath_info",

@@ -14,6 +14,49 @@ export const MAX_ADDRESSES_PER_CONNECTION = 8;
 /** Outstanding STUN requests remembered to route their responses (oldest forgotten first). */
 export const MAX_PENDING_TRANSACTIONS = 4096;
 
+/** Where a shared socket binds: a port (0: ephemeral), or a free port of `[min, max]`. */
+export type UdpBind = number | readonly [min: number, max: number];
+
+/** A UDP socket bound on `port` of `host`; rejects with the bind error. */
+async function bindUdp(port: number, host: string): Promise<Socket> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve, reject) => {
+    const failed = (error: Error) => {
+      try {
+        socket.close();
+      } catch {
+        // never bound
+      }
+      reject(error);
+    };
+    socket.once("error", failed);
+    socket.bind({ port, address: host }, () => {
+      socket.off("error", failed);
+      resolve();
+    });
+  });
+  return socket;
+}
+
+/**
+ * A UDP socket on the first port of `[min, max]` that can be bound, trying from a random one
+ * (as werift does for its per-connection sockets, so two servers sharing a range spread out);
+ * rejects once every port was tried.
+ */
+async function bindInRange([min, max]: readonly [number, number], host: string): Promise<Socket> {
+  const span = max - min + 1;
+  const start = Math.floor(Math.random() * span);
+  let last: unknown;
+  for (let i = 0; i < span; i++) {
+    try {
+      return await bindUdp(min + ((start + i) % span), host);
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw new Error(`no free UDP port in ${min}-${max} (${(last as Error | undefined)?.message ?? "empty range"})`);
+}
+
 /** The ICE connection behind one or more {@link MuxTransport}s (one per host address it offers). */
 interface IceGroup {
   agent: IceAgent;
@@ -51,16 +94,12 @@ export class UdpMux {
     socket.on("message", (data, info) => this.receive(data, info.address, info.port));
   }
 
-  /** Binds a socket on `port` (all IPv4 interfaces) with `bufferBytes` of kernel buffer. */
-  static async open(port: number, bufferBytes: number, host = "0.0.0.0"): Promise<UdpMux> {
-    const socket = createSocket("udp4");
-    await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
-      socket.bind({ port, address: host }, () => {
-        socket.off("error", reject);
-        resolve();
-      });
-    });
+  /**
+   * Binds a socket on `where` (a port, 0 for an ephemeral one, or the first free port of a
+   * range from a random start) on all IPv4 interfaces, with `bufferBytes` of kernel buffer.
+   */
+  static async open(where: UdpBind, bufferBytes: number, host = "0.0.0.0"): Promise<UdpMux> {
+    const socket = typeof where === "number" ? await bindUdp(where, host) : await bindInRange(where, host);
     tuneUdpSocket(socket, bufferBytes);
     // A send error (ICMP unreachable surfaced by the kernel) must not kill the thread.
     socket.on("error", () => undefined);

@@ -17,7 +17,7 @@ import {
 } from "werift";
 import type { IceCandidate } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";
-import { sharedPortInterfaces } from "./sharedUdpPort.js";
+import { sharedPortBind, sharedPortInterfaces } from "./sharedUdpPort.js";
 
 /** Payload types the SFU offers; fixed so forwarding never has to translate them. */
 export const VP8_PAYLOAD_TYPE = 96;
@@ -187,9 +187,11 @@ export function peerConfig(config: PeerSettings, role: PeerRole): Partial<PeerCo
     iceTcpPassive: config.iceTcp,
     iceAdditionalHostAddresses: hostAddresses(config),
     icePortRange: config.portRange,
-    // RTC_UDP_PORT: UDP through the thread's one shared socket (sharedUdpPort) instead of a
-    // socket per connection; TCP candidates still take ports from the range.
-    ...(config.udpPort !== undefined ? { iceInterfaceAddresses: sharedPortInterfaces(config.udpPort, config.udpBufferBytes) } : {}),
+    // UDP through the thread's one shared socket (sharedUdpPort: RTC_UDP_PORT, else a free port
+    // of the range) unless RTC_UDP_SOCKETS=connection; TCP candidates still take ports from the range.
+    ...(config.udpSockets === "shared"
+      ? { iceInterfaceAddresses: sharedPortInterfaces(sharedPortBind(config), config.udpBufferBytes) }
+      : {}),
     bundlePolicy: "max-bundle",
   };
 }

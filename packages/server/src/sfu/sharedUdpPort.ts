@@ -1,17 +1,19 @@
 import { createSocket } from "node:dgram";
 import { Connection, UdpTransport } from "werift";
 import type { IceAgent } from "./iceRequestGuard.js";
-import { MuxTransport, UdpMux } from "./UdpMux.js";
+import { MuxTransport, UdpMux, type UdpBind } from "./UdpMux.js";
 import { trackUdpSocket } from "./udpSockets.js";
 
 /**
  * The shared socket's kernel buffer, as a multiple of `RTC_UDP_BUFFER_BYTES` (one
- * connection's socket): it takes the traffic of all of a worker's connections. 8 × 1 MiB holds
- * ~3 600 full-size packets, ~360 ms of 10 000 packets/s arriving while the event loop is busy
- * (one socket's 1 MiB held ~450 ms of a 1 000-packet/s stream). Not more: what waits longer
- * in the kernel arrives too late to play (architecture, "UDP sockets").
+ * connection's socket): it takes the traffic of all of a worker's connections. 4 × 1 MiB holds
+ * ~1 800 full-size packets, ~180 ms of 10 000 packets/s arriving while the event loop is busy
+ * (one socket's 1 MiB held ~450 ms of a 1 000-packet/s stream), and is what this project's
+ * machines allow without raising `net.core.rmem_max` (4 MiB there), so the default asks
+ * for nothing the kernel caps. Not more: what waits longer in the kernel arrives too late to
+ * play (architecture, "UDP sockets").
  */
-export const SHARED_PORT_BUFFER_FACTOR = 8;
+export const SHARED_PORT_BUFFER_FACTOR = 4;
 const MAX_BUFFER_BYTES = 256 * 1024 * 1024;
 
 /** Kernel buffer asked for the shared socket of one thread (0: the kernel's default). */
@@ -20,38 +22,49 @@ export function sharedPortBufferBytes(udpBufferBytes: number): number {
 }
 
 interface SharedPort {
-  port: number;
+  where: UdpBind;
   bufferBytes: number;
+}
+
+/** One thread's marker (and socket) per place to bind: `p<port>` or `r<min>-<max>`. */
+function bindKey(where: UdpBind): string {
+  return typeof where === "number" ? `p${where}` : `r${where[0]}-${where[1]}`;
 }
 
 /**
  * werift's `iceInterfaceAddresses` for connections whose UDP goes through the thread's shared
- * socket on `port`. The object is the mark {@link installSharedUdpPort} looks for (werift hands
- * it, by reference, to every `UdpTransport.init` of the connection); its binding address
- * 0.0.0.0 matches no host address, so werift's gathering is unchanged by it.
+ * socket, bound on `where`: a fixed port (`RTC_UDP_PORT`), a free port of a range
+ * (`RTC_PORT_MIN`–`RTC_PORT_MAX`), or 0 for an ephemeral one. The object is the mark
+ * {@link installSharedUdpPort} looks for (werift hands it, by reference, to every
+ * `UdpTransport.init` of the connection); its binding address 0.0.0.0 matches no host
+ * address, so werift's gathering is unchanged by it.
  */
-export function sharedPortInterfaces(port: number, udpBufferBytes: number): { udp4: string } {
-  let marker = markers.get(port);
+export function sharedPortInterfaces(where: UdpBind, udpBufferBytes: number): { udp4: string } {
+  const key = bindKey(where);
+  let marker = markers.get(key);
   if (!marker) {
     marker = { udp4: "0.0.0.0" };
-    markers.set(port, marker);
-    shared.set(marker, { port, bufferBytes: sharedPortBufferBytes(udpBufferBytes) });
+    markers.set(key, marker);
+    shared.set(marker, { where, bufferBytes: sharedPortBufferBytes(udpBufferBytes) });
   }
   return marker;
 }
 
-const markers = new Map<number, { udp4: string }>();
+const markers = new Map<string, { udp4: string }>();
 const shared = new WeakMap<object, SharedPort>();
-/** This thread's shared sockets, by port (one, in an SFU worker). */
-const muxes = new Map<number, Promise<UdpMux>>();
+/** This thread's shared sockets, by where they were asked to bind (one, in an SFU worker). */
+const muxes = new Map<string, Promise<UdpMux>>();
 
-/** This thread's mux on `port`, opened on first use. */
-export function sharedUdpMux(port: number, bufferBytes: number): Promise<UdpMux> {
+/** This thread's mux bound on `where` (see {@link sharedPortInterfaces}), opened on first use. */
+export function sharedUdpMux(where: UdpBind, bufferBytes: number): Promise<UdpMux> {
+  const port = bindKey(where);
   let mux = muxes.get(port);
   if (!mux) {
-    mux = UdpMux.open(port, bufferBytes).then(
+    mux = UdpMux.open(where, bufferBytes).then(
       (opened) => {
         trackUdpSocket(opened.socket);
+        // It lives as long as the thread; it alone does not keep the thread (or a test) running.
+        opened.socket.unref();
         opened.socket.once("close", () => {
           opened.close();
           muxes.delete(port);
@@ -66,6 +79,30 @@ export function sharedUdpMux(port: number, bufferBytes: number): Promise<UdpMux>
     muxes.set(port, mux);
   }
   return mux;
+}
+
+/** A thread's media settings, as far as its shared socket goes. */
+interface SharedSettings {
+  udpSockets: "shared" | "connection";
+  udpPort: number | undefined;
+  portRange: readonly [number, number] | undefined;
+  udpBufferBytes: number;
+}
+
+/** Where the thread's shared socket binds: its fixed port, else a free one of its range, else any. */
+export function sharedPortBind(rtc: SharedSettings): UdpBind {
+  return rtc.udpPort ?? rtc.portRange ?? 0;
+}
+
+/**
+ * Opens the thread's shared socket now rather than at its first connection (with
+ * `udpSockets` `shared`; else nothing), so the port is bound, and counted among the thread's
+ * sockets, from the start. Resolves to the bound port (undefined without the shared socket).
+ */
+export async function openSharedUdpPort(rtc: SharedSettings): Promise<number | undefined> {
+  if (rtc.udpSockets !== "shared") return undefined;
+  const mux = await sharedUdpMux(sharedPortBind(rtc), sharedPortBufferBytes(rtc.udpBufferBytes));
+  return mux.socket.address().port;
 }
 
 let installed = false;
@@ -91,7 +128,7 @@ export function installSharedUdpPort(): void {
   const init = statics.init;
   statics.init = async function (this: unknown, type: string, options: { interfaceAddresses?: object } = {}) {
     const port = options.interfaceAddresses ? shared.get(options.interfaceAddresses) : undefined;
-    if (port && type === "udp4") return (await sharedUdpMux(port.port, port.bufferBytes)).transport();
+    if (port && type === "udp4") return (await sharedUdpMux(port.where, port.bufferBytes)).transport();
     return init.call(this, type, options);
   };
   const proto = Connection.prototype as unknown as {

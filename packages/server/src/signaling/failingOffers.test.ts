@@ -14,8 +14,11 @@ let server: RunningServer;
 beforeAll(async () => {
   // Rooms in this thread (no worker), so this process's timers are the SFU's too; no message
   // rate limit or invalid-message count gets in the way of a few hundred offers from one socket.
+  // A socket per connection, so what werift opens per transport shows as UDP sockets (the
+  // shared socket stays open for the thread's life).
   server = await startTestServer({
     workers: 0,
+    rtc: { udpSockets: "connection" },
     auth: { persistPolicies: false },
     signaling: { maxMessagesPerSecond: 100_000, maxInvalidMessages: 100_000 },
   });

@@ -9,6 +9,7 @@ import { MemoryChatStore } from "../room/ChatStore.js";
 import { LocalRoomHost } from "../room/LocalRoomHost.js";
 import { createPolicyResolver } from "../room/policy/createPolicyResolver.js";
 import { closeUdpSockets } from "../sfu/udpSockets.js";
+import { openSharedUdpPort } from "../sfu/sharedUdpPort.js";
 import { releasePooledRings } from "../sfu/PacketRing.js";
 import { trimAllocator } from "../memory/allocator.js";
 import { collectGarbage } from "../memory/collectGarbage.js";
@@ -38,6 +39,11 @@ const host = new LocalRoomHost(
 // A thread that dies of an uncaught error closes its media sockets first (see closeUdpSockets):
 // a datagram arriving while it is torn down would abort the whole process.
 process.on("uncaughtExceptionMonitor", () => closeUdpSockets());
+// The shared media socket is bound from the start (a connection would open it otherwise).
+openSharedUdpPort(config.rtc).then(
+  (udpPort) => log.debug({ udpPort }, "media UDP socket open"),
+  (error: unknown) => log.error({ err: error }, "the shared media UDP socket could not be opened; connections will try again"),
+);
 const members = new Map<number, Membership>();
 /** Joins still waiting (lobby), by session, so the main thread can cancel them. */
 const joining = new Map<number, AbortController>();

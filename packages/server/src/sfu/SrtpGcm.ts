@@ -32,6 +32,9 @@ const GCM_TAG = 16;
  */
 export class SrtpGcm {
   private readonly header = Buffer.alloc(MAX_HEADER);
+  /** The header without and with its extension block, as views made once (not one a packet). */
+  private readonly header12 = this.header.subarray(0, 12);
+  private readonly header20 = this.header.subarray(0, 20);
   private readonly iv = Buffer.alloc(12);
   /** The native context of the last key used (a writer's key changes only with its transport). */
   private keyOf: Buffer | undefined;
@@ -78,7 +81,7 @@ export class SrtpGcm {
     iv.writeUInt32BE(state.rolloverCounter >>> 0, 6);
     iv.writeUInt16BE(h.sequenceNumber, 10);
     for (let i = 0; i < 12; i++) iv[i]! ^= salt[i]!;
-    const header = hdr.subarray(0, length);
+    const header = length === 12 ? this.header12 : this.header20;
     const native = this.native;
     if (native) {
       if (key !== this.keyOf) {
@@ -88,8 +91,7 @@ export class SrtpGcm {
       const batch = native.batch;
       const offset = batch.room(length + payload.length + GCM_TAG);
       const n = native.addon.seal(this.key!, iv, header, payload, batch.data, offset);
-      batch.claim(offset, n);
-      return batch.data.subarray(offset, offset + n);
+      return batch.claimView(offset, n);
     }
     const cipher = createCipheriv("aes-128-gcm", key, iv);
     cipher.setAAD(header);

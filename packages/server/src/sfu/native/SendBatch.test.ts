@@ -50,8 +50,10 @@ describe.skipIf(!addon)("SendBatch and DirectSend on the native path", () => {
     const state = dgramState(from!)!;
     const at = batch.room(5);
     batch.data.write("first", at);
-    batch.claim(at, 5);
-    batch.queue(state, fd, batch.data.subarray(at, at + 5), parseIpv4("127.0.0.1")!, to!.address().port);
+    const sealed = batch.claimView(at, 5);
+    expect(batch.holds(sealed)).toBe(true);
+    expect(batch.holds(Buffer.from(sealed))).toBe(false);
+    batch.queue(state, fd, sealed, parseIpv4("127.0.0.1")!, to!.address().port);
     const foreign = Buffer.from("second");
     batch.queue(state, fd, foreign, parseIpv4("127.0.0.1")!, to!.address().port);
     foreign.write("XXXXXX"); // copied when queued: later changes do not reach the wire
@@ -116,11 +118,14 @@ describe.skipIf(!addon)("DirectSend before a pair is nominated", () => {
     const ice = { state: "checking", nominated: undefined, send: async (data: Buffer) => void sent.push(data) };
     const at = batch.room(3);
     batch.data.write("abc", at);
-    batch.claim(at, 3);
+    // The view just claimed (the one sealing returns), and any other view of the arena.
+    new DirectSend(ice, { addon: addon!, batch }).send(batch.claimView(at, 3));
     new DirectSend(ice, { addon: addon!, batch }).send(batch.data.subarray(at, at + 3));
-    expect(sent).toHaveLength(1);
-    expect(sent[0]!.toString()).toBe("abc");
-    expect(batch.holds(sent[0]!)).toBe(false);
+    expect(sent).toHaveLength(2);
+    for (const copy of sent) {
+      expect(copy.toString()).toBe("abc");
+      expect(batch.holds(copy)).toBe(false);
+    }
   });
 });
 

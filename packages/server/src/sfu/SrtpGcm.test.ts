@@ -57,6 +57,24 @@ describe.each(paths)("SRTP AES-GCM fast path (%s)", (_name, native) => {
     }
   });
 
+  it("keeps each SSRC's rollover counter when one writer interleaves two SSRCs (media and RTX) across wraps, as werift does", () => {
+    const reference = new SrtpSession(keys(ProtectionProfileAeadAes128Gcm));
+    const fast = new SrtpSession(keys(ProtectionProfileAeadAes128Gcm));
+    const gcm = new SrtpGcm(native());
+    const media = packets();
+    // The RTX stream wraps at another point than the media stream.
+    const rtx = packets().map(({ header, payload }, i) => ({
+      header: new RtpHeader({ ...header, ssrc: 0x9000_0001, payloadType: 97, sequenceNumber: (header.sequenceNumber + 2) & 0xffff, extensions: [] }),
+      payload: Buffer.alloc(60 + i, 7),
+    }));
+    for (let i = 0; i < media.length; i++) {
+      for (const { header, payload, ext } of [media[i]!, rtx[i]!, rtx[i]!]) {
+        const expected = reference.encrypt(payload, header);
+        expect(gcm.encrypt(fast, header, payload, ext).equals(expected)).toBe(true);
+      }
+    }
+  });
+
   it("hands other protection profiles to werift", () => {
     const reference = new SrtpSession(keys(ProtectionProfileAes128CmHmacSha1_80));
     const fast = new SrtpSession(keys(ProtectionProfileAes128CmHmacSha1_80));

@@ -36,6 +36,14 @@ export class SrtpGcm {
   private readonly header12 = this.header.subarray(0, 12);
   private readonly header20 = this.header.subarray(0, 20);
   private readonly iv = Buffer.alloc(12);
+  /**
+   * werift's rollover state of the last SSRC sealed, and the context it came from: a writer
+   * seals one SSRC (its RTX SSRC now and then), and werift keeps the states in an object keyed
+   * by SSRC, where an SSRC above 2^30 is a heap number made into a string key at every lookup.
+   */
+  private stateContext: unknown;
+  private stateSsrc = -1;
+  private state: { rolloverCounter: number } | undefined;
   /** The native context of the last key used (a writer's key changes only with its transport). */
   private keyOf: Buffer | undefined;
   private key: GcmKey | undefined;
@@ -57,8 +65,14 @@ export class SrtpGcm {
     if (cipherState.aeadAuthTagLen !== GCM_TAG || !key || !salt || (extension && extension.payload.length > 3)) {
       return s.encrypt(payload, h);
     }
-    const state = s.localContext.getSrtpSsrcState(h.ssrc);
-    s.localContext.updateRolloverCount(h.sequenceNumber, state);
+    const context = s.localContext;
+    let state = this.state;
+    if (state === undefined || context !== this.stateContext || h.ssrc !== this.stateSsrc) {
+      state = this.state = context.getSrtpSsrcState(h.ssrc);
+      this.stateContext = context;
+      this.stateSsrc = h.ssrc;
+    }
+    context.updateRolloverCount(h.sequenceNumber, state);
     const hdr = this.header;
     hdr[0] = 0x80 | (h.padding ? 0x20 : 0) | (extension ? 0x10 : 0);
     hdr[1] = (h.marker ? 0x80 : 0) | (h.payloadType & 0x7f);

@@ -63,9 +63,10 @@ describe.each(paths)("SRTP AES-GCM fast path (%s)", (_name, native) => {
     const gcm = new SrtpGcm(native());
     const media = packets();
     // The RTX stream wraps at another point than the media stream.
-    const rtx = packets().map(({ header, payload }, i) => ({
+    const rtx = packets().map(({ header }, i) => ({
       header: new RtpHeader({ ...header, ssrc: 0x9000_0001, payloadType: 97, sequenceNumber: (header.sequenceNumber + 2) & 0xffff, extensions: [] }),
       payload: Buffer.alloc(60 + i, 7),
+      ext: undefined,
     }));
     for (let i = 0; i < media.length; i++) {
       for (const { header, payload, ext } of [media[i]!, rtx[i]!, rtx[i]!]) {

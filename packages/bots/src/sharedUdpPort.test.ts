@@ -157,3 +157,44 @@ describe("one UDP port per SFU worker (RTC_UDP_PORT)", () => {
     expect([base, base + 1]).toContain([...ports][0]);
   });
 });
+
+describe("one UDP socket per SFU worker by default, on a free port of its slice of RTC_PORT_MIN..MAX", () => {
+  let rangeServer: RunningServer | undefined;
+  const rangeBots: Bot[] = [];
+
+  afterAll(async () => {
+    await Promise.all(rangeBots.map((b) => b.close()));
+    await rangeServer?.close();
+  });
+
+  it("each room's connections share its worker's one port, inside that worker's slice, never in the last slice (the main thread's)", async () => {
+    // Six ports for two workers and the main thread: [min, min + 1], [min + 2, min + 3], [min + 4, min + 5].
+    let min = 0;
+    for (;;) {
+      min = 20_000 + Math.floor(Math.random() * 40_000);
+      const all = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => free(min + i)));
+      if (all.every(Boolean)) break;
+    }
+    rangeServer = await startTestServer({ workers: 2, rtc: { portRange: [min, min + 5] } });
+    const join = async (room: string, name: string, publish: boolean) => {
+      const b = new Bot({ url: rangeServer!.httpUrl, room, name, publish: publish ? { video: true, audio: true } : {} });
+      rangeBots.push(b);
+      await b.join();
+      return b;
+    };
+    const ann = await join("range-a", "Ann", true);
+    const bob = await join("range-a", "Bob", false);
+    const cid = await join("range-b", "Cid", true);
+    const dee = await join("range-b", "Dee", false);
+    await expect.poll(() => bob.tracks("video")[0]?.packets ?? 0, { timeout: 20_000 }).toBeGreaterThan(30);
+    await expect.poll(() => dee.tracks("video")[0]?.packets ?? 0, { timeout: 20_000 }).toBeGreaterThan(30);
+    const portsOf = (room: Bot[]) => new Set(room.map(sfuPorts).flatMap((p) => [...p.candidates, ...p.nominated]));
+    const a = [...portsOf([ann, bob])];
+    const b = [...portsOf([cid, dee])];
+    expect(a).toHaveLength(1);
+    expect(b).toHaveLength(1);
+    // The two rooms sit on the two workers: one port in each worker's slice, none in the main thread's.
+    const slice = (port: number) => Math.floor((port - min) / 2);
+    expect(new Set([slice(a[0]!), slice(b[0]!)])).toEqual(new Set([0, 1]));
+  });
+});

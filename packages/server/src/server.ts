@@ -19,7 +19,7 @@ import { loadRoomsFile } from "./room/policy/RoomsFile.js";
 import { defaultRoomPolicy, type RoomPolicy } from "./room/policy/RoomPolicy.js";
 import { probeUdpBufferSizes, udpBufferCapMessage } from "./sfu/udpSockets.js";
 import { checkSharedUdpPorts, openSharedUdpPort, sharedPortBufferBytes } from "./sfu/sharedUdpPort.js";
-import { mainThreadUdpPort, sharedUdpPortCount } from "./worker/WorkerPool.js";
+import { mainThreadUdpPort, sharedUdpPortCount, threadPortRange } from "./worker/WorkerPool.js";
 import type { RoomEvent } from "./room/RoomEvents.js";
 import { describeFastPath } from "./sfu/native/fastPath.js";
 import type { RoomHost } from "./room/RoomHost.js";
@@ -137,8 +137,9 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
   // The lobby's connectivity probes are peer connections of this thread: with RTC_UDP_PORT they
   // get the port after the workers' (a port is one thread's socket); without, a free one.
   const udpPort = config.rtc.udpPort === undefined ? undefined : mainThreadUdpPort(config.rtc.udpPort, config.workers);
-  const signaling = new SignalingServer({ ...config, rtc: { ...config.rtc, udpPort } }, rooms, SERVER_VERSION, log);
-  await openSharedUdpPort({ ...config.rtc, udpPort });
+  const portRange = threadPortRange(config.rtc, config.workers, config.workers);
+  const signaling = new SignalingServer({ ...config, rtc: { ...config.rtc, udpPort, portRange } }, rooms, SERVER_VERSION, log);
+  await openSharedUdpPort({ ...config.rtc, udpPort, portRange });
   const udp = config.rtc.udpSockets === "connection" ? "a socket per peer connection" : config.rtc.udpPort !== undefined ? `one socket per thread, ports ${config.rtc.udpPort}-${config.rtc.udpPort + sharedUdpPortCount(config.workers) - 1}` : `one socket per thread, on a free port${config.rtc.portRange ? ` of ${config.rtc.portRange.join("-")}` : ""}`;
   log.info({ udpSockets: config.rtc.udpSockets, udpPort: config.rtc.udpPort }, `media UDP: ${udp}`);
   // Every SFU thread decides the same way (same FASTPATH, same addon file): say it once here.

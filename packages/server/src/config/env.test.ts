@@ -56,6 +56,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ RTC_UDP_SOCKETS: "per-socket" })).toThrow(ConfigError);
   });
 
+  it("refuses a port range with fewer ports than the shared sockets' threads (WORKERS + 1)", () => {
+    expect(() => loadConfig({ RTC_PORT_MIN: "40000", RTC_PORT_MAX: "40001", WORKERS: "2" })).toThrow(/needs 3/);
+    expect(loadConfig({ RTC_PORT_MIN: "40000", RTC_PORT_MAX: "40002", WORKERS: "2" }).rtc.portRange).toEqual([40000, 40002]);
+    expect(loadConfig({ RTC_PORT_MIN: "40000", RTC_PORT_MAX: "40001", WORKERS: "2", RTC_UDP_SOCKETS: "connection" }).rtc.portRange).toEqual([40000, 40001]);
+  });
+
   it("takes a free port for the shared sockets unless RTC_UDP_PORT is set, and refuses a port whose workers' ports go past 65535", () => {
     expect(loadConfig({}).rtc.udpPort).toBeUndefined();
     expect(loadConfig({ RTC_UDP_PORT: "7882" }).rtc.udpPort).toBe(7882);

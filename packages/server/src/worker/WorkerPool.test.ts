@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloseCode } from "@confab/protocol";
 import type { RunningServer } from "../server.js";
 import { startTestServer, wsUrl, WireClient } from "../testing/index.js";
-import { WorkerPool, mainThreadUdpPort, sharedUdpPortCount, workerPortRange, workerUdpPort } from "./WorkerPool.js";
+import { WorkerPool, mainThreadUdpPort, sharedUdpPortCount, threadPortRange, workerPortRange, workerUdpPort } from "./WorkerPool.js";
 import { leastLoaded } from "./placement.js";
 
 describe("room placement", () => {
@@ -31,6 +31,26 @@ describe("media port ranges", () => {
     expect(workerPortRange([40000, 40100], 1, 2)).toEqual([40050, 40100]);
     expect(workerPortRange([40000, 40002], 2, 3)).toEqual([40000, 40002]);
     expect(workerPortRange(undefined, 0, 2)).toBeUndefined();
+  });
+
+  it("with one socket per thread, gives the main thread a slice of its own after the workers', so it never takes a worker's only port", () => {
+    const shared = { portRange: [40000, 40002] as [number, number], udpSockets: "shared" as const };
+    expect([0, 1, 2].map((i) => threadPortRange(shared, 2, i))).toEqual([
+      [40000, 40000],
+      [40001, 40001],
+      [40002, 40002],
+    ]);
+    const wide = { ...shared, portRange: [40000, 40999] as [number, number] };
+    expect([0, 1, 2].map((i) => threadPortRange(wide, 2, i))).toEqual([
+      [40000, 40332],
+      [40333, 40665],
+      [40666, 40999],
+    ]);
+    // Rooms and probes in one thread: the whole range.
+    expect(threadPortRange(wide, 0, 0)).toEqual([40000, 40999]);
+    // A socket per connection: workers split the range, the probes share all of it, as before.
+    const perConnection = { ...wide, udpSockets: "connection" as const };
+    expect([0, 1, 2].map((i) => threadPortRange(perConnection, 2, i))).toEqual([[40000, 40499], [40500, 40999], [40000, 40999]]);
   });
 });
 

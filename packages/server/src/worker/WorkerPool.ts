@@ -25,14 +25,35 @@ import { SfuWorker } from "./SfuWorker.js";
 /**
  * Worker `index`'s share of the configured UDP port range, so that two threads never probe
  * and bind the same port (werift tests a port, closes it, then binds it). A range too small
- * to split is shared.
+ * to split into slices of `minSpan` ports is shared.
  */
-export function workerPortRange(range: [number, number] | undefined, index: number, count: number): [number, number] | undefined {
+export function workerPortRange(range: [number, number] | undefined, index: number, count: number, minSpan = 2): [number, number] | undefined {
   if (!range) return undefined;
   const span = Math.floor((range[1] - range[0] + 1) / count);
-  if (span < 2) return range;
+  if (span < minSpan) return range;
   const min = range[0] + index * span;
   return [min, index === count - 1 ? range[1] : min + span - 1];
+}
+
+/**
+ * How many slices `RTC_PORT_MIN..MAX` is cut into: one per worker, and with the shared sockets
+ * one more for the main thread's (the lobby probes), so that it can never take the one port a
+ * worker's slice has. Without workers the main thread has the whole range.
+ */
+export function portRangeSlices(workers: number, udpSockets: "shared" | "connection"): number {
+  return Math.max(1, workers) + (udpSockets === "shared" && workers > 0 ? 1 : 0);
+}
+
+/** The range thread `index` binds in (the main thread is index `workers`; see {@link portRangeSlices}). */
+export function threadPortRange(
+  rtc: { portRange: [number, number] | undefined; udpSockets: "shared" | "connection" },
+  workers: number,
+  index: number,
+): [number, number] | undefined {
+  // A socket per connection: the main thread's probes share the whole range, as they always did.
+  if (index >= workers && (rtc.udpSockets === "connection" || workers === 0)) return rtc.portRange;
+  // One socket per thread needs one port per slice; werift's sockets per connection at least two.
+  return workerPortRange(rtc.portRange, index, portRangeSlices(workers, rtc.udpSockets), rtc.udpSockets === "shared" ? 1 : 2);
 }
 
 /**
@@ -307,7 +328,7 @@ export class WorkerPool implements RoomHost {
     const rtc = this.config.rtc;
     const config = {
       ...this.config,
-      rtc: { ...rtc, portRange: workerPortRange(rtc.portRange, index, this.size || 1), udpPort: workerUdpPort(rtc.udpPort, index) },
+      rtc: { ...rtc, portRange: threadPortRange(rtc, this.size, index), udpPort: workerUdpPort(rtc.udpPort, index) },
     };
     const worker = new SfuWorker(index, config, this.log, this.configuredRooms);
     if (this.draining) worker.notify({ t: "drain" });

@@ -84,8 +84,10 @@ export class SrtpGcm {
       // RFC 8285 one-byte form: 0xBEDE, length 1 word, then id/len, data, zero padding.
       hdr.writeUInt32BE(0xbede0001, 12);
       hdr.writeUInt32BE(0, 16);
-      hdr[16] = (extension.id << 4) | (extension.payload.length - 1);
-      extension.payload.copy(hdr, 17);
+      const data = extension.payload;
+      hdr[16] = (extension.id << 4) | (data.length - 1);
+      // At most 3 bytes: a byte loop, not Buffer#copy (a TypedArray#set call per packet).
+      for (let i = 0; i < data.length; i++) hdr[17 + i] = data[i]!;
       length = 20;
     }
     // RFC 7714 §8.1: IV = (0x0000 ‖ SSRC ‖ ROC ‖ SEQ) XOR salt.

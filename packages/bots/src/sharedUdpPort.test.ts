@@ -40,9 +40,10 @@ afterAll(async () => {
   await server.close();
 });
 
-async function bot(room: string, name: string, publish: boolean): Promise<Bot> {
-  const b = new Bot({ url: server.httpUrl, room, name, publish: publish ? { video: true, audio: true } : {} });
-  bots.push(b);
+/** A bot joined to `room` on `on` (this file's RTC_UDP_PORT server by default), closed from `into`. */
+async function bot(room: string, name: string, publish: boolean, on: RunningServer = server, into: Bot[] = bots): Promise<Bot> {
+  const b = new Bot({ url: on.httpUrl, room, name, publish: publish ? { video: true, audio: true } : {} });
+  into.push(b);
   await b.join();
   return b;
 }
@@ -175,17 +176,13 @@ describe("one UDP socket per SFU worker by default, on a free port of its slice 
       const all = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => free(min + i)));
       if (all.every(Boolean)) break;
     }
-    rangeServer = await startTestServer({ workers: 2, rtc: { portRange: [min, min + 5] } });
-    const join = async (room: string, name: string, publish: boolean) => {
-      const b = new Bot({ url: rangeServer!.httpUrl, room, name, publish: publish ? { video: true, audio: true } : {} });
-      rangeBots.push(b);
-      await b.join();
-      return b;
-    };
-    const ann = await join("range-a", "Ann", true);
-    const bob = await join("range-a", "Bob", false);
-    const cid = await join("range-b", "Cid", true);
-    const dee = await join("range-b", "Dee", false);
+    const on = (rangeServer = await startTestServer({ workers: 2, rtc: { portRange: [min, min + 5] } }));
+    const [ann, bob, cid, dee] = [
+      await bot("range-a", "Ann", true, on, rangeBots),
+      await bot("range-a", "Bob", false, on, rangeBots),
+      await bot("range-b", "Cid", true, on, rangeBots),
+      await bot("range-b", "Dee", false, on, rangeBots),
+    ];
     await expect.poll(() => bob.tracks("video")[0]?.packets ?? 0, { timeout: 20_000 }).toBeGreaterThan(30);
     await expect.poll(() => dee.tracks("video")[0]?.packets ?? 0, { timeout: 20_000 }).toBeGreaterThan(30);
     const portsOf = (room: Bot[]) => new Set(room.map(sfuPorts).flatMap((p) => [...p.candidates, ...p.nominated]));

@@ -113,6 +113,13 @@ function createWebhooks(config: ServerConfig, log: Logger): Webhooks | undefined
   return new Webhooks(urls, config.auth.apiSecret, delivery, log.child({ component: "webhooks" }), `Confab/${SERVER_VERSION}`);
 }
 
+/** How media UDP is carried, for the start-up log. */
+function describeUdpSockets({ rtc, workers }: ServerConfig): string {
+  if (rtc.udpSockets === "connection") return "a socket per peer connection";
+  if (rtc.udpPort !== undefined) return `one socket per thread, ports ${rtc.udpPort}-${rtc.udpPort + sharedUdpPortCount(workers) - 1}`;
+  return `one socket per thread, on a free port${rtc.portRange ? ` of ${rtc.portRange.join("-")}` : ""}`;
+}
+
 /** Starts HTTP (and HTTPS) with the web app, signaling and the SFU. */
 export async function startServer(initialConfig: ServerConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? createLogger({ level: initialConfig.logLevel, format: initialConfig.logFormat, color: initialConfig.logColor });
@@ -140,8 +147,7 @@ export async function startServer(initialConfig: ServerConfig, logger?: Logger):
   const portRange = threadPortRange(config.rtc, config.workers, config.workers);
   const signaling = new SignalingServer({ ...config, rtc: { ...config.rtc, udpPort, portRange } }, rooms, SERVER_VERSION, log);
   await openSharedUdpPort({ ...config.rtc, udpPort, portRange });
-  const udp = config.rtc.udpSockets === "connection" ? "a socket per peer connection" : config.rtc.udpPort !== undefined ? `one socket per thread, ports ${config.rtc.udpPort}-${config.rtc.udpPort + sharedUdpPortCount(config.workers) - 1}` : `one socket per thread, on a free port${config.rtc.portRange ? ` of ${config.rtc.portRange.join("-")}` : ""}`;
-  log.info({ udpSockets: config.rtc.udpSockets, udpPort: config.rtc.udpPort }, `media UDP: ${udp}`);
+  log.info({ udpSockets: config.rtc.udpSockets, udpPort: config.rtc.udpPort }, `media UDP: ${describeUdpSockets(config)}`);
   // Every SFU thread decides the same way (same FASTPATH, same addon file): say it once here.
   const fastpath = describeFastPath(config.rtc.fastpath);
   log.info({ fastpath: fastpath.path, reason: fastpath.reason }, `per-packet path: ${fastpath.path} (${fastpath.reason})`);

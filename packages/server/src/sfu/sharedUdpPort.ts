@@ -57,8 +57,8 @@ const muxes = new Map<string, Promise<UdpMux>>();
 
 /** This thread's mux bound on `where` (see {@link sharedPortInterfaces}), opened on first use. */
 export function sharedUdpMux(where: UdpBind, bufferBytes: number): Promise<UdpMux> {
-  const port = bindKey(where);
-  let mux = muxes.get(port);
+  const key = bindKey(where);
+  let mux = muxes.get(key);
   if (!mux) {
     mux = UdpMux.open(where, bufferBytes).then(
       (opened) => {
@@ -67,16 +67,16 @@ export function sharedUdpMux(where: UdpBind, bufferBytes: number): Promise<UdpMu
         opened.socket.unref();
         opened.socket.once("close", () => {
           opened.close();
-          muxes.delete(port);
+          muxes.delete(key);
         });
         return opened;
       },
       (error: unknown) => {
-        muxes.delete(port);
+        muxes.delete(key);
         throw error;
       },
     );
-    muxes.set(port, mux);
+    muxes.set(key, mux);
   }
   return mux;
 }

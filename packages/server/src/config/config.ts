@@ -171,9 +171,11 @@ export interface ServerConfig {
     /** UDP port range for media (`RTC_PORT_MIN`/`RTC_PORT_MAX`); unset: ephemeral ports. */
     portRange: [number, number] | undefined;
     /**
-     * How media UDP is received and sent (`RTC_UDP_SOCKETS`): `shared` (the default), one
-     * socket per thread for all its connections, demultiplexed by remote address (UdpMux), so
-     * one `sendmmsg` carries a whole fan-out; `connection`, werift's socket per peer connection.
+     * How media UDP is received and sent (`RTC_UDP_SOCKETS`): `shared`, one socket per thread
+     * for all its connections, demultiplexed by remote address (UdpMux), so one `sendmmsg`
+     * carries a whole fan-out; `connection` (the default; `shared` whenever `udpPort` is set),
+     * werift's socket per peer connection. docs/decisions/0012 says why shared is not the
+     * default yet.
      */
     udpSockets: "shared" | "connection";
     /**
@@ -326,7 +328,7 @@ export const defaultConfig: ServerConfig = {
   rtc: {
     announcedIps: [],
     portRange: undefined,
-    udpSockets: "shared",
+    udpSockets: "connection",
     udpPort: undefined,
     iceServers: [],
     keyframeRequestIntervalMs: 500,
@@ -362,6 +364,11 @@ export type ConfigOverrides = Partial<Omit<ServerConfig, "signaling" | "rooms" |
 };
 
 /** Merges overrides over defaults. */
+/** Fixed shared ports (`udpPort`) mean the shared sockets unless `udpSockets` was given. */
+function withUdpSockets(rtc: ServerConfig["rtc"], asked: ServerConfig["rtc"]["udpSockets"] | undefined): ServerConfig["rtc"] {
+  return asked === undefined && rtc.udpPort !== undefined ? { ...rtc, udpSockets: "shared" } : rtc;
+}
+
 export function resolveConfig(overrides: ConfigOverrides = {}, base: ServerConfig = defaultConfig): ServerConfig {
   return {
     ...base,
@@ -369,7 +376,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, base: ServerConfi
     signaling: { ...base.signaling, ...overrides.signaling },
     rooms: { ...base.rooms, ...overrides.rooms },
     auth: { ...base.auth, ...overrides.auth },
-    rtc: { ...base.rtc, ...overrides.rtc },
+    rtc: withUdpSockets({ ...base.rtc, ...overrides.rtc }, overrides.rtc?.udpSockets),
     turn: { ...base.turn, ...overrides.turn },
     webhooks: { ...base.webhooks, ...overrides.webhooks },
   };

@@ -69,7 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
   }
   const workers = int(env, "WORKERS", d.workers, 0, 256);
   const udpPort = env.RTC_UDP_PORT ? int(env, "RTC_UDP_PORT", 0, 1024, 65535) : undefined;
-  const udpSockets = env.RTC_UDP_SOCKETS || d.rtc.udpSockets;
+  // RTC_UDP_PORT means the shared sockets (docs/decisions/0010); otherwise RTC_UDP_SOCKETS decides.
+  const udpSockets = env.RTC_UDP_SOCKETS || (udpPort !== undefined ? "shared" : d.rtc.udpSockets);
   if (udpSockets !== "shared" && udpSockets !== "connection") {
     throw new ConfigError(`RTC_UDP_SOCKETS must be "shared" (one socket per thread) or "connection" (a socket per peer connection), not ${JSON.stringify(udpSockets.slice(0, 40))}`);
   }

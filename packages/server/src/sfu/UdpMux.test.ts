@@ -32,7 +32,7 @@ async function freePort(): Promise<number> {
 
 beforeAll(async () => {
   port = await freePort();
-  rtc = { ...defaultConfig.rtc, announcedIps: ["127.0.0.1"], udpPort: port };
+  rtc = { ...defaultConfig.rtc, announcedIps: ["127.0.0.1"], udpSockets: "shared", udpPort: port };
 });
 
 afterAll(() => {

@@ -41,7 +41,9 @@ const host = new LocalRoomHost(
 process.on("uncaughtExceptionMonitor", () => closeUdpSockets());
 // The shared media socket is bound from the start (a connection would open it otherwise).
 openSharedUdpPort(config.rtc).then(
-  (udpPort) => log.debug({ udpPort }, "media UDP socket open"),
+  (udpPort) => {
+    if (udpPort !== undefined) log.debug({ udpPort }, "shared media UDP socket open");
+  },
   (error: unknown) => log.error({ err: error }, "the shared media UDP socket could not be opened; connections will try again"),
 );
 const members = new Map<number, Membership>();

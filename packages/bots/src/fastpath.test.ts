@@ -21,7 +21,7 @@ describe.each(paths)("media through the SFU on the %s per-packet path", (path) =
     server = await startTestServer({ rtc: { fastpath: path } });
     const metrics = async () => (await fetch(`${server!.httpUrl}/metrics`)).text();
     expect(await metrics()).toMatch(new RegExp(`^confab_fastpath_info\\{path="${path}"\\} 1$`, "m"));
-    expect(await metrics()).toMatch(/^confab_media_udp_sockets_info\{mode="connection"\} 1$/m);
+    expect(await metrics()).toMatch(/^confab_media_udp_sockets_info\{mode="shared"\} 1$/m);
     const ann = new Bot({ url: server.httpUrl, room: "path", name: "Ann", publish: { video: true, audio: true } });
     const bob = new Bot({ url: server.httpUrl, room: "path", name: "Bob", receiveLoss: 0.05 });
     bots.push(ann, bob);

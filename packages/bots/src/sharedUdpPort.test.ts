@@ -159,7 +159,7 @@ describe("one UDP port per SFU worker (RTC_UDP_PORT)", () => {
   });
 });
 
-describe("one UDP socket per SFU worker (RTC_UDP_SOCKETS=shared), on a free port of its slice of RTC_PORT_MIN..MAX", () => {
+describe("one UDP socket per SFU worker by default, on a free port of its slice of RTC_PORT_MIN..MAX", () => {
   let rangeServer: RunningServer | undefined;
   const rangeBots: Bot[] = [];
 
@@ -176,7 +176,7 @@ describe("one UDP socket per SFU worker (RTC_UDP_SOCKETS=shared), on a free port
       const all = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => free(min + i)));
       if (all.every(Boolean)) break;
     }
-    const on = (rangeServer = await startTestServer({ workers: 2, rtc: { udpSockets: "shared", portRange: [min, min + 5] } }));
+    const on = (rangeServer = await startTestServer({ workers: 2, rtc: { portRange: [min, min + 5] } }));
     const [ann, bob, cid, dee] = [
       await bot("range-a", "Ann", true, on, rangeBots),
       await bot("range-a", "Bob", false, on, rangeBots),

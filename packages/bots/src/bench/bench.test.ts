@@ -42,8 +42,8 @@ describe("npm run bench", () => {
     expect(result.usPerFwdPkt as number).toBeGreaterThan(0);
     // What the kernel granted the UDP buffers the bots and the server asked for.
     expect(result.udpRecvBufferBytes as number).toBeGreaterThan(0);
-    // The server's default (docs/decisions/0012): werift's socket per peer connection.
-    expect(result.udpSockets).toBe("connection");
+    // The server's default (docs/decisions/0012): every connection of a worker on its one socket.
+    expect(result.udpSockets).toBe("shared");
     expect(out).toContain("| fanout-10 |");
   });
 

@@ -171,11 +171,10 @@ export interface ServerConfig {
     /** UDP port range for media (`RTC_PORT_MIN`/`RTC_PORT_MAX`); unset: ephemeral ports. */
     portRange: [number, number] | undefined;
     /**
-     * How media UDP is received and sent (`RTC_UDP_SOCKETS`): `shared`, one socket per thread
-     * for all its connections, demultiplexed by remote address (UdpMux), so one `sendmmsg`
-     * carries a whole fan-out; `connection` (the default; `shared` whenever `udpPort` is set),
-     * werift's socket per peer connection. docs/decisions/0012 says why shared is not the
-     * default yet.
+     * How media UDP is received and sent (`RTC_UDP_SOCKETS`): `shared` (the default, and always
+     * when `udpPort` is set), one socket per thread for all its connections, demultiplexed by
+     * remote address (UdpMux), so one `sendmmsg` carries a whole fan-out; `connection`, werift's
+     * socket per peer connection (docs/decisions/0012).
      */
     udpSockets: "shared" | "connection";
     /**
@@ -328,7 +327,7 @@ export const defaultConfig: ServerConfig = {
   rtc: {
     announcedIps: [],
     portRange: undefined,
-    udpSockets: "connection",
+    udpSockets: "shared",
     udpPort: undefined,
     iceServers: [],
     keyframeRequestIntervalMs: 500,

@@ -49,19 +49,19 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ TURN_URLS: urls, TURN_SECRET: "short" })).toThrow(ConfigError);
   });
 
-  it("uses a socket per connection unless RTC_UDP_SOCKETS=shared or RTC_UDP_PORT is set, and refuses RTC_UDP_PORT with RTC_UDP_SOCKETS=connection", () => {
-    expect(loadConfig({}).rtc.udpSockets).toBe("connection");
-    expect(loadConfig({ RTC_UDP_SOCKETS: "shared" }).rtc.udpSockets).toBe("shared");
+  it("shares one UDP socket per thread unless RTC_UDP_SOCKETS=connection, which RTC_UDP_PORT cannot go with", () => {
+    expect(loadConfig({}).rtc.udpSockets).toBe("shared");
+    expect(loadConfig({ RTC_UDP_SOCKETS: "connection" }).rtc.udpSockets).toBe("connection");
     expect(loadConfig({ RTC_UDP_PORT: "7882" }).rtc.udpSockets).toBe("shared");
     expect(() => loadConfig({ RTC_UDP_SOCKETS: "connection", RTC_UDP_PORT: "7882" })).toThrow(/RTC_UDP_PORT/);
     expect(() => loadConfig({ RTC_UDP_SOCKETS: "per-socket" })).toThrow(ConfigError);
   });
 
   it("refuses a port range with fewer ports than the shared sockets' threads (WORKERS + 1)", () => {
-    const shared = { RTC_UDP_SOCKETS: "shared", WORKERS: "2", RTC_PORT_MIN: "40000" };
-    expect(() => loadConfig({ ...shared, RTC_PORT_MAX: "40001" })).toThrow(/needs 3/);
-    expect(loadConfig({ ...shared, RTC_PORT_MAX: "40002" }).rtc.portRange).toEqual([40000, 40002]);
-    expect(loadConfig({ RTC_PORT_MIN: "40000", RTC_PORT_MAX: "40001", WORKERS: "2" }).rtc.portRange).toEqual([40000, 40001]);
+    const range = { WORKERS: "2", RTC_PORT_MIN: "40000" };
+    expect(() => loadConfig({ ...range, RTC_PORT_MAX: "40001" })).toThrow(/needs 3/);
+    expect(loadConfig({ ...range, RTC_PORT_MAX: "40002" }).rtc.portRange).toEqual([40000, 40002]);
+    expect(loadConfig({ ...range, RTC_PORT_MAX: "40001", RTC_UDP_SOCKETS: "connection" }).rtc.portRange).toEqual([40000, 40001]);
   });
 
   it("takes fixed ports for the shared sockets only with RTC_UDP_PORT, and refuses a port whose workers' ports go past 65535", () => {

@@ -162,7 +162,7 @@ export class DownTrack implements RtpSink {
     }
   }
 
-  forward(packet: RtpPacket, layer: number): void {
+  forward(packet: RtpPacket, layer: number, now: number = performance.now()): void {
     if (this.closed || this.paused) return;
     if (this.rebaseNext) {
       this.rebaseNext = false;
@@ -177,8 +177,8 @@ export class DownTrack implements RtpSink {
       this.keyframeTimestamp = packet.header.timestamp;
     }
     const keyframe = packet.header.timestamp === this.keyframeTimestamp;
-    if (this.track.isSimulcast) this.writeRewritten(packet, keyframe);
-    else this.writer.write(packet, keyframe);
+    if (this.track.isSimulcast) this.writeRewritten(packet, keyframe, now);
+    else this.writer.write(packet, keyframe, now);
   }
 
   /** Detaches from the track; idempotent. The transceiver is stopped by the subscriber. */
@@ -213,11 +213,11 @@ export class DownTrack implements RtpSink {
    * Writes a simulcast packet with PictureID and TL0PICIDX continued across layer switches.
    * The payload is shared with other subscribers: the fields are restored after encryption.
    */
-  private writeRewritten(packet: RtpPacket, keyframe: boolean): void {
+  private writeRewritten(packet: RtpPacket, keyframe: boolean, now: number): void {
     const payload = packet.payload;
     const p = this.track.packetInfo.vp8;
     if (this.track.kind !== "video" || !p.valid) {
-      this.writer.write(packet, keyframe);
+      this.writer.write(packet, keyframe, now);
       return;
     }
     const o = p.pictureIdOffset;
@@ -235,7 +235,7 @@ export class DownTrack implements RtpSink {
       payload[p.tl0Offset] = tl0;
       this.lastTl0 = tl0;
     }
-    this.writer.write(packet, keyframe);
+    this.writer.write(packet, keyframe, now);
     if (o >= 0) {
       payload[o] = saved0;
       if (p.pictureIdBits === 15) payload[o + 1] = saved1;

@@ -21,9 +21,10 @@ export interface RtpSink {
   /**
    * Sends one packet of simulcast layer `layer` (0 for a track without simulcast) downstream.
    * Must not throw; must not keep `packet` past the call; may change the payload only if it
-   * restores it before returning.
+   * restores it before returning. `now`: when the packet arrived (performance.now ms), read
+   * once for all sinks.
    */
-  forward(packet: RtpPacket, layer: number): void;
+  forward(packet: RtpPacket, layer: number, now: number): void;
   /** The layer this sink wants (-1: none, e.g. paused); read to decide which layers to pause. */
   readonly wantedLayer: number;
   /**
@@ -254,7 +255,8 @@ export class ForwardedTrack {
     if (slot !== undefined && !slot.admit(packet.payload.length + RTP_HEADER_BYTES)) return;
     // Muted (by its owner or a moderator) or stopped: nothing leaves the SFU.
     if (this.muted) return;
-    layer.onPacket(packet, this.kind === "video");
+    const now = performance.now();
+    layer.onPacket(packet, this.kind === "video", now);
     if (this.onAudioLevel && this.audioLevelExtId !== undefined) {
       for (const ext of packet.header.extensions) {
         // RFC 6464 §3: V bit, then the level as 7 bits of -dBov.
@@ -270,7 +272,7 @@ export class ForwardedTrack {
     }
     const index = layer.index;
     for (const sink of this.sinks) {
-      sink.forward(packet, index);
+      sink.forward(packet, index, now);
       forwardingStats.packetsOut++;
     }
   }

@@ -160,15 +160,15 @@ export class RtpWriter {
   /**
    * Sends one packet; drops it while the transport is not up. Never throws. `keyframe`: the
    * packet belongs to a keyframe (without it the receiver cannot decode anything until the next).
+   * `now`: performance.now() ms, read once per incoming packet by the caller for all receivers.
    */
-  write(packet: RtpPacket, keyframe = false): void {
+  write(packet: RtpPacket, keyframe = false, now = performance.now()): void {
     const dtls = this.sender.dtlsTransport;
     const codec = this.sender.codec;
     if (this.closed || !dtls || !dtls.srtpStarted || !codec) return;
     const src = packet.header;
     const seq = (src.sequenceNumber + this.seqOffset) & 0xffff;
     const ts = (src.timestamp + this.tsOffset) >>> 0;
-    const now = performance.now();
     const encrypted = this.seal(dtls, this.sender.ssrc, codec.payloadType, seq, ts, src.marker, false, packet.payload, now);
     if (!encrypted) return;
     const slot = seq % HISTORY;

@@ -76,6 +76,22 @@ describe.each(paths)("SRTP AES-GCM fast path (%s)", (_name, native) => {
     }
   });
 
+  it("follows a session restarted with new keys, or with another profile, on the same writer", () => {
+    const fast = new SrtpSession(keys(ProtectionProfileAeadAes128Gcm));
+    const gcm = new SrtpGcm(native());
+    const [first, second] = packets();
+    gcm.encrypt(fast, first!.header, first!.payload, first!.ext);
+    const restart = (profile: number, key: Buffer<ArrayBuffer>) => {
+      const { keys: k } = keys(profile, key);
+      (fast as unknown as { start(...args: unknown[]): void }).start(k.localMasterKey, k.localMasterSalt, k.remoteMasterKey, k.remoteMasterSalt, profile);
+      return new SrtpSession(keys(profile, key));
+    };
+    for (const profile of [ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, ProtectionProfileAeadAes128Gcm]) {
+      const reference = restart(profile, Buffer.alloc(16, profile + 9));
+      expect(gcm.encrypt(fast, second!.header, second!.payload, second!.ext).equals(reference.encrypt(second!.payload, second!.header))).toBe(true);
+    }
+  });
+
   it("hands other protection profiles to werift", () => {
     const reference = new SrtpSession(keys(ProtectionProfileAes128CmHmacSha1_80));
     const fast = new SrtpSession(keys(ProtectionProfileAes128CmHmacSha1_80));

@@ -44,6 +44,14 @@ export class SrtpGcm {
   private stateContext: unknown;
   private stateSsrc = -1;
   private state: { rolloverCounter: number } | undefined;
+  /**
+   * The session key and salt of the last local context used, when its cipher is AES-GCM with a
+   * 16-byte tag (else undefined: werift seals). werift makes a context once per `start` of its
+   * session and never changes its cipher, so they are read again only when the context changes.
+   */
+  private keysContext: unknown;
+  private sessionKey: Buffer | undefined;
+  private sessionSalt: Buffer | undefined;
   /** The native context of the last key used (a writer's key changes only with its transport). */
   private keyOf: Buffer | undefined;
   private key: GcmKey | undefined;
@@ -59,13 +67,17 @@ export class SrtpGcm {
     extension: { id: number; payload: Buffer } | undefined,
   ): Buffer {
     const s = session as WeriftSrtpSession;
-    const cipherState = s.localContext.cipher;
-    const key = cipherState.srtpSessionKey;
-    const salt = cipherState.srtpSessionSalt;
-    if (cipherState.aeadAuthTagLen !== GCM_TAG || !key || !salt || (extension && extension.payload.length > 3)) {
-      return s.encrypt(payload, h);
-    }
     const context = s.localContext;
+    if (context !== this.keysContext) {
+      const cipher = context.cipher;
+      const gcm = cipher.aeadAuthTagLen === GCM_TAG && cipher.srtpSessionKey && cipher.srtpSessionSalt;
+      this.sessionKey = gcm ? cipher.srtpSessionKey : undefined;
+      this.sessionSalt = gcm ? cipher.srtpSessionSalt : undefined;
+      this.keysContext = context;
+    }
+    const key = this.sessionKey;
+    const salt = this.sessionSalt;
+    if (!key || !salt || (extension && extension.payload.length > 3)) return s.encrypt(payload, h);
     let state = this.state;
     if (state === undefined || context !== this.stateContext || h.ssrc !== this.stateSsrc) {
       state = this.state = context.getSrtpSsrcState(h.ssrc);
@@ -73,30 +85,54 @@ export class SrtpGcm {
       this.stateSsrc = h.ssrc;
     }
     context.updateRolloverCount(h.sequenceNumber, state);
+    // Byte stores, not Buffer#writeUInt*BE: those are calls with range checks, eight a packet.
     const hdr = this.header;
+    const seq = h.sequenceNumber;
+    const ts = h.timestamp;
+    const ssrc = h.ssrc;
     hdr[0] = 0x80 | (h.padding ? 0x20 : 0) | (extension ? 0x10 : 0);
     hdr[1] = (h.marker ? 0x80 : 0) | (h.payloadType & 0x7f);
-    hdr.writeUInt16BE(h.sequenceNumber, 2);
-    hdr.writeUInt32BE(h.timestamp >>> 0, 4);
-    hdr.writeUInt32BE(h.ssrc >>> 0, 8);
+    hdr[2] = seq >>> 8;
+    hdr[3] = seq;
+    hdr[4] = ts >>> 24;
+    hdr[5] = ts >>> 16;
+    hdr[6] = ts >>> 8;
+    hdr[7] = ts;
+    hdr[8] = ssrc >>> 24;
+    hdr[9] = ssrc >>> 16;
+    hdr[10] = ssrc >>> 8;
+    hdr[11] = ssrc;
     let length = 12;
     if (extension) {
       // RFC 8285 one-byte form: 0xBEDE, length 1 word, then id/len, data, zero padding.
-      hdr.writeUInt32BE(0xbede0001, 12);
-      hdr.writeUInt32BE(0, 16);
+      hdr[12] = 0xbe;
+      hdr[13] = 0xde;
+      hdr[14] = 0;
+      hdr[15] = 1;
       const data = extension.payload;
       hdr[16] = (extension.id << 4) | (data.length - 1);
+      hdr[17] = 0;
+      hdr[18] = 0;
+      hdr[19] = 0;
       // At most 3 bytes: a byte loop, not Buffer#copy (a TypedArray#set call per packet).
       for (let i = 0; i < data.length; i++) hdr[17 + i] = data[i]!;
       length = 20;
     }
     // RFC 7714 §8.1: IV = (0x0000 ‖ SSRC ‖ ROC ‖ SEQ) XOR salt.
     const iv = this.iv;
-    iv.writeUInt16BE(0, 0);
-    iv.writeUInt32BE(h.ssrc >>> 0, 2);
-    iv.writeUInt32BE(state.rolloverCounter >>> 0, 6);
-    iv.writeUInt16BE(h.sequenceNumber, 10);
-    for (let i = 0; i < 12; i++) iv[i]! ^= salt[i]!;
+    const roc = state.rolloverCounter;
+    iv[0] = salt[0]!;
+    iv[1] = salt[1]!;
+    iv[2] = (ssrc >>> 24) ^ salt[2]!;
+    iv[3] = (ssrc >>> 16) ^ salt[3]!;
+    iv[4] = (ssrc >>> 8) ^ salt[4]!;
+    iv[5] = ssrc ^ salt[5]!;
+    iv[6] = (roc >>> 24) ^ salt[6]!;
+    iv[7] = (roc >>> 16) ^ salt[7]!;
+    iv[8] = (roc >>> 8) ^ salt[8]!;
+    iv[9] = roc ^ salt[9]!;
+    iv[10] = (seq >>> 8) ^ salt[10]!;
+    iv[11] = seq ^ salt[11]!;
     const header = length === 12 ? this.header12 : this.header20;
     const native = this.native;
     if (native) {

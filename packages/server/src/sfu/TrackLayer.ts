@@ -52,9 +52,8 @@ export class TrackLayer {
     return this.windows >= 2 && this.live;
   }
 
-  /** Accounts one incoming packet (size, rate, keyframe dimensions). */
-  onPacket(packet: RtpPacket, video: boolean): void {
-    const now = performance.now();
+  /** Accounts one incoming packet (size, rate, keyframe dimensions) that arrived at `now` (performance.now ms). */
+  onPacket(packet: RtpPacket, video: boolean, now = performance.now()): void {
     this.lastPacketAt = now;
     this.ssrc = packet.header.ssrc;
     this.windowBytes += packet.payload.length + 12;

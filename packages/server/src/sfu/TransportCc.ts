@@ -51,7 +51,9 @@ export class TransportCc {
     this.sizes[slot] = 0;
     this.arrivals[slot] = NaN;
     this.states[slot] = 0;
-    this.extension.writeUInt16BE(seq & 0xffff, 0);
+    const extension = this.extension;
+    extension[0] = seq >>> 8;
+    extension[1] = seq;
     return seq;
   }
 

@@ -59,7 +59,7 @@ describe("loadConfig", () => {
 
   it("refuses a port range with fewer ports than the shared sockets' threads (WORKERS + 1)", () => {
     const range = { WORKERS: "2", RTC_PORT_MIN: "40000" };
-    expect(() => loadConfig({ ...range, RTC_PORT_MAX: "40001" })).toThrow(/needs 3/);
+    expect(() => loadConfig({ ...range, RTC_PORT_MAX: "40001" })).toThrow(/needs 3 .*RTC_UDP_SOCKETS=connection/);
     expect(loadConfig({ ...range, RTC_PORT_MAX: "40002" }).rtc.portRange).toEqual([40000, 40002]);
     expect(loadConfig({ ...range, RTC_PORT_MAX: "40001", RTC_UDP_SOCKETS: "connection" }).rtc.portRange).toEqual([40000, 40001]);
   });

@@ -80,7 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
   // One port per SFU worker and one for the lobby probes (WORKERS=0: one for all).
   const threads = workers + 1;
   if (udpSockets === "shared" && udpPort === undefined && portMin !== undefined && portMax! - portMin + 1 < (workers === 0 ? 1 : threads)) {
-    throw new ConfigError(`RTC_PORT_MIN..RTC_PORT_MAX holds ${portMax! - portMin + 1} ports; one UDP socket per thread needs ${threads} (WORKERS + 1)`);
+    throw new ConfigError(`RTC_PORT_MIN..RTC_PORT_MAX holds ${portMax! - portMin + 1} ports; one UDP socket per thread needs ${threads} (WORKERS + 1): widen the range, lower WORKERS, or set RTC_UDP_SOCKETS=connection`);
   }
   if (udpPort !== undefined && udpPort + workers > 65535) {
     throw new ConfigError(`RTC_UDP_PORT: ${udpPort} + ${workers} workers goes past port 65535`);

@@ -162,7 +162,7 @@ export class DownTrack implements RtpSink {
     }
   }
 
-  forward(packet: RtpPacket, layer: number, now: number = performance.now()): void {
+  forward(packet: RtpPacket, layer: number, now: number): void {
     if (this.closed || this.paused) return;
     if (this.rebaseNext) {
       this.rebaseNext = false;

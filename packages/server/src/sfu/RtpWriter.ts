@@ -162,7 +162,7 @@ export class RtpWriter {
    * packet belongs to a keyframe (without it the receiver cannot decode anything until the next).
    * `now`: performance.now() ms, read once per incoming packet by the caller for all receivers.
    */
-  write(packet: RtpPacket, keyframe = false, now = performance.now()): void {
+  write(packet: RtpPacket, keyframe: boolean, now: number): void {
     const dtls = this.sender.dtlsTransport;
     const codec = this.sender.codec;
     if (this.closed || !dtls || !dtls.srtpStarted || !codec) return;

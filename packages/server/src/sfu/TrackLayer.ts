@@ -53,7 +53,7 @@ export class TrackLayer {
   }
 
   /** Accounts one incoming packet (size, rate, keyframe dimensions) that arrived at `now` (performance.now ms). */
-  onPacket(packet: RtpPacket, video: boolean, now = performance.now()): void {
+  onPacket(packet: RtpPacket, video: boolean, now: number): void {
     this.lastPacketAt = now;
     this.ssrc = packet.header.ssrc;
     this.windowBytes += packet.payload.length + 12;

@@ -128,8 +128,13 @@ describe("one UDP port per SFU worker (RTC_UDP_PORT)", () => {
     // Leaving: the room's addresses go with its connections.
     await ann.close();
     await bob.close();
-    await expect.poll(() => server.rooms.stats().sharedPortAddresses, { timeout: 10_000 }).toBeLessThanOrEqual(addresses / 2);
+    // At least one address per connected connection of room A goes; room B keeps at least one per
+    // its own. (The rooms need not have bound as many: a connection binds every address its
+    // checks came from, and which pairs were checked varies from run to run.)
+    const [connectedA, connectedB] = [connected[0]! + connected[1]!, connected[2]! + connected[3]!];
+    await expect.poll(() => server.rooms.stats().sharedPortAddresses, { timeout: 10_000 }).toBeLessThanOrEqual(addresses - connectedA);
     const remaining = server.rooms.stats().sharedPortAddresses;
+    expect(remaining).toBeGreaterThanOrEqual(connectedB);
     const still = dee.tracks("video")[0]!.packets;
     await expect.poll(() => dee.tracks("video")[0]!.packets - still, { timeout: 10_000 }).toBeGreaterThan(30);
     await cid.close();

@@ -260,7 +260,8 @@ export class Subscriber {
    */
   private startProbe(target: number, wanted: number, sending: number, videos: DownTrack[]): void {
     const rate = Math.max(0, target - sending); // bit/s of padding on top of the media
-    if ((rate * PROBE_BURST_MS) / 8000 < MAX_PADDING || !videos.some((v) => v.currentLayer >= 0)) return;
+    // At least one padding packet of the smallest size a burst sends (a low estimate probes too).
+    if ((rate * PROBE_BURST_MS) / 8000 < MAX_PADDING / 4 || !videos.some((v) => v.currentLayer >= 0)) return;
     this.twcc.probeStarted(wanted);
     const first = this.cc.lastStamped + 1;
     const start = performance.now();

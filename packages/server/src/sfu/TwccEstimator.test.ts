@@ -63,6 +63,20 @@ describe("transport-wide bandwidth estimate", () => {
     expect(e.estimate).toBeLessThanOrEqual(150_000 * 1.5 + 50_000 + 10_000);
   });
 
+  it("halves at most on a queue while the sender uses a fraction of the estimate, instead of falling to what it sent", () => {
+    const e = new TwccEstimator({ ...DEFAULT_TWCC_ESTIMATOR, initial: 2_000_000 });
+    // The receiver's delay grows 20 ms per 100 ms for 600 ms, then is back to 20 ms (a busy
+    // receiver, cross traffic that came and went); the sender sends 150 kbit/s throughout, too
+    // few packets per feedback to measure a bottleneck rate from their spacing.
+    const delay = (t: number): number => (t >= 3000 && t < 3600 ? 20 + (t - 3000) / 5 : 20);
+    const t = simulate(e, { capacity: 10_000_000, delay }, 0, 3550, () => 150_000);
+    expect(e.queueing).toBe(true);
+    expect(e.estimate).toBe(1_000_000); // one cut; 0.85 × 150 kbit/s would have been 127 kbit/s
+    simulate(e, { capacity: 10_000_000, delay }, t, 2000, () => 150_000);
+    expect(e.queueing).toBe(false);
+    expect(e.estimate).toBeGreaterThanOrEqual(500_000); // a second cut, 200 ms later, at most
+  });
+
   it("does not read a delay that stepped up and stayed (a longer route) as a queue", () => {
     const e = new TwccEstimator({ ...DEFAULT_TWCC_ESTIMATOR, initial: 1_000_000 });
     const seen: number[] = [];

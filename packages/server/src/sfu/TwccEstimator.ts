@@ -33,6 +33,8 @@ const ACK_HEADROOM = 1.5;
 const DECREASE_INTERVAL_MS = 200;
 /** After a queue, the estimate is this share of what arrived. */
 const BACKOFF = 0.85;
+/** A cut without the bottleneck's measured rate keeps at least this share of the estimate. */
+const UNMEASURED_CUT = 0.5;
 /** Probes: the first soon after a higher rate is wanted, then backing off while they fail. */
 const PROBE_INTERVAL_MS = 1000;
 const PROBE_MAX_INTERVAL_MS = 4000;
@@ -163,9 +165,16 @@ export class TwccEstimator {
     // Not more often than every 200 ms: the first cut may still count arrivals from before the
     // queue; a queue that keeps growing after it needs the next cut soon, before layers are chosen.
     if (now - this.lastDecreaseAt < DECREASE_INTERVAL_MS) return;
-    // What the bottleneck passes: the spacing of queued packets, else what arrived lately.
-    const acked = queuedRate ?? this.ackedRate;
-    const next = acked !== undefined ? Math.min(this.value, acked * BACKOFF) : this.value * BACKOFF;
+    // What the bottleneck passes: the spacing of queued packets. Without it, what arrived lately
+    // says what was sent, which is the path's rate only if the sender filled the estimate: a
+    // sender that used a fraction of it (encoders ramping up, a paused layer) would drop it to
+    // that fraction on one delay spike, and only probes climb back. So that cut halves at most.
+    let next: number;
+    if (queuedRate !== undefined) next = Math.min(this.value, queuedRate * BACKOFF);
+    else {
+      const acked = this.ackedRate;
+      next = acked !== undefined ? Math.min(this.value, Math.max(acked * BACKOFF, this.value * UNMEASURED_CUT)) : this.value * BACKOFF;
+    }
     this.value = Math.max(this.options.min, next);
     this.lastDecreaseAt = now;
   }

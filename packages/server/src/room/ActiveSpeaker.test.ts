@@ -30,16 +30,28 @@ describe("ActiveSpeakerDetector", () => {
 
   it("hands the floor to someone clearly louder who keeps talking", () => {
     const d = new ActiveSpeakerDetector(() => undefined);
-    run(d, 10, { a: 50, b: 127 });
+    run(d, 20, { a: 50, b: 127 });
     run(d, 4, { a: 50, b: 15 });
     expect(d.speaker).toBe("b");
   });
 
   it("hands the floor within 300 ms when the speaker stops and another starts", () => {
     const d = new ActiveSpeakerDetector(() => undefined);
-    run(d, 10, { a: 30, b: 127 });
+    run(d, 20, { a: 30, b: 127 });
     run(d, 3, { a: 127, b: 30 });
     expect(d.speaker).toBe("b");
+  });
+
+  it("keeps a new speaker for 1.5 s while two people take turns in short bursts, instead of flipping at each", () => {
+    const changes: (string | null)[] = [];
+    const d = new ActiveSpeakerDetector((s) => changes.push(s));
+    // a and b alternate 300 ms each for 6 s (fake microphones' beeps, a quick back-and-forth).
+    for (let i = 0; i < 10; i++) {
+      run(d, 3, { a: 30, b: 127 });
+      run(d, 3, { a: 127, b: 30 });
+    }
+    expect(changes.length).toBeGreaterThanOrEqual(2); // the floor does change hands …
+    expect(changes.length).toBeLessThanOrEqual(4); // … at most once per 1.5 s, not 20 times
   });
 
   it("clears the speaker after a long silence, and when the speaker leaves", () => {

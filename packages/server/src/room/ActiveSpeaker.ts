@@ -12,6 +12,11 @@ export interface ActiveSpeakerOptions {
   switchTicks: number;
   /** Ticks of silence after which the current speaker is dropped (`null`). */
   silenceTicks: number;
+  /**
+   * Ticks a speaker keeps the floor against anyone else once given it: people taking turns in
+   * short bursts (or talking over each other) do not flip the large tile several times a second.
+   */
+  minHoldTicks: number;
 }
 
 export const defaultActiveSpeakerOptions: ActiveSpeakerOptions = {
@@ -21,6 +26,7 @@ export const defaultActiveSpeakerOptions: ActiveSpeakerOptions = {
   switchRatio: 1.5,
   switchTicks: 2,
   silenceTicks: 15,
+  minHoldTicks: 15,
 };
 
 interface Candidate {
@@ -40,6 +46,7 @@ export class ActiveSpeakerDetector {
   private current: string | null = null;
   private challenger: { id: string; ticks: number } | undefined;
   private silentTicks = 0;
+  private heldTicks = 0;
 
   constructor(
     private readonly onChange: (speaker: string | null) => void,
@@ -87,15 +94,22 @@ export class ActiveSpeakerDetector {
     const currentScore = this.current ? (this.candidates.get(this.current)?.score ?? 0) : 0;
     const currentSpeaking = currentScore >= o.speakingScore;
     this.silentTicks = currentSpeaking ? 0 : this.silentTicks + 1;
+    this.heldTicks++;
 
     if (loudest === undefined || loudestScore < o.speakingScore || loudest === this.current) {
       this.challenger = undefined;
       if (this.current && this.silentTicks >= o.silenceTicks) this.set(null);
       return;
     }
-    if (!currentSpeaking && (this.current === null || this.silentTicks >= 1)) {
-      // Nobody holds the floor (or the holder went quiet): take it at once.
+    if (this.current === null) {
+      // Nobody holds the floor: take it at once.
       this.set(loudest);
+      return;
+    }
+    const held = this.heldTicks >= o.minHoldTicks;
+    if (!currentSpeaking && this.silentTicks >= 1) {
+      // The holder went quiet: take it at once, once the holder has had the floor long enough.
+      if (held) this.set(loudest);
       return;
     }
     if (loudestScore < currentScore * o.switchRatio) {
@@ -103,13 +117,14 @@ export class ActiveSpeakerDetector {
       return;
     }
     this.challenger = this.challenger?.id === loudest ? { id: loudest, ticks: this.challenger.ticks + 1 } : { id: loudest, ticks: 1 };
-    if (this.challenger.ticks >= o.switchTicks) this.set(loudest);
+    if (this.challenger.ticks >= o.switchTicks && held) this.set(loudest);
   }
 
   private set(speaker: string | null): void {
     this.challenger = undefined;
     this.silentTicks = 0;
     if (speaker === this.current) return;
+    this.heldTicks = 0;
     this.current = speaker;
     this.onChange(speaker);
   }

@@ -77,6 +77,15 @@ describe("transport-wide bandwidth estimate", () => {
     expect(e.estimate).toBeGreaterThanOrEqual(500_000); // a second cut, 200 ms later, at most
   });
 
+  it("raises an estimate below what arrives without a queue to it within a second and a half (the lowest layers alone exceed it)", () => {
+    const e = new TwccEstimator({ ...DEFAULT_TWCC_ESTIMATOR, initial: 100_000 });
+    const seen: number[] = [];
+    simulate(e, { capacity: 10_000_000, delay: () => 20 }, 0, 1500, () => 400_000, () => seen.push(e.estimate));
+    // 8 %/s from 100 kbit/s would take 18 s to reach 360 kbit/s.
+    expect(e.estimate).toBeGreaterThanOrEqual(0.9 * 400_000 * 0.95);
+    expect(e.probeTarget(2_000_000, 1500)).toBeGreaterThan(400_000); // a probe can go above what is sent
+  });
+
   it("does not read a delay that stepped up and stayed (a longer route) as a queue", () => {
     const e = new TwccEstimator({ ...DEFAULT_TWCC_ESTIMATOR, initial: 1_000_000 });
     const seen: number[] = [];

@@ -38,6 +38,8 @@ const UNMEASURED_CUT = 0.5;
 /** Probes: the first soon after a higher rate is wanted, then backing off while they fail. */
 const PROBE_INTERVAL_MS = 1000;
 const PROBE_MAX_INTERVAL_MS = 4000;
+/** A rate that arrived without a queue (a probe's, or the media's) counts at this share. */
+const PROBE_CREDIT = 0.9;
 /** No probe this soon after a queue was seen. */
 const PROBE_QUIET_MS = 2000;
 
@@ -197,6 +199,10 @@ export class TwccEstimator {
       }
     } else if (!this.queueing && now - this.lastDecreaseAt >= 1000) {
       const acked = this.ackedRate;
+      // What arrives without a queue, the path carries: an estimate below it (the lowest layers
+      // alone send more after a cut) is raised to it at once, as a probe's would be, rather than
+      // by 8 %/s, and probes from there (a target at most 3 × the estimate must exceed what is sent).
+      if (acked !== undefined && acked * PROBE_CREDIT > this.value) this.value = acked * PROBE_CREDIT;
       const cap = acked === undefined ? this.options.max : acked * ACK_HEADROOM + 50_000;
       if (this.value < cap) this.value = Math.min(cap, this.value * Math.pow(INCREASE_PER_SECOND, dt));
     }
@@ -227,7 +233,7 @@ export class TwccEstimator {
     this.probing = false;
     const before = this.value;
     if (rates.received >= 5 && rates.lost <= rates.received / 4) {
-      const carried = 0.9 * Math.min(rates.sendRate, rates.receiveRate);
+      const carried = PROBE_CREDIT * Math.min(rates.sendRate, rates.receiveRate);
       if (carried > this.value) this.value = Math.min(this.options.max, carried);
     }
     // Progress (or enough) probes again soon; a probe that changed nothing waits longer.

@@ -11,6 +11,11 @@ const FIR_FMT = 4;
 const VIDEO_CLOCK_RATE = 90_000;
 /** RTP clock rate of Opus, Hz (RFC 7587 §4.1). */
 const AUDIO_CLOCK_RATE = 48_000;
+/**
+ * While the layer a receiver should switch to (or start at) flows without the keyframe asked
+ * for, it is asked for again this often (the track's KeyframeThrottle still coalesces requests).
+ */
+export const KEYFRAME_RETRY_MS = 1000;
 
 /**
  * Replaces werift's send-side estimator on every sender. Defined once, here: an arrow function
@@ -51,6 +56,8 @@ export class DownTrack implements RtpSink {
   private lastTl0 = -1;
   /** Timestamp (source) of the keyframe the stream last started or switched at. */
   private keyframeTimestamp = -1;
+  /** When the keyframe of the layer being waited for was last asked for (performance.now ms). */
+  private keyframeAskedAt = -Infinity;
 
   constructor(
     readonly track: ForwardedTrack,
@@ -148,7 +155,7 @@ export class DownTrack implements RtpSink {
     if (congested && next < this.current) this.current = -1;
     this.target = next;
     this.track.updateDemand();
-    if (next !== this.current && !this.paused) this.track.requestKeyframe(next);
+    if (next !== this.current && !this.paused) this.askForKeyframe(next, performance.now());
   }
 
   /** The track resumes after being muted: restart at a keyframe (video) without a sequence gap. */
@@ -171,7 +178,13 @@ export class DownTrack implements RtpSink {
     if (layer !== this.current) {
       // Only the target layer's keyframe starts (or switches) the stream; while waiting for it,
       // the current layer keeps flowing.
-      if (layer !== this.target || !this.track.packetInfo.keyframe) return;
+      if (layer !== this.target) return;
+      if (!this.track.packetInfo.keyframe) {
+        // The layer flows but its keyframe has not come: the request, or the keyframe's first
+        // packet, may have been lost, and a browser sends no keyframe unasked. Ask again.
+        if (now - this.keyframeAskedAt >= KEYFRAME_RETRY_MS) this.askForKeyframe(layer, now);
+        return;
+      }
       this.switchTo(layer, packet);
     } else if (this.track.packetInfo.keyframe) {
       this.keyframeTimestamp = packet.header.timestamp;
@@ -192,7 +205,12 @@ export class DownTrack implements RtpSink {
 
   private requestKeyframe(): void {
     if (this.track.kind !== "video") return;
-    this.track.requestKeyframe(this.current >= 0 ? this.current : this.target);
+    this.askForKeyframe(this.current >= 0 ? this.current : this.target, performance.now());
+  }
+
+  private askForKeyframe(layer: number, now: number): void {
+    this.keyframeAskedAt = now;
+    this.track.requestKeyframe(layer);
   }
 
   private switchTo(layer: number, keyframe: RtpPacket): void {

@@ -4,6 +4,11 @@
  * packet: callers (TypeScript) give the header length, the IV and the destinations; this
  * file checks every length and offset before touching memory.
  *
+ * It also receives: recvStart() reads a UDP socket with recvmmsg(2) on Node's own event loop
+ * (a libuv poll handle on a duplicate of the socket's descriptor) and hands each run of
+ * datagrams to JavaScript in one call, instead of one Buffer, one address object and one
+ * callback per datagram.
+ *
  * OpenSSL is Node's own: the node binary exports the EVP_* symbols (it links OpenSSL
  * statically), so the prototypes below are declared here and resolved when Node loads the
  * addon (docs/decisions/0008). Only long-stable OpenSSL 1.1/3.x entry points are used.
@@ -13,12 +18,14 @@
 #include <node_api.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -36,6 +43,25 @@ int EVP_EncryptFinal_ex(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl);
 int EVP_DecryptInit_ex(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *c, ENGINE *e, const unsigned char *key, const unsigned char *iv);
 int EVP_DecryptUpdate(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl, const unsigned char *in, int inl);
 int EVP_DecryptFinal_ex(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl);
+/*
+ * libuv is Node's own too (the node binary exports it); the few entry points used are declared
+ * here, from libuv 1.x's stable ABI (uv_handle_size and the handle data accessors: 1.19+), so
+ * the build needs no libuv headers. UV_POLL is entry 8 of uv_handle_type, UV_READABLE 1.
+ */
+typedef struct uv_handle_s uv_handle_t;
+typedef struct uv_poll_s uv_poll_t;
+typedef void (*uv_poll_cb)(uv_poll_t *handle, int status, int events);
+typedef void (*uv_close_cb)(uv_handle_t *handle);
+size_t uv_handle_size(int type);
+int uv_poll_init(struct uv_loop_s *loop, uv_poll_t *handle, int fd);
+int uv_poll_start(uv_poll_t *handle, int events, uv_poll_cb cb);
+int uv_poll_stop(uv_poll_t *handle);
+void uv_close(uv_handle_t *handle, uv_close_cb close_cb);
+void *uv_handle_get_data(const uv_handle_t *handle);
+void uv_handle_set_data(uv_handle_t *handle, void *data);
+#define UV_POLL_TYPE 8
+#define UV_READABLE_EVENT 1
+
 #define EVP_CTRL_GCM_GET_TAG 0x10
 #define EVP_CTRL_GCM_SET_TAG 0x11
 
@@ -411,6 +437,273 @@ static napi_value malloc_trim_all(napi_env env, napi_callback_info info) {
   return result;
 }
 
+
+/* ---- Receiving: recvmmsg(2) on Node's event loop ---- */
+
+/* Datagrams one recvmmsg call reads, and the bytes kept for each (a longer one is cut, and reported so). */
+#define RECV_SLOTS 32
+#define RECV_SLOT_BYTES 8192
+/* Entries of the receive meta Int32Array per datagram: length (−1: cut or not IPv4), IPv4 address, port. */
+#define RECV_META_FIELDS 3
+/* Datagrams read per wake-up before the loop runs its other handles (it comes back at once: level-triggered). */
+#define RECV_TURN_MAX 256
+
+typedef struct udp_receiver udp_receiver;
+
+/* A duplicate of `fd` that is not inherited by child processes; −1 on failure. */
+static int fcntl_dup(size_t fd) {
+  return fcntl((int)fd, F_DUPFD_CLOEXEC, 0);
+}
+
+/* What JavaScript holds: freed with its external; `r` is cleared when the receiver is gone. */
+typedef struct {
+  udp_receiver *r;
+} receiver_token;
+
+struct udp_receiver {
+  napi_env env;
+  uv_poll_t *poll;
+  int fd; /* a duplicate of the socket's descriptor, owned (closed with the receiver) */
+  int closing;
+  napi_ref callback;
+  napi_ref arena_ref;
+  napi_ref meta_ref;
+  napi_async_context async;
+  napi_async_cleanup_hook_handle hook;
+  receiver_token *token;
+  uint8_t *arena;
+  int32_t *meta;
+  struct mmsghdr msgs[RECV_SLOTS];
+  struct iovec iovs[RECV_SLOTS];
+  struct sockaddr_in addrs[RECV_SLOTS];
+};
+
+static const napi_type_tag RECEIVER_TAG = {0x636f6e6661625256ULL, 0x6563656976657231ULL};
+
+/* Everything is released here, once the poll handle is closed (libuv calls back on the loop). */
+static void receiver_closed(uv_handle_t *handle) {
+  udp_receiver *r = uv_handle_get_data(handle);
+  close(r->fd);
+  free(r->poll);
+  if (r->token) r->token->r = NULL;
+  napi_env env = r->env;
+  if (r->callback) napi_delete_reference(env, r->callback);
+  if (r->arena_ref) napi_delete_reference(env, r->arena_ref);
+  if (r->meta_ref) napi_delete_reference(env, r->meta_ref);
+  if (r->async) napi_async_destroy(env, r->async);
+  napi_async_cleanup_hook_handle hook = r->hook;
+  free(r);
+  /* Last: after it, the environment may go away (this was its exit cleanup). */
+  if (hook) napi_remove_async_cleanup_hook(hook);
+}
+
+/* Stops reading and starts closing; idempotent. `from_hook`: the environment is exiting. */
+static void receiver_close(udp_receiver *r, int from_hook) {
+  if (r->closing) return;
+  r->closing = 1;
+  if (!from_hook && r->hook) {
+    /* Closed by JavaScript: the exit hook is not needed any more. */
+    napi_remove_async_cleanup_hook(r->hook);
+    r->hook = NULL;
+  }
+  uv_poll_stop(r->poll);
+  uv_close((uv_handle_t *)r->poll, receiver_closed);
+}
+
+static void receiver_exit_hook(napi_async_cleanup_hook_handle handle, void *arg) {
+  udp_receiver *r = arg;
+  r->hook = handle;
+  if (r->closing) {
+    /* Already closing: receiver_closed removes the hook. */
+    return;
+  }
+  receiver_close(r, 1);
+}
+
+/*
+ * Reads up to RECV_SLOTS datagrams without blocking into the arena (slot i at i × RECV_SLOT_BYTES)
+ * and describes them in meta; returns how many (0: none waiting, or an error that concerns
+ * no datagram).
+ */
+static int receive_run(udp_receiver *r) {
+  for (int i = 0; i < RECV_SLOTS; i++) {
+    r->iovs[i].iov_base = r->arena + (size_t)i * RECV_SLOT_BYTES;
+    r->iovs[i].iov_len = RECV_SLOT_BYTES;
+    memset(&r->msgs[i], 0, sizeof r->msgs[i]);
+    r->msgs[i].msg_hdr.msg_name = &r->addrs[i];
+    r->msgs[i].msg_hdr.msg_namelen = sizeof r->addrs[i];
+    r->msgs[i].msg_hdr.msg_iov = &r->iovs[i];
+    r->msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  int n;
+  do {
+    n = recvmmsg(r->fd, r->msgs, RECV_SLOTS, MSG_DONTWAIT, NULL);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) {
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      /* A queued socket error (e.g. an ICMP report): reading SO_ERROR clears it. */
+      int error = 0;
+      socklen_t len = sizeof error;
+      getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &error, &len);
+    }
+    return 0;
+  }
+  for (int i = 0; i < n; i++) {
+    int32_t *m = r->meta + (size_t)i * RECV_META_FIELDS;
+    const struct msghdr *h = &r->msgs[i].msg_hdr;
+    int ipv4 = h->msg_namelen >= sizeof(struct sockaddr_in) && r->addrs[i].sin_family == AF_INET;
+    if ((h->msg_flags & MSG_TRUNC) || !ipv4 || r->msgs[i].msg_len > RECV_SLOT_BYTES) {
+      m[0] = -1;
+      m[1] = 0;
+      m[2] = 0;
+      continue;
+    }
+    m[0] = (int32_t)r->msgs[i].msg_len;
+    m[1] = (int32_t)ntohl(r->addrs[i].sin_addr.s_addr);
+    m[2] = ntohs(r->addrs[i].sin_port);
+  }
+  return n;
+}
+
+static void receiver_readable(uv_poll_t *poll, int status, int events) {
+  (void)events;
+  udp_receiver *r = uv_handle_get_data((uv_handle_t *)poll);
+  if (r->closing || status < 0) return;
+  napi_env env = r->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value callback, recv, count, result;
+  if (napi_get_reference_value(env, r->callback, &callback) == napi_ok && callback && napi_get_global(env, &recv) == napi_ok) {
+    /* napi_make_callback wants an object as `this`: the global, as for a plain call. */
+    int total = 0;
+    while (total < RECV_TURN_MAX && !r->closing) {
+      int n = receive_run(r);
+      if (n <= 0) break;
+      total += n;
+      if (napi_create_int32(env, n, &count) != napi_ok) break;
+      /* The callback catches its own errors; any other failure (the thread is ending) stops the run. */
+      if (napi_make_callback(env, r->async, recv, callback, 1, &count, &result) != napi_ok) {
+        napi_value ignored;
+        napi_get_and_clear_last_exception(env, &ignored);
+        break;
+      }
+      if (n < RECV_SLOTS) break;
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void free_token(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  receiver_token *token = data;
+  if (token->r) token->r->token = NULL;
+  free(token);
+}
+
+/*
+ * recvStart(fd, arena: Uint8Array(RECV_SLOTS × RECV_SLOT_BYTES), meta: Int32Array(RECV_SLOTS ×
+ * RECV_META_FIELDS), onDatagrams(count)) → a receiver. From now on, whenever the UDP socket
+ * `fd` is readable, its datagrams are read (on a duplicate of `fd`) into `arena` and described
+ * in `meta`, and onDatagrams(count) is called for each run of up to RECV_SLOTS of them; the
+ * arena is reused by the next run, so the callback copies what it keeps. The caller stops
+ * Node's own reading of the socket. The receiver reads until recvStop() or the thread's exit.
+ */
+static napi_value recv_start(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) return throw_type(env, "recvStart takes 4 arguments");
+  size_t fd;
+  if (!get_index(env, argv[0], INT_MAX, &fd)) return throw_range(env, "fd must be a descriptor number");
+  uint8_t *arena;
+  size_t arena_len;
+  if (!get_bytes(env, argv[1], &arena, &arena_len)) return throw_type(env, "arena must be a Uint8Array");
+  if (arena_len != (size_t)RECV_SLOTS * RECV_SLOT_BYTES) return throw_range(env, "arena must be RECV_SLOTS x RECV_SLOT_BYTES bytes");
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t meta_len;
+  void *meta_raw = NULL;
+  if (napi_is_typedarray(env, argv[2], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, argv[2], &type, &meta_len, &meta_raw, NULL, NULL) != napi_ok || type != napi_int32_array) {
+    return throw_type(env, "meta must be an Int32Array");
+  }
+  if (meta_len != (size_t)RECV_SLOTS * RECV_META_FIELDS) return throw_range(env, "meta must be RECV_SLOTS x 3 entries");
+  napi_valuetype kind;
+  if (napi_typeof(env, argv[3], &kind) != napi_ok || kind != napi_function) return throw_type(env, "onDatagrams must be a function");
+  int socktype = 0;
+  socklen_t len = sizeof socktype;
+  if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &socktype, &len) != 0 || socktype != SOCK_DGRAM) {
+    return throw_range(env, "fd is not a datagram socket");
+  }
+  struct uv_loop_s *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  udp_receiver *r = calloc(1, sizeof *r);
+  receiver_token *token = calloc(1, sizeof *token);
+  uv_poll_t *poll = malloc(uv_handle_size(UV_POLL_TYPE));
+  int dup_fd = fcntl_dup(fd);
+  if (!r || !token || !poll || dup_fd < 0) {
+    free(r);
+    free(token);
+    free(poll);
+    if (dup_fd >= 0) close(dup_fd);
+    return throw_error(env, "receiver set-up failed (memory or descriptors)");
+  }
+  r->env = env;
+  r->poll = poll;
+  r->fd = dup_fd;
+  r->arena = arena;
+  r->meta = meta_raw;
+  r->token = token;
+  token->r = r;
+  napi_value name, external;
+  if (uv_poll_init(loop, poll, dup_fd) != 0) {
+    close(dup_fd);
+    free(poll);
+    free(r);
+    free(token);
+    return throw_error(env, "uv_poll_init failed");
+  }
+  uv_handle_set_data((uv_handle_t *)poll, r);
+  /* From here on, failures close through the handle (receiver_closed frees what was set). */
+  if (napi_create_reference(env, argv[3], 1, &r->callback) != napi_ok ||
+      napi_create_reference(env, argv[1], 1, &r->arena_ref) != napi_ok ||
+      napi_create_reference(env, argv[2], 1, &r->meta_ref) != napi_ok ||
+      napi_create_string_utf8(env, "ConfabUdpReceive", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_async_init(env, NULL, name, &r->async) != napi_ok ||
+      napi_create_external(env, token, free_token, NULL, &external) != napi_ok) {
+    r->token = NULL;
+    free(token);
+    receiver_close(r, 0);
+    return throw_error(env, "receiver set-up failed (napi)");
+  }
+  if (napi_type_tag_object(env, external, &RECEIVER_TAG) != napi_ok ||
+      napi_add_async_cleanup_hook(env, receiver_exit_hook, r, &r->hook) != napi_ok ||
+      uv_poll_start(poll, UV_READABLE_EVENT, receiver_readable) != 0) {
+    receiver_close(r, 0);
+    return throw_error(env, "receiver start failed");
+  }
+  return external;
+}
+
+/* recvStop(receiver): stops reading and closes the duplicate descriptor; idempotent. */
+static napi_value recv_stop(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool tagged = false;
+  if (argc < 1 || napi_check_object_type_tag(env, argv[0], &RECEIVER_TAG, &tagged) != napi_ok || !tagged) {
+    return throw_type(env, "not a receiver");
+  }
+  void *data = NULL;
+  CHECK(napi_get_value_external(env, argv[0], &data));
+  receiver_token *token = data;
+  if (token->r) receiver_close(token->r, 0);
+  napi_value result;
+  CHECK(napi_get_undefined(env, &result));
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"gcmKey", NULL, gcm_key_new, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -418,6 +711,8 @@ NAPI_MODULE_INIT() {
       {"open", NULL, gcm_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendBatch", NULL, send_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"udpFamily", NULL, udp_family, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"recvStart", NULL, recv_start, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"recvStop", NULL, recv_stop, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mallocStats", NULL, allocator_stats, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mallocTrim", NULL, malloc_trim_all, NULL, NULL, NULL, napi_enumerable, NULL},
   };

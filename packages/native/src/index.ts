@@ -35,6 +35,18 @@ export interface NativeAddon {
    * blocking. Returns how many the kernel took; the others (EAGAIN: full send buffer) are dropped.
    */
   sendBatch(meta: Int32Array, count: number, data: Uint8Array): number;
+  /**
+   * Reads the UDP socket `fd` with recvmmsg(2) on this thread's event loop (a libuv poll handle
+   * on a duplicate of `fd`): whenever it is readable, up to {@link RECV_SLOTS} datagrams at a
+   * time go into `arena` (datagram i at i × {@link RECV_SLOT_BYTES}) and are described in `meta`
+   * ({@link RECV_META_FIELDS} int32s each: length, or −1 for one longer than a slot or not from
+   * IPv4; the sender's IPv4 address in host order; its port), then `onDatagrams(count)` runs.
+   * The next run reuses `arena`. The caller stops Node's own reading of the socket. Reads until
+   * {@link recvStop} or the thread's exit. Absent from an addon built before it existed.
+   */
+  recvStart?(fd: number, arena: Uint8Array, meta: Int32Array, onDatagrams: (count: number) => void): UdpReceiver;
+  /** Stops a receiver and closes its duplicate descriptor; idempotent. */
+  recvStop?(receiver: UdpReceiver): void;
   /** 4 for an AF_INET UDP socket's fd, 6 for AF_INET6, 0 for anything else. */
   udpFamily(fd: number): number;
   /**
@@ -46,6 +58,16 @@ export interface NativeAddon {
   /** malloc_trim(0): gives the free pages inside every arena back to the system; whether any were. */
   mallocTrim?(): boolean;
 }
+
+/** A socket being read by {@link NativeAddon.recvStart}. */
+export interface UdpReceiver {
+  readonly __confabUdpReceiver: never;
+}
+
+/** Datagrams one {@link NativeAddon.recvStart} run delivers at most, the bytes kept of each, and the meta int32s per datagram. */
+export const RECV_SLOTS = 32;
+export const RECV_SLOT_BYTES = 8192;
+export const RECV_META_FIELDS = 3;
 
 /** Int32 fields per packet in {@link NativeAddon.sendBatch}'s `meta`. */
 export const SEND_META_FIELDS = 5;

@@ -22,12 +22,14 @@ export const CATEGORIES: readonly (readonly [name: string, pattern: RegExp])[] =
   ["seal (SrtpGcm + addon AES-GCM)", /gcm_seal|SrtpGcm\.js/],
   ["open the publisher's packets (SrtpOpen + addon)", /gcm_open|SrtpOpen\.js/],
   // A sample inside the addon often has no caller: V8's optimized frames are not unwound.
-  ["inside the addon: AES-GCM, N-API checks, batching (seal, open or flush; caller not unwound)", /aesni|gcm_|napi_|send_batch/],
+  // Not napi_make_callback: the native receive calls JavaScript through it, so it is under every
+  // sample of the receive path (the addon's own reading is recvmmsg, above).
+  ["inside the addon: AES-GCM, N-API checks, batching (seal, open or flush; caller not unwound)", /aesni|gcm_|napi_(?!make_callback)|send_batch/],
   ["RTCP received (werift decrypt and routing, our feedback handling)", /routeRtcp|decryptRTCP|parseRtcpBounded|onTransportFeedback|handleRtcpPacket/],
   ["RTCP sent (sender and receiver reports)", /sendRtcp|sendReport|runRtcp/],
   ["other timers", /uv__run_timers|processTimers/],
   ["forwarding (ForwardedTrack, DownTrack, RtpWriter, SendBatch, TransportCc)", /ForwardedTrack\.js|DownTrack\.js|RtpWriter\.js|SendBatch\.js|TransportCc\.js/],
-  ["werift's receive path (ICE, DTLS, SRTP session, RTP routing, receiver stats)", /werift\/lib\/index\.mjs|node:dgram/],
+  ["receive path (NativeReceive or dgram, ICE, DTLS, werift's SRTP session, RTP routing, receiver stats)", /werift\/lib\/index\.mjs|node:dgram|NativeReceive\.js|UdpMux\.js|receiver_readable/],
   ["setImmediate and microtasks", /uv__run_check|processImmediate|RunMicrotasks/],
 ];
 

@@ -144,7 +144,7 @@ export function createMetrics(
   );
   counter(
     "confab_shared_port_datagrams_dropped_total",
-    "Datagrams at the shared media port (RTC_UDP_PORT) from an address no connection has bound by an authenticated STUN check",
+    "Datagrams at the shared media port dropped: from an address no connection has bound by an authenticated STUN check, or (native receive) longer than 8 KiB or not IPv4",
     () => stats().sharedPortDatagramsDropped,
   );
   counter(

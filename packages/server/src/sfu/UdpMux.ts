@@ -89,6 +89,8 @@ export class UdpMux {
   /** STUN transaction ID (12 bytes as latin1) → the transport that sent the request. */
   private readonly transactions = new Map<string, MuxTransport>();
   private closed = false;
+  /** What reads the socket instead of its `message` events (the addon's recvmmsg), once started. */
+  private reader: { close(): void } | undefined;
 
   constructor(readonly socket: Socket) {
     socket.on("message", (data, info) => this.receive(data, info.address, info.port));
@@ -104,6 +106,15 @@ export class UdpMux {
     // A send error (ICMP unreachable surfaced by the kernel) must not kill the thread.
     socket.on("error", () => undefined);
     return new UdpMux(socket);
+  }
+
+  /**
+   * Hands the reading of the socket to what `open` starts (given where datagrams go), when it
+   * starts one; its `close` runs when the mux closes. Only the first call does anything.
+   */
+  readWith(open: (deliver: (data: Buffer, address: string, port: number) => void) => { close(): void } | undefined): void {
+    if (this.closed || this.reader) return;
+    this.reader = open((data, address, port) => this.receive(data, address, port)) ?? { close: () => undefined };
   }
 
   /** A new transport for one ICE host candidate; routed to once {@link attach}ed. */
@@ -164,6 +175,7 @@ export class UdpMux {
     this.groups.clear();
     this.byUfrag.clear();
     this.transactions.clear();
+    this.reader?.close();
     try {
       this.socket.close();
     } catch {

@@ -1,6 +1,7 @@
-import { RTCRtpCodecParameters, RTCRtpReceiver, useNACK, usePLI, useREMB, useTWCC } from "werift";
+import fc from "fast-check";
+import { RTCRtpCodecParameters, RTCRtpReceiver, RtpHeader, RtpPacket, useNACK, usePLI, useREMB, useTWCC } from "werift";
 import { describe, expect, it } from "vitest";
-import { installFastReceive } from "./fastReceive.js";
+import { addToStatistics, installFastReceive, type StreamStatistics } from "./fastReceive.js";
 
 type Getter = (this: unknown) => unknown;
 const weriftGetter = (proto: object, name: string): Getter => Object.getOwnPropertyDescriptor(proto, name)!.get! as Getter;
@@ -11,7 +12,31 @@ const weriftReceiver = {
   twccEnabled: weriftGetter(RTCRtpReceiver.prototype, "twccEnabled"),
   pliEnabled: weriftGetter(RTCRtpReceiver.prototype, "pliEnabled"),
 };
+type HandleRtp = (this: unknown, packet: RtpPacket, extensions: unknown, track: unknown) => void;
+const weriftHandleRtp = (RTCRtpReceiver.prototype as unknown as { handleRTP: HandleRtp }).handleRTP;
 installFastReceive();
+
+/** A receiver werift's handleRTP runs on: one VP8 codec without feedback, no track. */
+function bareReceiver(): { remoteStreams: Record<number, StreamStatistics>; handleRTP: HandleRtp } {
+  const receiver = Object.create(RTCRtpReceiver.prototype) as Record<string, unknown>;
+  receiver.stopped = false;
+  receiver.codecs = { 96: new RTCRtpCodecParameters({ mimeType: "video/VP8", clockRate: 90000, payloadType: 96, rtcpFeedback: [] }) };
+  receiver.remoteStreams = {};
+  receiver.runRtcp = () => undefined;
+  return receiver as unknown as { remoteStreams: Record<number, StreamStatistics>; handleRTP: HandleRtp };
+}
+
+const rtp = (sequenceNumber: number, timestamp: number, bytes: number) =>
+  new RtpPacket(new RtpHeader({ sequenceNumber, timestamp, ssrc: 0x9abcdef0, payloadType: 96 }), Buffer.alloc(bytes));
+
+/** werift's StreamStatistics class and its own `add`, taken from an instance its handleRTP made before any patch. */
+const weriftStatistics = (() => {
+  const receiver = bareReceiver();
+  weriftHandleRtp.call(receiver, rtp(1, 1, 1), {}, undefined);
+  const stats = receiver.remoteStreams[0x9abcdef0]!;
+  const Class = stats.constructor as new (clockRate: number) => StreamStatistics;
+  return { Class, add: Class.prototype.add };
+})();
 
 const codec = (mimeType: string, payloadType: number, rtcpFeedback: { type: string; parameter?: string }[]) =>
   new RTCRtpCodecParameters({ mimeType, clockRate: 90000, payloadType, rtcpFeedback });
@@ -64,5 +89,47 @@ describe("installFastReceive", () => {
     c.mimeType = "video/rtx";
     expect(c.name).toBe("rtx");
     expect(codec("video", 1, []).name).toBe(weriftName.call(codec("video", 1, [])));
+  });
+});
+
+describe("werift's receive statistics with addToStatistics", () => {
+  it("keeps the same counters, cycles and jitter as werift's add for any arrival order and timing", () => {
+    const step = fc.record({ seqStep: fc.integer({ min: -40_000, max: 40_000 }), tsStep: fc.integer({ min: -5000, max: 100_000 }), ms: fc.integer({ min: 0, max: 200 }), bytes: fc.integer({ min: 0, max: 1200 }) });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1_600_000_000, max: 2_000_000_000 }), (steps, start) => {
+        const werift = new weriftStatistics.Class(90000);
+        const ours = new weriftStatistics.Class(90000);
+        let seq = 100;
+        let ts = 5000;
+        let now = start;
+        for (const s of steps) {
+          seq = (seq + s.seqStep + 65536) & 0xffff;
+          ts = (ts + s.tsStep) >>> 0;
+          now += s.ms / 1000;
+          const packet = rtp(seq, ts, s.bytes);
+          weriftStatistics.add.call(werift, packet, now);
+          addToStatistics.call(ours, packet, now);
+        }
+        const { lastPacketReceivedTimestamp: _a, ...expected } = werift as unknown as Record<string, unknown>;
+        const { lastPacketReceivedTimestamp: _b, ...actual } = ours as unknown as Record<string, unknown>;
+        expect(actual).toEqual(expected);
+        expect(Math.abs(ours.lastPacketReceivedTimestamp! - Date.now())).toBeLessThan(60_000);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("is what werift's statistics use once a receiver has handled its first packet", () => {
+    const receiver = bareReceiver();
+    const patched = (RTCRtpReceiver.prototype as unknown as { handleRTP: HandleRtp }).handleRTP;
+    expect(patched).not.toBe(weriftHandleRtp);
+    receiver.handleRTP(rtp(7, 7, 10), {}, undefined);
+    receiver.handleRTP(rtp(8, 3007, 10), {}, undefined);
+    const stats = receiver.remoteStreams[0x9abcdef0]!;
+    expect(Object.getPrototypeOf(stats).add).toBe(addToStatistics);
+    expect(stats.packets_received).toBe(2);
+    expect(stats.max_seq).toBe(8);
+    // The one-time hook is gone: werift's handleRTP runs again.
+    expect((RTCRtpReceiver.prototype as unknown as { handleRTP: HandleRtp }).handleRTP).toBe(weriftHandleRtp);
   });
 });

@@ -1,6 +1,9 @@
 import { createSocket } from "node:dgram";
 import { Connection, UdpTransport } from "werift";
 import type { IceAgent } from "./iceRequestGuard.js";
+import type { FastPathMode } from "../config/config.js";
+import { nativePath, selectFastPath } from "./native/fastPath.js";
+import { NativeReceive } from "./native/NativeReceive.js";
 import { MuxTransport, UdpMux, type UdpBind } from "./UdpMux.js";
 import { trackUdpSocket } from "./udpSockets.js";
 
@@ -65,6 +68,7 @@ export function sharedUdpMux(where: UdpBind, bufferBytes: number): Promise<UdpMu
         trackUdpSocket(opened.socket);
         // It lives as long as the thread; it alone does not keep the thread (or a test) running.
         opened.socket.unref();
+        readNatively(opened);
         opened.socket.once("close", () => {
           opened.close();
           muxes.delete(key);
@@ -79,6 +83,12 @@ export function sharedUdpMux(where: UdpBind, bufferBytes: number): Promise<UdpMu
     muxes.set(key, mux);
   }
   return mux;
+}
+
+/** On the thread's native path, the addon reads `mux`'s socket (docs/decisions/0013); idempotent. */
+function readNatively(mux: UdpMux): void {
+  const native = nativePath();
+  if (native) mux.readWith((deliver) => NativeReceive.start(native.addon, mux.socket, deliver));
 }
 
 /** A thread's media settings, as far as its shared socket goes. */
@@ -99,8 +109,11 @@ export function sharedPortBind(rtc: SharedSettings): UdpBind {
  * `udpSockets` `shared`; else nothing), so the port is bound, and counted among the thread's
  * sockets, from the start. Resolves to the bound port (undefined without the shared socket).
  */
-export async function openSharedUdpPort(rtc: SharedSettings): Promise<number | undefined> {
+export async function openSharedUdpPort(rtc: SharedSettings & { fastpath: FastPathMode }): Promise<number | undefined> {
   if (rtc.udpSockets !== "shared") return undefined;
+  // The path first: on the native one the addon reads the socket from the start, so its
+  // duplicate descriptor is there from the start too, like the socket.
+  selectFastPath(rtc.fastpath);
   const mux = await sharedUdpMux(sharedPortBind(rtc), sharedPortBufferBytes(rtc.udpBufferBytes));
   return mux.socket.address().port;
 }
@@ -128,7 +141,13 @@ export function installSharedUdpPort(): void {
   const init = statics.init;
   statics.init = async function (this: unknown, type: string, options: { interfaceAddresses?: object } = {}) {
     const port = options.interfaceAddresses ? shared.get(options.interfaceAddresses) : undefined;
-    if (port && type === "udp4") return (await sharedUdpMux(port.where, port.bufferBytes)).transport();
+    if (port && type === "udp4") {
+      const mux = await sharedUdpMux(port.where, port.bufferBytes);
+      // A mux opened before the thread chose its path (not through openSharedUdpPort): chosen by
+      // now (SfuPeer, before its peer connection).
+      readNatively(mux);
+      return mux.transport();
+    }
     return init.call(this, type, options);
   };
   const proto = Connection.prototype as unknown as {

@@ -1,7 +1,15 @@
 import fc from "fast-check";
 import { RTCRtpCodecParameters, RTCRtpReceiver, RtpHeader, RtpPacket, useNACK, usePLI, useREMB, useTWCC } from "werift";
 import { describe, expect, it } from "vitest";
-import { addToStatistics, installFastReceive, type StreamStatistics } from "./fastReceive.js";
+import {
+  addToStatistics,
+  handleTwcc,
+  installFastReceive,
+  TWCC_FEEDBACK_INTERVAL_MS,
+  TWCC_MAX_PENDING,
+  type ReceiverTwcc,
+  type StreamStatistics,
+} from "./fastReceive.js";
 
 type Getter = (this: unknown) => unknown;
 const weriftGetter = (proto: object, name: string): Getter => Object.getOwnPropertyDescriptor(proto, name)!.get! as Getter;
@@ -131,5 +139,57 @@ describe("werift's receive statistics with addToStatistics", () => {
     expect(stats.max_seq).toBe(8);
     // The one-time hook is gone: werift's handleRTP runs again.
     expect((RTCRtpReceiver.prototype as unknown as { handleRTP: HandleRtp }).handleRTP).toBe(weriftHandleRtp);
+  });
+});
+
+describe("transport-wide feedback with handleTwcc", () => {
+  /** A ReceiverTWCC-shaped recorder: each feedback takes the pending packets, as werift's sendTWCC does. */
+  function recorder(): { twcc: ReceiverTwcc; feedbacks: number[][] } {
+    const feedbacks: number[][] = [];
+    const twcc = {
+      extensionInfo: {},
+      handleTWCC: handleTwcc,
+      sendTWCC(this: ReceiverTwcc) {
+        feedbacks.push(Object.values(this.extensionInfo).map((e) => e.tsn));
+        this.extensionInfo = {};
+      },
+    } as ReceiverTwcc;
+    return { twcc, feedbacks };
+  }
+
+  it("reports a burst in feedbacks of at most 101 packets, each packet once, with arrival times", () => {
+    const { twcc, feedbacks } = recorder();
+    const started = performance.now();
+    for (let tsn = 0; tsn < 250; tsn++) twcc.handleTWCC(tsn);
+    // The burst took less than the interval (checked, so that the count below holds).
+    if (performance.now() - started < TWCC_FEEDBACK_INTERVAL_MS) {
+      // The first packet is reported at once; then each time more than TWCC_MAX_PENDING wait.
+      expect(feedbacks.map((f) => f.length)).toEqual([1, TWCC_MAX_PENDING + 1, TWCC_MAX_PENDING + 1]);
+    }
+    expect(Math.max(...feedbacks.map((f) => f.length))).toBeLessThanOrEqual(TWCC_MAX_PENDING + 1);
+    const reported = feedbacks.flat();
+    const pending = Object.values(twcc.extensionInfo);
+    expect([...reported, ...pending.map((e) => e.tsn)]).toEqual(Array.from({ length: 250 }, (_, i) => i));
+    expect(pending.every((e) => typeof e.timestamp === "bigint" && e.timestamp > BigInt(Date.now() - 60_000) * 1000n)).toBe(true);
+  });
+
+  it("is what werift's receivers use from the first one a receiver sets up", () => {
+    const receiver = bareReceiver() as unknown as Record<string, unknown> & { handleRTP: HandleRtp; receiverTWCC?: ReceiverTwcc };
+    receiver.codecs = { 96: new RTCRtpCodecParameters({ mimeType: "video/VP8", clockRate: 90000, payloadType: 96, rtcpFeedback: [useTWCC()] }) };
+    receiver.handleRTP(rtp(1, 1, 10), {}, undefined);
+    expect(receiver.receiverTWCC).toBeDefined();
+    expect(Object.getPrototypeOf(receiver.receiverTWCC).handleTWCC).toBe(handleTwcc);
+  });
+
+  it("sends what is pending with the first packet after the interval, not every 11 packets", async () => {
+    const { twcc, feedbacks } = recorder();
+    twcc.handleTWCC(1);
+    for (let tsn = 2; tsn <= 30; tsn++) twcc.handleTWCC(tsn);
+    const sent = feedbacks.length;
+    await new Promise((r) => setTimeout(r, TWCC_FEEDBACK_INTERVAL_MS + 10));
+    twcc.handleTWCC(31);
+    expect(feedbacks.length).toBe(sent + 1);
+    expect(feedbacks.at(-1)).toContain(31);
+    expect(feedbacks.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
   });
 });

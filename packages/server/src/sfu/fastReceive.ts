@@ -12,6 +12,8 @@ interface Receiver {
   codecs: Record<number, Codec>;
   prepareReceive(params: unknown): void;
   handleRTP(packet: RtpPacket, extensions: unknown, track: unknown): void;
+  setupTWCC(mediaSourceSsrc: number): void;
+  receiverTWCC?: ReceiverTwcc;
   remoteStreams: Record<number, StreamStatistics | undefined>;
   [FIRST]?: Codec | null;
 }
@@ -30,6 +32,55 @@ export interface StreamStatistics {
   last_arrival?: number;
   last_timestamp?: number;
   add(packet: RtpPacket, now?: number): void;
+}
+
+/** werift's receiver-side transport-wide feedback (its `ReceiverTWCC`, not exported): what is used here. */
+export interface ReceiverTwcc {
+  extensionInfo: Record<number, { tsn: number; timestamp: bigint }>;
+  handleTWCC(transportSequenceNumber: number): void;
+  sendTWCC(): void;
+  [PENDING_OF]?: object;
+  [PENDING]?: number;
+  [SENT_AT]?: number;
+}
+
+/** How often a receiver sends transport-wide feedback, at most (libwebrtc: 50–250 ms by rate). */
+export const TWCC_FEEDBACK_INTERVAL_MS = 50;
+/** Packets one feedback reports at most: more pending sends it before the interval is up. */
+export const TWCC_MAX_PENDING = 100;
+
+const PENDING_OF = Symbol("confab.twccPendingOf");
+const PENDING = Symbol("confab.twccPending");
+const SENT_AT = Symbol("confab.twccSentAt");
+
+/** werift's `microTime()`: microseconds since the epoch as a BigInt (its time base, measured once here). */
+const MICRO_BASE = BigInt(Date.now()) * 1000n - process.hrtime.bigint() / 1000n;
+const microTime = (): bigint => MICRO_BASE + process.hrtime.bigint() / 1000n;
+
+/**
+ * werift's `ReceiverTWCC.handleTWCC` records each packet's arrival as werift does, but sent
+ * feedback whenever more than 10 packets were pending — about every 11 ms for a 1 000-packet/s
+ * stream, and it counted them with `Object.keys` of the pending map at every packet. Browsers
+ * send transport-wide feedback every 50–250 ms (libwebrtc's interval, by bitrate); so does this,
+ * at {@link TWCC_FEEDBACK_INTERVAL_MS}, sooner when {@link TWCC_MAX_PENDING} packets are
+ * pending, and it counts them as they come. The feedback itself is still werift's `sendTWCC`.
+ * In the SFU this is the feedback to publishers (90 RTCP packets a second to each became ~20);
+ * in the bots, the feedback their receivers give the SFU, as a browser's would.
+ */
+export function handleTwcc(this: ReceiverTwcc, transportSequenceNumber: number): void {
+  const info = this.extensionInfo;
+  // werift's sendTWCC starts a new map after each feedback: count it afresh then.
+  if (this[PENDING_OF] !== info) {
+    this[PENDING_OF] = info;
+    this[PENDING] = Object.keys(info).length;
+  }
+  if (info[transportSequenceNumber] === undefined) this[PENDING]!++;
+  info[transportSequenceNumber] = { tsn: transportSequenceNumber, timestamp: microTime() };
+  const now = performance.now();
+  if (this[PENDING]! > TWCC_MAX_PENDING || now - (this[SENT_AT] ?? -Infinity) >= TWCC_FEEDBACK_INTERVAL_MS) {
+    this[SENT_AT] = now;
+    this.sendTWCC();
+  }
 }
 
 /** RFC 1982 serial-number order of 16-bit numbers, as werift's `uint16Gt`. */
@@ -141,6 +192,16 @@ export function installFastReceive(): void {
     if (!stats) return;
     (Object.getPrototypeOf(stats) as StreamStatistics).add = addToStatistics;
     receiver.handleRTP = handle;
+  };
+  // ReceiverTWCC is not exported either: its prototype is patched when the first one is made,
+  // before it records any packet.
+  const setup = receiver.setupTWCC;
+  receiver.setupTWCC = function (this: Receiver, mediaSourceSsrc: number) {
+    setup.call(this, mediaSourceSsrc);
+    const twcc = this.receiverTWCC;
+    if (!twcc) return;
+    (Object.getPrototypeOf(twcc) as ReceiverTwcc).handleTWCC = handleTwcc;
+    receiver.setupTWCC = setup;
   };
   // werift changes a receiver's codecs only here (resyncCodecs deletes them, then calls it).
   const prepare = receiver.prepareReceive;

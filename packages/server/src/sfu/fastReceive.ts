@@ -64,8 +64,9 @@ const microTime = (): bigint => MICRO_BASE + process.hrtime.bigint() / 1000n;
  * send transport-wide feedback every 50–250 ms (libwebrtc's interval, by bitrate); so does this,
  * at {@link TWCC_FEEDBACK_INTERVAL_MS}, sooner when {@link TWCC_MAX_PENDING} packets are
  * pending, and it counts them as they come. The feedback itself is still werift's `sendTWCC`.
- * In the SFU this is the feedback to publishers (90 RTCP packets a second to each became ~20);
- * in the bots, the feedback their receivers give the SFU, as a browser's would.
+ * In the SFU this is the feedback to publishers: 90 RTCP packets a second to a 1 000-packet/s
+ * publisher became ~20. (The bots' receivers replace werift's feedback with their own
+ * `TwccFeedback`, every 50 ms already.)
  */
 export function handleTwcc(this: ReceiverTwcc, transportSequenceNumber: number): void {
   const info = this.extensionInfo;

@@ -191,7 +191,7 @@ export class DownTrack implements RtpSink {
     }
     const keyframe = packet.header.timestamp === this.keyframeTimestamp;
     if (this.track.isSimulcast) this.writeRewritten(packet, keyframe, now);
-    else this.writer.write(packet, keyframe, now);
+    else this.writer.write(packet, keyframe, now, this.track.packetInfo.kept);
   }
 
   /** Detaches from the track; idempotent. The transceiver is stopped by the subscriber. */
@@ -235,7 +235,7 @@ export class DownTrack implements RtpSink {
     const payload = packet.payload;
     const p = this.track.packetInfo.vp8;
     if (this.track.kind !== "video" || !p.valid) {
-      this.writer.write(packet, keyframe, now);
+      this.writer.write(packet, keyframe, now, this.track.packetInfo.kept);
       return;
     }
     const o = p.pictureIdOffset;
@@ -253,7 +253,8 @@ export class DownTrack implements RtpSink {
       payload[p.tl0Offset] = tl0;
       this.lastTl0 = tl0;
     }
-    this.writer.write(packet, keyframe, now);
+    // The history keeps the layer's payload and the bytes rewritten here for this receiver.
+    this.writer.write(packet, keyframe, now, this.track.packetInfo.kept, o, o >= 0 && p.pictureIdBits === 15 ? o + 1 : -1, p.tl0Offset);
     if (o >= 0) {
       payload[o] = saved0;
       if (p.pictureIdBits === 15) payload[o + 1] = saved1;

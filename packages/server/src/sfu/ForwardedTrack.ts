@@ -5,7 +5,7 @@ import type { CapSlot } from "./PublishCap.js";
 import { RTP_HEADER_BYTES } from "./PublishCap.js";
 import type { RateLimitKind } from "./RateBucket.js";
 import { forwardingStats } from "./stats.js";
-import { TrackLayer } from "./TrackLayer.js";
+import { TrackLayer, type KeptPayload } from "./TrackLayer.js";
 import { isVp8KeyframeStart, readVp8Fields, type Vp8Fields } from "./vp8.js";
 
 /** What the track parsed of the packet being fanned out, once for all its sinks. */
@@ -14,6 +14,8 @@ export interface PacketInfo {
   keyframe: boolean;
   /** Where PictureID/TL0PICIDX are (simulcast video only); `valid` false if unparsable. */
   vp8: Vp8Fields & { valid: boolean };
+  /** Where the packet's payload is kept for retransmissions (video with receivers; else position -1). */
+  kept: KeptPayload;
 }
 
 /** Receives every RTP packet of a forwarded track. */
@@ -75,7 +77,11 @@ export class ForwardedTrack {
   /** Simulcast layers, low to high; one layer for a track without simulcast. */
   readonly layers: TrackLayer[];
   /** Valid during `forward` calls only. */
-  readonly packetInfo: PacketInfo = { keyframe: false, vp8: { pictureIdOffset: -1, pictureIdBits: 0, tl0Offset: -1, valid: false } };
+  readonly packetInfo: PacketInfo = {
+    keyframe: false,
+    vp8: { pictureIdOffset: -1, pictureIdBits: 0, tl0Offset: -1, valid: false },
+    kept: { ring: undefined, position: -1, length: 0 },
+  };
   private readonly sinks = new Set<RtpSink>();
   private readonly unsubscribers: (() => void)[] = [];
   private demand: boolean[];
@@ -269,6 +275,9 @@ export class ForwardedTrack {
       const info = this.packetInfo;
       info.keyframe = isVp8KeyframeStart(packet.payload);
       if (this.isSimulcast) info.vp8.valid = readVp8Fields(packet.payload, info.vp8);
+      // Once for every receiver's retransmission history (before any sink rewrites it).
+      if (this.sinks.size > 0) layer.keep(packet, info.kept);
+      else info.kept.position = -1;
     }
     const index = layer.index;
     for (const sink of this.sinks) {

@@ -72,4 +72,16 @@ describe("packet ring pool", () => {
     ring.clear();
     expect(pooledRingBytes()).toBe(500);
   });
+
+  it("keeps packets for several readers by position (put/copyAt), each found until overwritten", () => {
+    const ring = new PacketRing(0, 350);
+    const positions = [0, 1, 2].map((i) => ring.put(packet(i)));
+    expect(positions).toEqual([0, 100, 200]);
+    expect(ring.copyAt(positions[1]!, 100)!.equals(packet(1))).toBe(true);
+    ring.put(packet(3)); // starts over at 0, over packet 0
+    expect(ring.copyAt(positions[0]!, 100)).toBeUndefined();
+    expect(ring.copyAt(positions[2]!, 100)!.equals(packet(2))).toBe(true);
+    expect(ring.put(packet(4, 400))).toBe(-1);
+    expect(ring.copyAt(-1, 10)).toBeUndefined();
+  });
 });

@@ -29,11 +29,18 @@ export class PacketRing {
 
   /** Keeps a copy of `packet` in `slot` (a packet larger than the ring is not kept). */
   store(slot: number, packet: Buffer): void {
+    const position = this.put(packet);
+    this.positions[slot] = position;
+    if (position >= 0) this.lengths[slot] = packet.length;
+  }
+
+  /**
+   * Keeps a copy of `packet` and returns where (for {@link copyAt}), or -1 when it is larger
+   * than the ring; for a ring shared by several readers, each remembering its own positions.
+   */
+  put(packet: Buffer): number {
     const length = packet.length;
-    if (length > this.bytes || length > 0xffff) {
-      this.positions[slot] = -1;
-      return;
-    }
+    if (length > this.bytes || length > 0xffff) return -1;
     this.ring ??= takeRing(this.bytes);
     let at = this.written % this.bytes;
     if (at + length > this.bytes) {
@@ -42,18 +49,22 @@ export class PacketRing {
       at = 0;
     }
     packet.copy(this.ring, at);
-    this.positions[slot] = this.written;
-    this.lengths[slot] = length;
+    const position = this.written;
     this.written += length;
+    return position;
+  }
+
+  /** A copy of the `length` bytes {@link put} at `position`, or undefined once newer packets overwrote them. */
+  copyAt(position: number, length: number): Buffer | undefined {
+    if (position < 0 || !this.ring || this.written - position > this.bytes) return undefined;
+    const at = position % this.bytes;
+    // A copy: the send is asynchronous and the ring keeps moving.
+    return Buffer.from(this.ring.subarray(at, at + length));
   }
 
   /** A copy of the packet in `slot`, or undefined when none or newer packets overwrote it. */
   get(slot: number): Buffer | undefined {
-    const position = this.positions[slot]!;
-    if (position < 0 || !this.ring || this.written - position > this.bytes) return undefined;
-    const at = position % this.bytes;
-    // A copy: the send is asynchronous and the ring keeps moving.
-    return Buffer.from(this.ring.subarray(at, at + this.lengths[slot]!));
+    return this.copyAt(this.positions[slot]!, this.lengths[slot]!);
   }
 
   /** Forgets everything and gives the ring's bytes back to the pool; idempotent. */
@@ -61,6 +72,8 @@ export class PacketRing {
     if (this.ring) giveRing(this.ring);
     this.ring = undefined;
     this.positions.fill(-1);
+    // Every position handed out before is overwritten from now on (copyAt says so).
+    this.written += this.bytes + 1;
   }
 }
 

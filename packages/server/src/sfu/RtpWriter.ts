@@ -12,7 +12,9 @@ import {
 } from "werift";
 import { DirectSend } from "./DirectSend.js";
 import { PacketRing } from "./PacketRing.js";
+import { SharedHistory } from "./SharedHistory.js";
 import { SrtpGcm } from "./SrtpGcm.js";
+import type { KeptPayload } from "./TrackLayer.js";
 import type { TransportCc } from "./TransportCc.js";
 import { forwardingStats } from "./stats.js";
 import { nativePath } from "./native/fastPath.js";
@@ -98,6 +100,8 @@ export class RtpWriter {
    * encrypted bytes (resent as they are, on the media stream).
    */
   private readonly historyPlain = new Uint8Array(HISTORY);
+  /** Payloads kept by their layer for every receiver (plain, RTX): where, instead of a copy in {@link history}. */
+  private readonly shared = new SharedHistory(HISTORY);
   private readonly historyTs = new Uint32Array(HISTORY);
   private readonly historyMarker = new Uint8Array(HISTORY);
   /** Next sequence number on the RTX stream (RFC 4588 §4: its own numbering, random start). */
@@ -161,8 +165,11 @@ export class RtpWriter {
    * Sends one packet; drops it while the transport is not up. Never throws. `keyframe`: the
    * packet belongs to a keyframe (without it the receiver cannot decode anything until the next).
    * `now`: performance.now() ms, read once per incoming packet by the caller for all receivers.
+   * `kept`: where the packet's layer kept its payload for every receiver (the history then
+   * remembers that instead of a copy); `patch0`–`patch2`: offsets of payload bytes rewritten
+   * for this receiver (-1: none), remembered with their values.
    */
-  write(packet: RtpPacket, keyframe: boolean, now: number): void {
+  write(packet: RtpPacket, keyframe: boolean, now: number, kept?: KeptPayload, patch0 = -1, patch1 = -1, patch2 = -1): void {
     const dtls = this.sender.dtlsTransport;
     const codec = this.sender.codec;
     if (this.closed || !dtls || !dtls.srtpStarted || !codec) return;
@@ -174,7 +181,11 @@ export class RtpWriter {
     const slot = seq % HISTORY;
     // With RTX the payload is kept (a resend is a new RTX packet); without, the exact bytes.
     const plain = this.rtxPayloadType !== undefined;
-    this.history.store(slot, plain ? packet.payload : encrypted);
+    const payload = packet.payload;
+    // Not kept by its layer (or no RTX: the exact encrypted bytes are resent): a copy of its own.
+    if (!this.shared.remember(slot, plain ? kept : undefined, payload, patch0, patch1, patch2)) {
+      this.history.store(slot, plain ? payload : encrypted);
+    }
     this.historyPlain[slot] = plain ? 1 : 0;
     this.historyTs[slot] = ts;
     this.historyMarker[slot] = src.marker ? 1 : 0;
@@ -330,6 +341,7 @@ export class RtpWriter {
     clearInterval(this.srTimer);
     this.offNack();
     this.history.clear();
+    this.shared.clear();
   }
 
   private countRate(bytes: number, now: number): void {
@@ -359,7 +371,7 @@ export class RtpWriter {
       if (this.historySeq[slot] !== seq) continue;
       if (now - this.historySentAt[slot]! > MAX_RESEND_AGE_MS) continue;
       if (this.historyResends[slot]! >= MAX_RESENDS || now - this.historyResentAt[slot]! < MIN_RESEND_INTERVAL_MS) continue;
-      const kept = this.history.get(slot);
+      const kept = this.kept(slot);
       if (!kept) continue;
       const rtx = this.rtxPayloadType;
       const plain = this.historyPlain[slot] === 1;
@@ -377,6 +389,11 @@ export class RtpWriter {
       this.countRate(packet.length, now);
       this.send(packet);
     }
+  }
+
+  /** A copy of what the history keeps for `slot`: its layer's payload with this receiver's bytes, or its own copy. */
+  private kept(slot: number): Buffer | undefined {
+    return this.shared.has(slot) ? this.shared.copy(slot) : this.history.get(slot);
   }
 
   private sealRtx(seq: number, slot: number, payload: Buffer, payloadType: number, now: number): Buffer | undefined {

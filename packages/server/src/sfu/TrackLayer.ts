@@ -1,7 +1,21 @@
 import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from "werift";
 import { KeyframeThrottle } from "./KeyframeThrottle.js";
+import { PacketRing } from "./PacketRing.js";
 import { forwardingStats } from "./stats.js";
 import { vp8KeyframeSize } from "./vp8.js";
+
+/**
+ * Bytes of a video layer's recent payloads kept for every receiver's retransmissions: ~1.7 s of
+ * a 2.5 Mbit/s layer (RtpWriter resends nothing older than 1 s).
+ */
+export const LAYER_HISTORY_BYTES = 512 * 1024;
+
+/** Where a packet's payload is kept in its layer's shared ring (position -1: not kept). */
+export interface KeptPayload {
+  ring: PacketRing | undefined;
+  position: number;
+  length: number;
+}
 
 /** Bitrate is measured over windows of this length. */
 const RATE_WINDOW_MS = 1000;
@@ -29,6 +43,13 @@ export class TrackLayer {
   private lastPacketAt = -Infinity;
   private source?: { track: MediaStreamTrack; receiver: RTCRtpReceiver };
   private readonly keyframes: KeyframeThrottle;
+  /**
+   * The payloads of the layer's recent packets, once for all receivers: each receiver's
+   * RtpWriter keeps where its packets are (RTX resends them from here) instead of a copy of its
+   * own. A copy per receiver was 30 copies of every packet at a fan-out of 30, and 256 KiB of
+   * history per receiver and video.
+   */
+  readonly payloads = new PacketRing(0, LAYER_HISTORY_BYTES);
 
   constructor(
     readonly index: number,
@@ -81,7 +102,15 @@ export class TrackLayer {
     this.keyframes.request();
   }
 
+  /** Keeps `packet`'s payload in {@link payloads} and says where in `kept`. */
+  keep(packet: RtpPacket, kept: KeptPayload): void {
+    kept.ring = this.payloads;
+    kept.position = this.payloads.put(packet.payload);
+    kept.length = packet.payload.length;
+  }
+
   close(): void {
+    this.payloads.clear();
     this.keyframes.close();
     this.source = undefined;
   }

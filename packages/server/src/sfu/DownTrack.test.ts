@@ -4,7 +4,7 @@ import { DownTrack, KEYFRAME_RETRY_MS } from "./DownTrack.js";
 import { ForwardedTrack } from "./ForwardedTrack.js";
 import type { RtpWriter } from "./RtpWriter.js";
 import { SharedHistory } from "./SharedHistory.js";
-import type { KeptPayload } from "./TrackLayer.js";
+import type { KeptPayload, TrackLayer } from "./TrackLayer.js";
 
 const RIDS = ["q", "h", "f"];
 const SSRCS = [1111, 2222, 3333];
@@ -131,5 +131,9 @@ describe("DownTrack retransmission history", () => {
     expect([(original[2]! & 0x7f) << 8 | original[3]!, original[4]]).toEqual([7001, 200]);
     // What a retransmission would carry: every packet exactly as this receiver got it.
     for (let i = 0; i < sent.length; i++) expect(history.copy(i), `packet ${i}`).toEqual(sent[i]!.payload);
+    // The layer nobody received (360p) copied nothing; the forwarded ones did.
+    const rings = (track as unknown as { layers: TrackLayer[] }).layers.map((l) => l.payloads);
+    expect(rings[1]!.copyAt(0, 12)).toBeUndefined();
+    expect(rings[0]!.copyAt(0, 12)).toBeDefined();
   });
 });

@@ -191,7 +191,7 @@ export class DownTrack implements RtpSink {
     }
     const keyframe = packet.header.timestamp === this.keyframeTimestamp;
     if (this.track.isSimulcast) this.writeRewritten(packet, keyframe, now);
-    else this.writer.write(packet, keyframe, now, this.track.packetInfo.kept);
+    else this.writer.write(packet, keyframe, now, this.track.keptPayload(packet));
   }
 
   /** Detaches from the track; idempotent. The transceiver is stopped by the subscriber. */
@@ -234,8 +234,10 @@ export class DownTrack implements RtpSink {
   private writeRewritten(packet: RtpPacket, keyframe: boolean, now: number): void {
     const payload = packet.payload;
     const p = this.track.packetInfo.vp8;
+    // Asked before the rewrite below: the layer keeps the publisher's bytes.
+    const kept = this.track.keptPayload(packet);
     if (this.track.kind !== "video" || !p.valid) {
-      this.writer.write(packet, keyframe, now, this.track.packetInfo.kept);
+      this.writer.write(packet, keyframe, now, kept);
       return;
     }
     const o = p.pictureIdOffset;
@@ -254,7 +256,7 @@ export class DownTrack implements RtpSink {
       this.lastTl0 = tl0;
     }
     // The history keeps the layer's payload and the bytes rewritten here for this receiver.
-    this.writer.write(packet, keyframe, now, this.track.packetInfo.kept, o, o >= 0 && p.pictureIdBits === 15 ? o + 1 : -1, p.tl0Offset);
+    this.writer.write(packet, keyframe, now, kept, o, o >= 0 && p.pictureIdBits === 15 ? o + 1 : -1, p.tl0Offset);
     if (o >= 0) {
       payload[o] = saved0;
       if (p.pictureIdBits === 15) payload[o + 1] = saved1;

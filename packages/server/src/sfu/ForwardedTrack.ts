@@ -14,8 +14,6 @@ export interface PacketInfo {
   keyframe: boolean;
   /** Where PictureID/TL0PICIDX are (simulcast video only); `valid` false if unparsable. */
   vp8: Vp8Fields & { valid: boolean };
-  /** Where the packet's payload is kept for retransmissions (video with receivers; else position -1). */
-  kept: KeptPayload;
 }
 
 /** Receives every RTP packet of a forwarded track. */
@@ -77,11 +75,12 @@ export class ForwardedTrack {
   /** Simulcast layers, low to high; one layer for a track without simulcast. */
   readonly layers: TrackLayer[];
   /** Valid during `forward` calls only. */
-  readonly packetInfo: PacketInfo = {
-    keyframe: false,
-    vp8: { pictureIdOffset: -1, pictureIdBits: 0, tl0Offset: -1, valid: false },
-    kept: { ring: undefined, position: -1, length: 0 },
-  };
+  readonly packetInfo: PacketInfo = { keyframe: false, vp8: { pictureIdOffset: -1, pictureIdBits: 0, tl0Offset: -1, valid: false } };
+  /** Where the video packet being forwarded now is kept for retransmissions (see {@link keptPayload}). */
+  private readonly kept: KeptPayload = { ring: undefined, position: -1, length: 0 };
+  /** That packet while it is forwarded, and its layer until its payload is kept. */
+  private keepPacket: RtpPacket | undefined;
+  private keepLayer: TrackLayer | undefined;
   private readonly sinks = new Set<RtpSink>();
   private readonly unsubscribers: (() => void)[] = [];
   private demand: boolean[];
@@ -220,6 +219,21 @@ export class ForwardedTrack {
     }
   }
 
+  /**
+   * Where the video packet being forwarded now (`packet`, during a sink's `forward`) is kept
+   * for every receiver's retransmissions: its layer keeps the payload at the first sink that
+   * asks, so a layer nobody receives is not copied. Ask before changing the payload. Undefined
+   * for any other packet, audio, or a payload too large to keep.
+   */
+  keptPayload(packet: RtpPacket): KeptPayload | undefined {
+    if (packet !== this.keepPacket) return undefined;
+    if (this.keepLayer) {
+      this.keepLayer.keep(packet, this.kept);
+      this.keepLayer = undefined;
+    }
+    return this.kept.position >= 0 ? this.kept : undefined;
+  }
+
   /** Stops forwarding and tells listeners; idempotent. */
   close(): void {
     if (this.closed) return;
@@ -275,14 +289,16 @@ export class ForwardedTrack {
       const info = this.packetInfo;
       info.keyframe = isVp8KeyframeStart(packet.payload);
       if (this.isSimulcast) info.vp8.valid = readVp8Fields(packet.payload, info.vp8);
-      // Once for every receiver's retransmission history (before any sink rewrites it).
-      if (this.sinks.size > 0) layer.keep(packet, info.kept);
-      else info.kept.position = -1;
+      this.keepPacket = packet;
+      this.keepLayer = layer;
+      this.kept.position = -1;
     }
     const index = layer.index;
     for (const sink of this.sinks) {
       sink.forward(packet, index, now);
       forwardingStats.packetsOut++;
     }
+    this.keepPacket = undefined;
+    this.keepLayer = undefined;
   }
 }

@@ -19,6 +19,7 @@ import { UserError } from "../errors.js";
 import { restoreAfterFailure, snapshotPeer } from "./failedDescription.js";
 import { mediaSections, negotiableCodecsOnly } from "./sdp.js";
 import { sdpSyntaxProblem, sectionSlotsProblem, setupConflict, type SectionSlot } from "./sdpSyntax.js";
+import { attachRtpLane } from "./rtpLane.js";
 
 /** The mid and kind of each m-section, in order. */
 function sectionSlots(sdp: string): SectionSlot[] {
@@ -60,6 +61,7 @@ export class SfuPeer {
       [...(config.codecs?.audio ?? []), ...(config.codecs?.video ?? [])].map((c) => c.mimeType.split("/")[1]!.toLowerCase()),
     );
     this.pc = new RTCPeerConnection(config);
+    attachRtpLane((this.pc as unknown as { router: unknown }).router);
     unifyExtensionIds(this.pc);
     onAllowedCandidates(this.pc, this.allowed, (candidate) => {
       if (this.closed) return;

@@ -1,5 +1,6 @@
 import { installDtlsRetransmissionFixes } from "./dtlsRetransmission.js";
 import { installFastReceive } from "./fastReceive.js";
+import { installFastRtcp } from "./fastRtcp.js";
 import { installFastRtpHeaderParser } from "./fastRtpHeader.js";
 import { installIceTcpSendFix } from "./iceTcpSend.js";
 import { installIceRequestGuard } from "./iceRequestGuard.js";
@@ -11,7 +12,7 @@ import { installSharedUdpPort } from "./sharedUdpPort.js";
 
 /**
  * Installs, in this thread, what Confab changes in werift's behaviour: the bounded RTP header
- * parser (fastRtpHeader), the receive path without per-packet allocations (fastReceive), the bounded RTCP parser (rtcpBounds), the DTLS retransmission fixes
+ * parser (fastRtpHeader), the receive path without per-packet allocations (fastReceive), the bounded RTCP parser (rtcpBounds) and werift's RTCP header and transport-wide feedback parsers without its bit-string helpers (fastRtcp), the DTLS retransmission fixes
  * (dtlsRetransmission), STUN requests answered only when authenticated with our ICE credentials
  * (iceRequestGuard), ICE-TCP sends that drop a packet instead of rejecting when the browser closed its connection (iceTcpSend), no STUN server but a configured one (noDefaultStunServer: werift asks Google's otherwise), the tuning of its UDP sockets (udpSockets: `udpBufferBytes` of kernel buffer each, 0 for the kernel's
  * default) and the shared media port for connections configured with one (sharedUdpPort, `RTC_UDP_PORT`). Call before creating the first peer connection; idempotent.
@@ -20,6 +21,7 @@ export function installWeriftPatches(udpBufferBytes: number = DEFAULT_UDP_BUFFER
   installFastRtpHeaderParser();
   installFastReceive();
   installRtcpBounds();
+  installFastRtcp();
   installDtlsRetransmissionFixes();
   installIceRequestGuard();
   installIceTcpSendFix();

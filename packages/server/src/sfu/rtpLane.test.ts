@@ -51,8 +51,10 @@ function side(lane: boolean, feedback = [useNACK(), useTWCC()]): Side {
   } as never);
   const track = new MediaStreamTrack({ ssrc: SSRC, kind: "video", remote: true });
   receiver.addTrack(track);
-  router.registerRtpReceiver(receiver, SSRC);
-  router.registerRtpReceiver(receiver, RTX_SSRC);
+  // Private in werift's typings; what registerRtpReceiverBySsrc does for each encoding.
+  const register = (router as unknown as { registerRtpReceiver(r: RTCRtpReceiver, ssrc: number): void }).registerRtpReceiver.bind(router);
+  register(receiver, SSRC);
+  register(receiver, RTX_SSRC);
   const uris = [RTP_EXTENSION_URI.sdesMid, RTP_EXTENSION_URI.sdesRTPStreamID, RTP_EXTENSION_URI.transportWideCC, RTP_EXTENSION_URI.repairedRtpStreamId];
   uris.forEach((uri, i) => ((router.extIdUriMap as Record<number, string>)[i + 1] = uri));
   // A simulcast layer routed by its rid, as werift's registerRtpReceiverByRid sets one up.

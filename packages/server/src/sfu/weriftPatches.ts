@@ -9,13 +9,24 @@ import { installRtcpBounds } from "./rtcpBounds.js";
 import { DEFAULT_UDP_BUFFER_BYTES } from "../config/config.js";
 import { installUdpSocketTuning } from "./udpSockets.js";
 import { installSharedUdpPort } from "./sharedUdpPort.js";
+import { installSyncMediaEvents } from "./syncEvents.js";
 
 /**
- * Installs, in this thread, what Confab changes in werift's behaviour: the bounded RTP header
- * parser (fastRtpHeader), the receive path without per-packet allocations (fastReceive), the bounded RTCP parser (rtcpBounds) and werift's RTCP header and transport-wide feedback parsers without its bit-string helpers (fastRtcp), the DTLS retransmission fixes
- * (dtlsRetransmission), STUN requests answered only when authenticated with our ICE credentials
- * (iceRequestGuard), ICE-TCP sends that drop a packet instead of rejecting when the browser closed its connection (iceTcpSend), no STUN server but a configured one (noDefaultStunServer: werift asks Google's otherwise), the tuning of its UDP sockets (udpSockets: `udpBufferBytes` of kernel buffer each, 0 for the kernel's
- * default) and the shared media port for connections configured with one (sharedUdpPort, `RTC_UDP_PORT`). Call before creating the first peer connection; idempotent.
+ * Installs, in this thread, what Confab changes in werift's behaviour:
+ * - the bounded RTP header parser (fastRtpHeader);
+ * - the receive path without per-packet allocations (fastReceive);
+ * - the bounded RTCP parser (rtcpBounds), and RTCP headers and transport-wide feedback read
+ *   without werift's bit-string helpers (fastRtcp);
+ * - the DTLS retransmission fixes (dtlsRetransmission);
+ * - STUN requests answered only when authenticated with our ICE credentials (iceRequestGuard);
+ * - ICE-TCP sends that drop a packet instead of rejecting when the browser closed its
+ *   connection (iceTcpSend);
+ * - no STUN server but a configured one (noDefaultStunServer: werift asks Google's otherwise);
+ * - the tuning of its UDP sockets (udpSockets: `udpBufferBytes` of kernel buffer each, 0 for
+ *   the kernel's default);
+ * - the shared media port for connections configured with one (sharedUdpPort, `RTC_UDP_PORT`);
+ * - the events every media packet goes through, without a promise each (syncEvents).
+ * Call before creating the first peer connection; idempotent.
  */
 export function installWeriftPatches(udpBufferBytes: number = DEFAULT_UDP_BUFFER_BYTES): void {
   installFastRtpHeaderParser();
@@ -28,4 +39,5 @@ export function installWeriftPatches(udpBufferBytes: number = DEFAULT_UDP_BUFFER
   installNoDefaultStunServer();
   installUdpSocketTuning(udpBufferBytes);
   installSharedUdpPort();
+  installSyncMediaEvents();
 }

@@ -32,7 +32,7 @@ async function largeAboveSmall(receiver: Person, large: Person, small: Person): 
 }
 
 test.describe("simulcast", () => {
-  test("a camera is sent as three layers, and a small tile receives a lower layer than a large one", async ({ browser }) => {
+  test("a camera is sent as three layers, and a small tile receives a lower layer than a large one", async ({ browser, request }) => {
     const room = roomName("simulcast");
     const ann = await join(browser, room, "Ann");
     const bob = await join(browser, room, "Bob");
@@ -57,5 +57,11 @@ test.describe("simulcast", () => {
     await expect.poll(() => largeAboveSmall(cid, bob, ann), { timeout: 30_000 }).toBe("yes");
     // Frames keep coming across the switches (one continuous stream per tile).
     await expectRemoteVideosAdvancing(cid.page, 2);
+    // Most of the browsers' packets went by Confab's own lane (rtpLane): Chrome's rid and mid
+    // extensions routed each layer's first packets through werift, and the lane the rest.
+    const metrics = await (await request.get("/metrics")).text();
+    const received = Number(/^confab_rtp_packets_received_total (\d+)$/m.exec(metrics)?.[1]);
+    expect(received).toBeGreaterThan(0);
+    expect(Number(/^confab_rtp_lane_packets_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(received / 2);
   });
 });

@@ -131,6 +131,11 @@ export function createMetrics(
   counter("confab_keyframe_requests_total", "Keyframe requests sent to publishers", () => stats().keyframeRequests);
   counter("confab_simulcast_layer_switches_total", "Simulcast layer switches made for subscribers", () => stats().layerSwitches);
   counter("confab_rtp_retransmissions_total", "RTP packets sent again to subscribers on their NACKs", () => stats().retransmissions);
+  counter(
+    "confab_rtp_lane_packets_total",
+    "Publisher RTP packets routed by Confab's own lane (the rest: werift's routing, e.g. RTX or a stream's first packets)",
+    () => stats().lanePackets,
+  );
   counter("confab_rtp_padding_packets_total", "Padding-only RTP packets sent to probe subscribers' bandwidth", () => stats().paddingPackets);
   counter(
     "confab_udp_sends_dropped_total",

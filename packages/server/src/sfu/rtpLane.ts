@@ -1,5 +1,6 @@
 import { RTCRtpReceiver, RtpRouter, RTP_EXTENSION_URI, type RtpPacket } from "werift";
 import type { StreamStatistics, ReceiverTwcc } from "./fastReceive.js";
+import { forwardingStats } from "./stats.js";
 
 /** What a lane uses of werift's receiver (not all in its typings). */
 interface Receiver {
@@ -214,6 +215,7 @@ function deliver(lane: Lane, packet: RtpPacket): boolean {
   if (sawRid) receiver.latestRid = lane.rid!.text;
   if (sawMid) receiver.sdesMid = lane.mid!.text;
   if (receiver.stopped) return true;
+  forwardingStats.lanePackets++;
   lane.stats.add(packet);
   // A packet without the number: werift records it as `undefined` all the same (so does this).
   if (twcc) twcc.handleTWCC(tsn < 0 ? (undefined as unknown as number) : tsn);

@@ -13,6 +13,8 @@ export const forwardingStats = {
    * full (EAGAIN), another send error, or the socket closed before the batch left.
    */
   sendsDropped: 0,
+  /** Publisher RTP packets routed by Confab's lane (rtpLane) instead of werift's routing. */
+  lanePackets: 0,
 };
 
 /** Counters of what the ICE boundary refused, read by the metrics endpoint. */

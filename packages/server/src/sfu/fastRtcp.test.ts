@@ -124,7 +124,7 @@ describe("fastRtcp", () => {
     );
   });
 
-  it("refuses feedback claiming 65 535 received packets and carrying a few bytes, without a delta object per claimed packet", () => {
+  it("refuses feedback claiming 65 535 received packets and carrying a few bytes with a RangeError (werift fails on it too)", () => {
     const head = Buffer.alloc(16);
     head.writeUInt16BE(0xffff, 10);
     // Run-length chunks of 8191 packets received with small deltas, then 4 bytes of deltas.

@@ -72,8 +72,8 @@ const LARGE = 2;
  * A transport-wide feedback (its FCI after the RTCP header), as werift's
  * `TransportWideCC.deSerialize` reads it: the same chunks, arrival deltas and fields, and the
  * same exceptions, including werift's reading of a large delta cut to one byte at the end as a
- * small one. One bound werift lacks: more received packets than bytes left for their deltas is
- * refused as soon as it is known (werift failed on the same packet only after making an object
+ * small one. One bound werift lacks: more received packets than the packet has bytes is refused
+ * before their objects are made (werift failed on the same packet only after making an object
  * for each of up to 65 535 claimed packets).
  */
 export function parseTransportWideCc(data: Buffer, header?: RtcpHeader): TransportWideCC {
@@ -91,6 +91,7 @@ export function parseTransportWideCc(data: Buffer, header?: RtcpHeader): Transpo
       const chunk = runLengthAt(data, at);
       const count = Math.min(packetStatusCount - processed, chunk.runLength);
       if (chunk.packetStatus === SMALL || chunk.packetStatus === LARGE) {
+        if (recvDeltas.length + count > data.length) throw tooManyPackets();
         for (let i = 0; i < count; i++) recvDeltas.push(new RecvDelta({ type: chunk.packetStatus }));
       }
       processed += count;
@@ -105,7 +106,7 @@ export function parseTransportWideCc(data: Buffer, header?: RtcpHeader): Transpo
     }
     at += 2;
     // Every delta takes a byte at least: werift would fail reading them (see above).
-    if (recvDeltas.length > data.length) throw new RangeError("transport-wide feedback claims more packets than it has deltas for");
+    if (recvDeltas.length > data.length) throw tooManyPackets();
   }
   for (const delta of recvDeltas) {
     // werift reads each delta from a slice of 1 (small) or 2 (large) bytes, cut at the end.
@@ -126,6 +127,10 @@ export function parseTransportWideCc(data: Buffer, header?: RtcpHeader): Transpo
     packetChunks,
     header,
   } as never);
+}
+
+function tooManyPackets(): RangeError {
+  return new RangeError("transport-wide feedback claims more received packets than it has bytes for their deltas");
 }
 
 let installed = false;

@@ -88,7 +88,9 @@ describe("joins and leaves", () => {
       expect(await c.closed()).toBe(CloseCode.NORMAL);
       expect(c.messages.filter((m) => m.type === "error")).toEqual([]);
     }
-    expect(servers[0]!.rooms.exists("quick")).toBe(false);
+    // The last join's own end (its admission unwinding after the leave) may come after the
+    // client saw `left` and the close: on a busy machine it is a few turns later.
+    await expect.poll(() => servers[0]!.rooms.exists("quick"), { timeout: 10_000 }).toBe(false);
   });
 
   it("bounds the chat history a join is answered with", async () => {

@@ -1,6 +1,7 @@
 import { RTCRtpReceiver, RtpRouter, RTP_EXTENSION_URI, type RtpPacket } from "werift";
 import type { StreamStatistics, ReceiverTwcc } from "./fastReceive.js";
 import { forwardingStats } from "./stats.js";
+import { syncEvent, type WeriftEvent } from "./syncEvents.js";
 
 /** What a lane uses of werift's receiver (not all in its typings). */
 interface Receiver {
@@ -14,16 +15,6 @@ interface Receiver {
   nack: { addPacket(packet: RtpPacket): void };
   rtcpRunning: boolean;
   runRtcp(): Promise<void>;
-  prepareReceive(params: unknown): void;
-  addTrack(track: unknown): boolean;
-  stop(): void;
-}
-
-/** werift's `Event` (not exported): listeners called in turn, then an async function for the queued ones. */
-interface WeriftEvent {
-  ended: boolean;
-  event: { stack: { execute(...args: unknown[]): void }[]; promiseStack: unknown[] };
-  execute(...args: unknown[]): void;
 }
 
 /** A remote track as the lane delivers to it. */
@@ -91,7 +82,7 @@ let generation = 0;
  * and the mid and rid recorded on the receiver. werift parsed every packet's header extensions
  * into an object keyed by URI (rid and mid decoded into new strings), looked the stream up in
  * tables keyed by SSRC or rid (an SSRC above 2^30 is a string key made at each lookup), cloned
- * the packet for the listeners and started an async function per packet. What a lane leaves to
+ * the packet for the listeners and started async functions per packet. What a lane leaves to
  * werift, packet by packet: a payload type other than the stream's (RTX, RED, a new codec), a
  * mid or rid other than the stream's, a rid missing where the stream had one, a repaired rid,
  * a transport-wide number too short to read, and anything after a negotiation changed
@@ -157,6 +148,8 @@ function learn(router: Router, packet: RtpPacket): Lane | undefined {
   if (name === "rtx" || name === "red") return undefined;
   // werift sets the feedback up at a packet of a receiver without it: leave that to werift.
   if (!rx.receiverTWCC && rx.twccEnabled) return undefined;
+  // Its listeners are called without werift's async function per packet from now on.
+  syncEvent(track.onReceiveRtp);
   return {
     receiver: rx,
     track,
@@ -221,20 +214,10 @@ function deliver(lane: Lane, packet: RtpPacket): boolean {
   if (twcc) twcc.handleTWCC(tsn < 0 ? (undefined as unknown as number) : tsn);
   if (lane.video && receiver.nackEnabled) receiver.nack.addPacket(packet);
   // werift hands the listeners a clone; the packet here was parsed for this delivery alone.
-  fire(lane.track.onReceiveRtp, packet);
+  lane.track.onReceiveRtp.execute(packet, NO_EXTENSIONS);
   // werift calls this async loop per packet; it returns at once while running (a promise each).
   if (!receiver.rtcpRunning) void receiver.runRtcp();
   return true;
-}
-
-/**
- * `event.execute(packet, NO_EXTENSIONS)` as werift's Event does it, without the async function
- * it starts at every call for queued listeners when there are none (a promise a packet).
- */
-function fire(event: WeriftEvent, packet: RtpPacket): void {
-  if (event.event.promiseStack.length !== 0) return event.execute(packet, NO_EXTENSIONS);
-  if (event.ended) return;
-  for (const item of event.event.stack) item.execute(packet, NO_EXTENSIONS);
 }
 
 let invalidationInstalled = false;

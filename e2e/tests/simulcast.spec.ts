@@ -57,8 +57,8 @@ test.describe("simulcast", () => {
     await expect.poll(() => largeAboveSmall(cid, bob, ann), { timeout: 30_000 }).toBe("yes");
     // Frames keep coming across the switches (one continuous stream per tile).
     await expectRemoteVideosAdvancing(cid.page, 2);
-    // Most of the browsers' packets went by Confab's own lane (rtpLane): Chrome's rid and mid
-    // extensions routed each layer's first packets through werift, and the lane the rest.
+    // Most of the browsers' packets went by Confab's own lane (rtpLane): werift routed each
+    // layer's first packet (by its rid), the lane the packets after it.
     const metrics = await (await request.get("/metrics")).text();
     const received = Number(/^confab_rtp_packets_received_total (\d+)$/m.exec(metrics)?.[1]);
     expect(received).toBeGreaterThan(0);

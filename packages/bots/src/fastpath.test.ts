@@ -44,6 +44,9 @@ describe.each(paths)("media through the SFU on the %s per-packet path", (path) =
     const received = Number(/^confab_rtp_packets_received_total (\d+)$/m.exec(text)?.[1]);
     expect(received).toBeGreaterThan(150);
     expect(Number(/^confab_rtp_lane_packets_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(received * 0.9);
+    // And they came from the shared socket to decryption without werift's ICE and DTLS
+    // dispatch (mediaShortcut).
+    expect(Number(/^confab_rtp_shortcut_packets_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(received * 0.9);
     // Packets the native batch could not send are counted (exported on both paths).
     expect(await metrics()).toMatch(/^confab_udp_sends_dropped_total \d+$/m);
   });

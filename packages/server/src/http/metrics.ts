@@ -136,6 +136,11 @@ export function createMetrics(
     "Publisher RTP packets routed by Confab's own lane (the rest: werift's routing, e.g. RTX or a stream's first packets)",
     () => stats().lanePackets,
   );
+  counter(
+    "confab_rtp_shortcut_packets_total",
+    "Publisher SRTP packets taken from the shared UDP socket straight to decryption, without werift's ICE and DTLS dispatch",
+    () => stats().shortcutPackets,
+  );
   counter("confab_rtp_padding_packets_total", "Padding-only RTP packets sent to probe subscribers' bandwidth", () => stats().paddingPackets);
   counter(
     "confab_udp_sends_dropped_total",

@@ -49,6 +49,7 @@ export interface HostStats {
   /** Packets the native send batch could not hand to the kernel (full send buffer, closed socket). */
   sendsDropped: number;
   lanePackets: number;
+  shortcutPackets: number;
   /** STUN requests dropped unanswered (not authenticated with the connection's ICE credentials). */
   stunRequestsDropped: number;
   /** Datagrams at the shared media port from an address no connection has bound (`RTC_UDP_PORT`). */
@@ -80,7 +81,7 @@ export interface Readiness {
 
 /** Stats of a host with nothing in it. */
 export function emptyStats(): HostStats {
-  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, sendsDropped: 0, lanePackets: 0, stunRequestsDropped: 0, sharedPortDatagramsDropped: 0, sharedPortAddresses: 0, remoteCandidatesRefused: 0, publishCapDrops: 0, publishCapPauses: 0, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0, workerMemory: [] };
+  return { rooms: 0, participants: 0, packetsIn: 0, packetsOut: 0, keyframeRequests: 0, layerSwitches: 0, retransmissions: 0, paddingPackets: 0, sendsDropped: 0, lanePackets: 0, shortcutPackets: 0, stunRequestsDropped: 0, sharedPortDatagramsDropped: 0, sharedPortAddresses: 0, remoteCandidatesRefused: 0, publishCapDrops: 0, publishCapPauses: 0, workerHeapUsedBytes: 0, workerEventLoopDelayP99Ms: 0, workerMemory: [] };
 }
 
 /** Adds `b`'s counters (not its gauges: rooms, participants, heap, delay) to `a`. */
@@ -93,6 +94,7 @@ export function addCounters(a: HostStats, b: HostStats): HostStats {
   a.paddingPackets += b.paddingPackets;
   a.sendsDropped += b.sendsDropped;
   a.lanePackets += b.lanePackets;
+  a.shortcutPackets += b.shortcutPackets;
   a.stunRequestsDropped += b.stunRequestsDropped;
   a.sharedPortDatagramsDropped += b.sharedPortDatagramsDropped;
   a.remoteCandidatesRefused += b.remoteCandidatesRefused;

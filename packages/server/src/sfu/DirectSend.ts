@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import type { Socket } from "node:dgram";
 import { dgramState, socketFd, type DgramState } from "./native/dgramState.js";
 import type { NativePath } from "./native/fastPath.js";

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { RtcpPayloadSpecificFeedback, RtcpRrPacket, RtcpTransportLayerFeedback, TransportWideCC, type RTCRtpTransceiver, type RtpPacket } from "werift";
 import type { ForwardedTrack, RtpSink } from "./ForwardedTrack.js";
 import { RtpWriter, type ReceiverReport, type RetransmitBudget } from "./RtpWriter.js";

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from "werift";
 import type { TrackInfo, TrackKind, TrackSource } from "@confab/protocol";
 import { SafeEmitter } from "@confab/protocol";

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 /**
  * Copies of sent packets in one preallocated byte ring, found again by a slot number. Keeping
  * the encrypted Buffers themselves alive for a second (the retransmission window) made every

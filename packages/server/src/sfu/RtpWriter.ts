@@ -1,3 +1,5 @@
+import { Buffer } from "node:buffer";
+import { performance } from "node:perf_hooks";
 import {
   RTP_EXTENSION_URI,
   RtcpSenderInfo,

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { createCipheriv } from "node:crypto";
 import type { GcmKey } from "@confab/native";
 import type { RtpHeader } from "werift";

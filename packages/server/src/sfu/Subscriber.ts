@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import type { RTCPeerConnection, RTCRtpTransceiver } from "werift";
 import { ErrorCode, type IceCandidate, type SubscribedTrack, type ViewedTrack } from "@confab/protocol";
 import type { ServerConfig } from "../config/config.js";

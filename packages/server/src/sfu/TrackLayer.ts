@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from "werift";
 import { KeyframeThrottle } from "./KeyframeThrottle.js";
 import { PacketRing } from "./PacketRing.js";

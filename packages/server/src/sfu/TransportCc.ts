@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { RunLengthChunk, StatusVectorChunk, type TransportWideCC } from "werift";
 
 /** Packets remembered for feedback (a few hundred ms of sending at any realistic rate). */

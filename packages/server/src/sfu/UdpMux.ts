@@ -2,6 +2,8 @@ import { createSocket, type Socket } from "node:dgram";
 import { isIP } from "node:net";
 import { parseMessage } from "werift";
 import { authenticRequest, localUfragOf, type IceAgent } from "./iceRequestGuard.js";
+import { parseIpv4 } from "./DirectSend.js";
+import type { MediaSink } from "./mediaShortcut.js";
 import { iceGuardStats, sharedPortStats } from "./stats.js";
 import { tuneUdpSocket } from "./udpSockets.js";
 
@@ -84,6 +86,12 @@ interface IceGroup {
 export class UdpMux {
   /** Remote address → port → transport; nested so a lookup allocates nothing. */
   private readonly routes = new Map<string, Map<number, MuxTransport>>();
+  /**
+   * The IPv4 routes again, by port and then address as a host-order integer: the native
+   * receive's lookup for media ({@link receiveMedia}), with no address string. (Keyed by port
+   * first: a port is a small integer, an IPv4 address above 2^30 a heap number in V8.)
+   */
+  private readonly routesV4 = new Map<number, { ipv4: number; transport: MuxTransport }[]>();
   private readonly groups = new Map<IceAgent, IceGroup>();
   private readonly byUfrag = new Map<string, IceGroup[]>();
   /** STUN transaction ID (12 bytes as latin1) → the transport that sent the request. */
@@ -109,12 +117,21 @@ export class UdpMux {
   }
 
   /**
-   * Hands the reading of the socket to what `open` starts (given where datagrams go), when it
-   * starts one; its `close` runs when the mux closes. Only the first call does anything.
+   * Hands the reading of the socket to what `open` starts (given where datagrams go, and where
+   * media may go first: {@link receiveMedia}), when it starts one; its `close` runs when the mux
+   * closes. Only the first call does anything.
    */
-  readWith(open: (deliver: (data: Buffer, address: string, port: number) => void) => { close(): void } | undefined): void {
+  readWith(
+    open: (
+      deliver: (data: Buffer, address: string, port: number) => void,
+      media: (data: Buffer, ipv4: number, port: number, borrowed: boolean) => boolean,
+    ) => { close(): void } | undefined,
+  ): void {
     if (this.closed || this.reader) return;
-    this.reader = open((data, address, port) => this.receive(data, address, port)) ?? { close: () => undefined };
+    this.reader = open(
+      (data, address, port) => this.receive(data, address, port),
+      (data, ipv4, port, borrowed) => this.receiveMedia(data, ipv4, port, borrowed),
+    ) ?? { close: () => undefined };
   }
 
   /** A new transport for one ICE host candidate; routed to once {@link attach}ed. */
@@ -172,6 +189,7 @@ export class UdpMux {
     this.closed = true;
     sharedPortStats.addresses -= this.routeCount;
     this.routes.clear();
+    this.routesV4.clear();
     this.groups.clear();
     this.byUfrag.clear();
     this.transactions.clear();
@@ -220,8 +238,28 @@ export class UdpMux {
     }
   }
 
+  /**
+   * An SRTP packet (RFC 7983 §7 and RFC 5761 §4: first byte 128–191, second byte not an RTCP
+   * packet type) from `ipv4:port` (host-order integer) to its connection's {@link MediaSink},
+   * when the address is routed and the sink takes it; false: anything else, left to
+   * {@link receive}. `borrowed`: `data` is reused by the caller after the call.
+   */
+  receiveMedia(data: Buffer, ipv4: number, port: number, borrowed: boolean): boolean {
+    if (!isSrtp(data)) return false;
+    const routes = this.routesV4.get(port);
+    if (routes === undefined) return false;
+    for (let i = 0; i < routes.length; i++) {
+      const route = routes[i]!;
+      if (route.ipv4 !== ipv4) continue;
+      const media = route.transport.media;
+      return media !== undefined && !route.transport.closed && media(data, borrowed);
+    }
+    return false;
+  }
+
   private receive(data: Buffer, address: string, port: number): void {
     const route = this.routes.get(address)?.get(port);
+    if (route?.media !== undefined && isSrtp(data) && route.media(data, false)) return;
     // RFC 7983 §7: a first byte of 0–3 is STUN; DTLS, RTP and RTCP only go to a bound address.
     if (data.length >= 20 && data[0]! < 4) {
       const cls = ((data[0]! & 0x01) << 1) | ((data[1]! >> 4) & 0x01);
@@ -274,6 +312,12 @@ export class UdpMux {
     if (!ports) this.routes.set(address, (ports = new Map()));
     if (!ports.has(port)) sharedPortStats.addresses++;
     ports.set(port, transport);
+    const ipv4 = parseIpv4(address);
+    if (ipv4 !== undefined) {
+      const v4 = this.routesV4.get(port)?.filter((r) => r.ipv4 !== ipv4) ?? [];
+      v4.push({ ipv4, transport });
+      this.routesV4.set(port, v4);
+    }
     if (!group.addresses.some(([a, p]) => a === address && p === port)) group.addresses.push([address, port]);
     while (group.addresses.length > MAX_ADDRESSES_PER_CONNECTION) {
       const [oldAddress, oldPort] = group.addresses.shift()!;
@@ -286,7 +330,21 @@ export class UdpMux {
     const ports = this.routes.get(address);
     if (ports?.delete(port)) sharedPortStats.addresses--;
     if (ports?.size === 0) this.routes.delete(address);
+    const ipv4 = parseIpv4(address);
+    const v4 = this.routesV4.get(port);
+    if (ipv4 === undefined || !v4) return;
+    const rest = v4.filter((r) => r.ipv4 !== ipv4);
+    if (rest.length > 0) this.routesV4.set(port, rest);
+    else this.routesV4.delete(port);
   }
+}
+
+/** RFC 7983 §7: RTP or RTCP (first byte 128–191); RFC 5761 §4, as werift's `isRtcp`: not RTCP. */
+function isSrtp(data: Buffer): boolean {
+  if (data.length < 2) return false;
+  const first = data[0]!;
+  const second = data[1]!;
+  return first > 127 && first < 192 && (second < 192 || second > 208);
 }
 
 function deliver(transport: MuxTransport, data: Buffer, address: string, port: number): void {
@@ -311,6 +369,8 @@ export class MuxTransport {
   group: IceGroup | undefined;
   /** @internal whether its host candidate is a loopback address. */
   loopback = false;
+  /** Where its SRTP packets go once its connection's DTLS transport started SRTP (mediaShortcut). */
+  media: MediaSink | undefined;
 
   constructor(readonly mux: UdpMux) {}
 
@@ -354,6 +414,7 @@ export class MuxTransport {
   readonly close = async (): Promise<void> => {
     if (this.closed) return;
     this.closed = true;
+    this.media = undefined;
     this.mux.release(this);
   };
 }

@@ -1,3 +1,5 @@
+import { performance } from "node:perf_hooks";
+import { hrtime } from "node:process";
 import { RTCRtpCodecParameters, RTCRtpReceiver, type RtpPacket } from "werift";
 
 /** What werift's receiver and its codecs look like to these patches (not all in its typings). */
@@ -54,8 +56,8 @@ const PENDING = Symbol("confab.twccPending");
 const SENT_AT = Symbol("confab.twccSentAt");
 
 /** werift's `microTime()`: microseconds since the epoch as a BigInt (its time base, measured once here). */
-const MICRO_BASE = BigInt(Date.now()) * 1000n - process.hrtime.bigint() / 1000n;
-const microTime = (): bigint => MICRO_BASE + process.hrtime.bigint() / 1000n;
+const MICRO_BASE = BigInt(Date.now()) * 1000n - hrtime.bigint() / 1000n;
+const microTime = (): bigint => MICRO_BASE + hrtime.bigint() / 1000n;
 
 /**
  * werift's `ReceiverTWCC.handleTWCC` records each packet's arrival as werift does, but sent

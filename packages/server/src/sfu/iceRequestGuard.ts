@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { Connection, parseMessage, type Message } from "werift";
 import { iceGuardStats } from "./stats.js";
 

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { RTCRtpReceiver, RtpRouter, RTP_EXTENSION_URI, type RtpPacket } from "werift";
 import type { StreamStatistics, ReceiverTwcc } from "./fastReceive.js";
 import { forwardingStats } from "./stats.js";

@@ -88,7 +88,7 @@ export function sharedUdpMux(where: UdpBind, bufferBytes: number): Promise<UdpMu
 /** On the thread's native path, the addon reads `mux`'s socket (docs/decisions/0013); idempotent. */
 function readNatively(mux: UdpMux): void {
   const native = nativePath();
-  if (native) mux.readWith((deliver) => NativeReceive.start(native.addon, mux.socket, deliver));
+  if (native) mux.readWith((deliver, media) => NativeReceive.start(native.addon, mux.socket, deliver, native.batch, media));
 }
 
 /** A thread's media settings, as far as its shared socket goes. */

@@ -15,6 +15,11 @@ export const forwardingStats = {
   sendsDropped: 0,
   /** Publisher RTP packets routed by Confab's lane (rtpLane) instead of werift's routing. */
   lanePackets: 0,
+  /**
+   * Publisher SRTP packets handed from the shared socket to the DTLS transport without werift's
+   * receive chain (mediaShortcut).
+   */
+  shortcutPackets: 0,
 };
 
 /** Counters of what the ICE boundary refused, read by the metrics endpoint. */

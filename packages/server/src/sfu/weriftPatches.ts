@@ -10,6 +10,7 @@ import { DEFAULT_UDP_BUFFER_BYTES } from "../config/config.js";
 import { installUdpSocketTuning } from "./udpSockets.js";
 import { installSharedUdpPort } from "./sharedUdpPort.js";
 import { installSyncMediaEvents } from "./syncEvents.js";
+import { installMediaShortcut } from "./mediaShortcut.js";
 
 /**
  * Installs, in this thread, what Confab changes in werift's behaviour:
@@ -25,7 +26,9 @@ import { installSyncMediaEvents } from "./syncEvents.js";
  * - the tuning of its UDP sockets (udpSockets: `udpBufferBytes` of kernel buffer each, 0 for
  *   the kernel's default);
  * - the shared media port for connections configured with one (sharedUdpPort, `RTC_UDP_PORT`);
- * - the events every media packet goes through, without a promise each (syncEvents).
+ * - the events every media packet goes through, without a promise each (syncEvents);
+ * - SRTP packets from the shared socket handed to decryption without werift's ICE and DTLS
+ *   dispatch (mediaShortcut).
  * Call before creating the first peer connection; idempotent.
  */
 export function installWeriftPatches(udpBufferBytes: number = DEFAULT_UDP_BUFFER_BYTES): void {
@@ -40,4 +43,5 @@ export function installWeriftPatches(udpBufferBytes: number = DEFAULT_UDP_BUFFER
   installUdpSocketTuning(udpBufferBytes);
   installSharedUdpPort();
   installSyncMediaEvents();
+  installMediaShortcut();
 }

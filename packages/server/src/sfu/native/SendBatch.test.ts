@@ -64,6 +64,29 @@ describe.skipIf(!addon)("SendBatch and DirectSend on the native path", () => {
     expect(await got).toEqual(["first", "second", "third"]);
   });
 
+  it("holds what is queued during a hold and sends it at the outermost release, without waiting for the turn", async () => {
+    const [from, to] = await Promise.all([bound(), bound()]);
+    sockets.push(from!, to!);
+    const batch = new SendBatch(addon!);
+    const got = receive(to!, 2);
+    const queue = (text: string) => batch.queue(dgramState(from!)!, socketFd(from!), Buffer.from(text), parseIpv4("127.0.0.1")!, to!.address().port);
+    batch.hold();
+    batch.hold();
+    queue("one");
+    queue("two");
+    batch.release();
+    await new Promise((r) => setImmediate(r));
+    expect(batch.sent).toBe(0); // still held by the outer hold: no flush was scheduled
+    batch.release();
+    expect(batch.sent).toBe(2); // at the release itself
+    expect(await got).toEqual(["one", "two"]);
+    batch.release(); // an unmatched release does nothing
+    queue("three");
+    expect(batch.sent).toBe(2);
+    await new Promise((r) => setImmediate(r));
+    expect(batch.sent).toBe(3); // unheld again: the turn's flush
+  });
+
   it("flushes early when the arena is full, keeping every packet", async () => {
     const [from, to] = await Promise.all([bound(), bound()]);
     sockets.push(from!, to!);

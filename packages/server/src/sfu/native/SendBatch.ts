@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { SEND_META_FIELDS, type NativeAddon } from "@confab/native";
 import { forwardingStats } from "../stats.js";
 import type { DgramState } from "./dgramState.js";
@@ -14,9 +15,11 @@ const MAX_PACKETS = 2048;
  * sendmmsg(2) — instead of one `dgram` send (a JS→C++ call, a request object, one system
  * call) per packet and receiver. werift has a socket per peer connection, so a call carries
  * one receiver's packets of the turn (its packets of the publisher packets that arrived
- * together), not a whole fan-out. The flush runs in the loop's check phase (`setImmediate`),
- * right after the poll phase that read the packets: a packet waits at most for the rest of
- * that turn's reads, never for a timer, and a receiver gets together only what arrived together.
+ * together), not a whole fan-out. The flush runs at the end of the native receive's run of
+ * datagrams ({@link hold}), or else in the loop's check phase (`setImmediate`, for sends from
+ * timers and from Node's own reading), right after the poll phase that read the packets: a
+ * packet waits at most for the rest of that run's or turn's reads, never for a timer, and a
+ * receiver gets together only what arrived together.
  *
  * The arena is reused only after a flush, so a packet's memory stays untouched until the
  * kernel has copied it. A packet the kernel refuses (full send buffer: EAGAIN) is dropped and
@@ -99,11 +102,29 @@ export class SendBatch {
     meta[at + 4] = port;
     this.owners[this.count] = owner;
     this.count++;
-    if (!this.scheduled) {
+    if (!this.scheduled && this.held === 0) {
       this.scheduled = true;
       setImmediate(this.flushLater);
     }
   }
+
+  /**
+   * Queues without scheduling a flush until the matching {@link release}: the native receive
+   * holds the batch for a run of datagrams, so the sends they cause go out in one call at the
+   * run's end, without a `setImmediate` per turn. Calls nest.
+   */
+  hold(): void {
+    this.held++;
+  }
+
+  /** Ends a {@link hold}; the outermost one sends what was queued (and anything queued before it). */
+  release(): void {
+    if (this.held === 0) return;
+    this.held--;
+    if (this.held === 0 && this.count > 0) this.flush();
+  }
+
+  private held = 0;
 
   /** Sends everything queued now and frees the arena. */
   flush(): void {

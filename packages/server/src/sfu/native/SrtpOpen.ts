@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import type { GcmKey, NativeAddon } from "@confab/native";
 import { RTCDtlsTransport, SrtpAuthenticationError } from "werift";
 
@@ -40,6 +41,7 @@ export function openWithNative(session: unknown, addon: NativeAddon): boolean {
   if (aeadAuthTagLen !== GCM_TAG || rawKey?.length !== 16 || !salt || salt.length < 12) return false;
   const key: GcmKey = addon.gcmKey(rawKey);
   const iv = Buffer.alloc(12);
+  nativeSessions.add(s);
   s.decrypt = (data: Buffer): Buffer => {
     const length = data.length;
     const headerLength = authenticatedHeaderLength(data);
@@ -68,6 +70,17 @@ export function openWithNative(session: unknown, addon: NativeAddon): boolean {
     return out;
   };
   return true;
+}
+
+/** SRTP sessions whose `decrypt` is the native open. */
+const nativeSessions = new WeakSet<object>();
+
+/**
+ * Whether `session`'s decryption is the native open: it reads the packet and returns a new
+ * buffer, keeping nothing of the packet's memory (werift's own may keep views of it).
+ */
+export function opensNatively(session: unknown): boolean {
+  return typeof session === "object" && session !== null && nativeSessions.has(session);
 }
 
 /**

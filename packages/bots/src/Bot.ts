@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { WebSocket } from "ws";
-import { MediaStreamTrack, RTCPeerConnection, RTP_EXTENSION_URI, SrtpAuthenticationError, type RTCRtpTransceiver, type RtpPacket } from "werift";
+import { MediaStreamTrack, RTCPeerConnection, RTP_EXTENSION_URI, RtcpSrPacket, SrtpAuthenticationError, type RTCRtpTransceiver, type RtpPacket } from "werift";
 import { SignalingClient, signalingUrl, type WebSocketFactory } from "@confab/client";
 import { SafeEmitter, type ClientMessageInput, type PublishedTrack, type ServerMessage, type SubscribedTrack, type ViewedTrack } from "@confab/protocol";
 import { DEFAULT_UDP_BUFFER_BYTES, filterSdpCandidates, installWeriftPatches, mediaSections, onAllowedCandidates, peerConfig, startIceAfterRestart } from "@confab/server";
@@ -90,6 +90,8 @@ const TICK_MS = 10;
 export class Bot {
   readonly events = new SafeEmitter<BotEvents>((event, error) => console.error(`bot: "${event}" listener failed`, error));
   readonly received = new Map<string, ReceivedTrack>();
+  /** The last sender report the SFU sent on the subscriber connection, by SSRC, and when it came (Date.now()). */
+  readonly senderReports = new Map<number, { packetCount: number; ntpTimestamp: bigint; at: number }>();
   id: string | undefined;
   keyframeRequests = 0;
   videoPacketsSent = 0;
@@ -428,8 +430,21 @@ export class Bot {
     this.received.set(key, received);
     track.onReceiveRtp.subscribe((packet) => received.onPacket(packet));
     this.instrumentReceiver(transceiver);
+    this.countSenderReports(transceiver);
     this.events.emit("track", received);
   }
+
+  /** Records the SFU's sender reports (RFC 3550 §6.4.1) on the subscriber connection, once per DTLS transport. */
+  private countSenderReports(transceiver: RTCRtpTransceiver): void {
+    const dtls = transceiver.receiver.dtlsTransport;
+    if (!dtls || this.reportedTransports.has(dtls)) return;
+    this.reportedTransports.add(dtls);
+    dtls.onRtcp.subscribe((rtcp) => {
+      if (rtcp instanceof RtcpSrPacket) this.senderReports.set(rtcp.ssrc, { packetCount: rtcp.senderInfo.packetCount, ntpTimestamp: rtcp.senderInfo.ntpTimestamp, at: Date.now() });
+    });
+  }
+
+  private readonly reportedTransports = new WeakSet<object>();
 
   /**
    * Replaces werift's transport-wide feedback on this receiver with {@link TwccFeedback}, one per

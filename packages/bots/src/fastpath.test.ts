@@ -47,6 +47,15 @@ describe.each(paths)("media through the SFU on the %s per-packet path", (path) =
     // And they came from the shared socket to decryption without werift's ICE and DTLS
     // dispatch (mediaShortcut).
     expect(Number(/^confab_rtp_shortcut_packets_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(received * 0.9);
+    // The SFU's sender reports reach the receiver and open there: for its video stream, with
+    // the packets sent so far and a current NTP time (RFC 3550 §6.4.1; RFC 5905's era 0).
+    await expect.poll(() => bob.senderReports.size, { timeout: 5_000 }).toBeGreaterThan(0);
+    const reports = [...bob.senderReports.values()];
+    expect(Math.max(...reports.map((r) => r.packetCount))).toBeGreaterThan(150);
+    for (const r of reports) {
+      const ntpSeconds = Number(r.ntpTimestamp >> 32n) - 2_208_988_800;
+      expect(Math.abs(ntpSeconds - r.at / 1000)).toBeLessThan(5);
+    }
     // Packets the native batch could not send are counted (exported on both paths).
     expect(await metrics()).toMatch(/^confab_udp_sends_dropped_total \d+$/m);
   });

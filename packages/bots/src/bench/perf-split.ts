@@ -29,7 +29,7 @@ export const CATEGORIES: readonly (readonly [name: string, pattern: RegExp])[] =
   ["RTCP sent (sender and receiver reports)", /sendRtcp|sendReport|runRtcp/],
   ["other timers", /uv__run_timers|processTimers/],
   ["forwarding (ForwardedTrack, DownTrack, RtpWriter, SendBatch, TransportCc)", /ForwardedTrack\.js|DownTrack\.js|RtpWriter\.js|SendBatch\.js|TransportCc\.js/],
-  ["receive path (NativeReceive or dgram, ICE, DTLS, werift's SRTP session, RTP routing, receiver stats)", /werift\/lib\/index\.mjs|node:dgram|NativeReceive\.js|UdpMux\.js|receiver_readable/],
+  ["receive path (NativeReceive or dgram, ICE, DTLS, werift's SRTP session, RTP routing, receiver stats)", /werift\/lib\/index\.mjs|node:dgram|NativeReceive\.js|UdpMux\.js|mediaShortcut\.js|receiver_readable/],
   ["setImmediate and microtasks", /uv__run_check|processImmediate|RunMicrotasks/],
 ];
 

@@ -421,6 +421,17 @@ export class RtpWriter {
     this.srNtp[this.srIndex] = Number((ntp >> 16n) & 0xffffffffn);
     this.srSentAt[this.srIndex] = performance.now();
     this.srIndex = (this.srIndex + 1) % SR_MEMORY;
-    dtls.sendRtcp([report]).catch(() => undefined);
+    // What werift's `sendRtcp` does (seal with the transport's SRTCP session, natively on the
+    // native path, and count), sent as this stream's RTP is rather than through werift's three
+    // nested async sends.
+    let sealed: Buffer;
+    try {
+      sealed = dtls.srtcp.encrypt(report.serialize());
+    } catch {
+      return; // a transport being torn down
+    }
+    dtls.bytesSent += sealed.length;
+    dtls.packetsSent++;
+    this.send(sealed);
   }
 }

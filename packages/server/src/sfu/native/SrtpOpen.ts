@@ -1,6 +1,7 @@
 import { Buffer } from "node:buffer";
 import type { GcmKey, NativeAddon } from "@confab/native";
 import { RTCDtlsTransport, SrtpAuthenticationError } from "werift";
+import { sealRtcpWithNative } from "./SrtcpSeal.js";
 
 /** The SRTP state werift keeps per SSRC (not in its typed API as used here). */
 interface SsrcState {
@@ -168,9 +169,9 @@ export function openRtcpWithNative(session: unknown, addon: NativeAddon): boolea
 let installed: NativeAddon | undefined;
 
 /**
- * Makes every DTLS transport of this thread open its SRTP and SRTCP with `addon` once DTLS has
- * exported the keys (werift's `updateSrtpSession`); werift keeps ICE, DTLS and sealing SRTCP.
- * Idempotent.
+ * Makes every DTLS transport of this thread open its SRTP and SRTCP, and seal its SRTCP
+ * (SrtcpSeal), with `addon` once DTLS has exported the keys (werift's `updateSrtpSession`);
+ * werift keeps ICE and DTLS. Idempotent.
  */
 export function installNativeOpen(addon: NativeAddon): void {
   if (installed) return;
@@ -181,5 +182,6 @@ export function installNativeOpen(addon: NativeAddon): void {
     update.call(this);
     openWithNative(this.srtp, addon);
     openRtcpWithNative(this.srtcp, addon);
+    sealRtcpWithNative(this.srtcp, addon);
   };
 }

@@ -1,4 +1,3 @@
-import { performance } from "node:perf_hooks";
 /**
  * Coalesces keyframe requests: the first request in a quiet period fires at once; requests
  * within `intervalMs` of the last one fire once, at the end of the interval. So a burst of

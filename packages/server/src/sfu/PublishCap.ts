@@ -1,4 +1,3 @@
-import { performance } from "node:perf_hooks";
 import { RateBucket, type RateLimitKind } from "./RateBucket.js";
 import { publishCapStats } from "./stats.js";
 

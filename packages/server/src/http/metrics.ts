@@ -2,6 +2,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { HostStats } from "../room/RoomHost.js";
 import type { FastPathInfo } from "../sfu/native/fastPath.js";
 import { allocatorStats } from "../memory/allocator.js";
+import { PROM_CLIENT_HISTOGRAM_MS, replaceLoopLagGauges } from "./mainLoopLag.js";
 import type { MemoryReturnStats } from "../memory/MemoryReturner.js";
 
 /**
@@ -17,7 +18,8 @@ export function createMetrics(
   udpSockets?: "shared" | "connection",
 ): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "confab_" });
+  collectDefaultMetrics({ register: registry, prefix: "confab_", eventLoopMonitoringPrecision: PROM_CLIENT_HISTOGRAM_MS });
+  replaceLoopLagGauges(registry, "confab_");
   if (udpSockets) {
     new Gauge({
       name: "confab_media_udp_sockets_info",

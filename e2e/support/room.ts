@@ -106,15 +106,18 @@ export async function expectRemoteVideosAdvancing(page: Page, count: number): Pr
   }
 }
 
-/** The page's inbound-rtp statistics of `kind`, one plain record per stream (open connections only). */
+/**
+ * The page's inbound-rtp statistics of `kind`, one plain record per stream (open connections
+ * only), each with `pc` (the connection's index in the page's record) and `pcState`.
+ */
 export async function inboundRtp(page: Page, kind: "audio" | "video"): Promise<Record<string, unknown>[]> {
   return page.evaluate(async (wanted) => {
     const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs ?? [];
     const out: Record<string, unknown>[] = [];
-    for (const pc of pcs) {
+    for (const [index, pc] of pcs.entries()) {
       if (pc.connectionState === "closed") continue;
       (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-        if (s.type === "inbound-rtp" && s.kind === wanted) out.push({ ...s });
+        if (s.type === "inbound-rtp" && s.kind === wanted) out.push({ ...s, pc: index, pcState: pc.connectionState });
       });
     }
     return out;
@@ -150,21 +153,33 @@ export async function inboundAudioPackets(page: Page): Promise<number[]> {
   return (await inboundRtp(page, "audio")).map((s) => (s.packetsReceived as number | undefined) ?? 0);
 }
 
-/** Waits until `count` inbound audio streams exist and every one of them is growing. */
+/** packetsReceived of each inbound audio stream on the page's open connections, by connection and SSRC. */
+async function audioPacketsByStream(page: Page): Promise<Map<string, number>> {
+  return new Map((await inboundRtp(page, "audio")).map((s) => [`${String(s.pc)}/${String(s.ssrc)}`, (s.packetsReceived as number | undefined) ?? 0]));
+}
+
+/**
+ * Waits until exactly `count` inbound audio streams grow between two looks. A stream that has
+ * stopped (left behind when someone rejoined as a new participant, its m-line now inactive) is
+ * not counted; a second live stream from one person is.
+ */
 export async function expectRemoteAudioFlowing(page: Page, count: number): Promise<void> {
-  let first: number[] = [];
-  await expect
-    .poll(async () => {
-      first = await inboundAudioPackets(page);
-      return first.filter((n) => n > 0).length;
-    }, { timeout: 30_000 })
-    .toBe(count);
-  await expect
-    .poll(async () => {
-      const now = await inboundAudioPackets(page);
-      return now.filter((n, i) => n > (first[i] ?? 0)).length;
-    }, { timeout: 15_000 })
-    .toBe(count);
+  let before = await audioPacketsByStream(page);
+  let growing = 0;
+  try {
+    await expect
+      .poll(async () => {
+        const now = await audioPacketsByStream(page);
+        growing = [...now].filter(([id, n]) => n > (before.get(id) ?? 0)).length;
+        before = now;
+        return growing;
+      }, { timeout: 30_000, intervals: [250, 500, 1000] })
+      .toBe(count);
+  } catch (error) {
+    const pick = ["pc", "pcState", "mid", "ssrc", "packetsReceived", "packetsLost", "trackIdentifier"];
+    const streams = (await inboundRtp(page, "audio")).map((s) => Object.fromEntries(pick.filter((k) => s[k] !== undefined).map((k) => [k, s[k]])));
+    throw new Error(`${count} inbound audio streams should be growing, ${growing} were; inbound audio ${JSON.stringify(streams)}`, { cause: error });
+  }
 }
 
 /**

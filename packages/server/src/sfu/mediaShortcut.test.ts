@@ -36,7 +36,7 @@ beforeAll(() => {
 });
 
 /** A werift client sending video to the SFU over the thread's shared socket, connected. */
-async function connected(): Promise<{ server: Dtls; client: Dtls; transport: MuxTransport; mux: UdpMux }> {
+async function connected(): Promise<{ server: Dtls; client: Dtls; transport: MuxTransport; mux: UdpMux; restartIce(): Promise<MuxTransport> }> {
   const publisher = new Publisher("p1", { ...defaultConfig.rtc, announcedIps: ["127.0.0.1"] }, (event, error) => {
     throw new Error(`${event}: ${String(error)}`);
   });
@@ -52,29 +52,47 @@ async function connected(): Promise<{ server: Dtls; client: Dtls; transport: Mux
   publisher.events.on("iceCandidate", (c) => {
     if (c) fromSfu.push(c);
   });
-  const answered = new Promise<string>((resolve) => publisher.events.on("answer", resolve));
-  await client.setLocalDescription(await client.createOffer());
-  await publisher.handleOffer(client.localDescription!.sdp, [{ mid: "0", kind: "video", source: "camera", muted: false }]);
-  await client.setRemoteDescription({ type: "answer", sdp: await answered });
   let given = 0;
   let taken = 0;
-  await expect
-    .poll(
-      async () => {
-        for (const c of fromClient.slice(given)) await publisher.addIceCandidate(c);
-        given = fromClient.length;
-        for (const c of fromSfu.slice(taken)) await client.addIceCandidate({ candidate: c.candidate, sdpMid: c.sdpMid ?? undefined, sdpMLineIndex: c.sdpMLineIndex ?? undefined });
-        taken = fromSfu.length;
-        return `SFU ${publisher.connectionState}, client ${client.connectionState}`;
-      },
-      { timeout: 15_000 },
-    )
-    .toBe("SFU connected, client connected");
-  const server = (publisher as unknown as { pc: RTCPeerConnection }).pc.dtlsTransports[0] as unknown as Dtls;
-  const transport = server.iceTransport.connection.nominated?.protocol.transport;
-  if (!(transport instanceof MuxTransport)) throw new Error("the SFU's connection is not on the shared socket");
+  /** Offers (an ICE restart when asked), answers, and trades candidates until both are connected on a pair. */
+  const negotiate = async (iceRestart: boolean): Promise<void> => {
+    const answered = new Promise<string>((resolve) => publisher.events.once("answer", resolve));
+    await client.setLocalDescription(await client.createOffer({ iceRestart }));
+    await publisher.handleOffer(client.localDescription!.sdp, [{ mid: "0", kind: "video", source: "camera", muted: false }]);
+    await client.setRemoteDescription({ type: "answer", sdp: await answered });
+    await expect
+      .poll(
+        async () => {
+          for (const c of fromClient.slice(given)) await publisher.addIceCandidate(c);
+          given = fromClient.length;
+          for (const c of fromSfu.slice(taken)) await client.addIceCandidate({ candidate: c.candidate, sdpMid: c.sdpMid ?? undefined, sdpMLineIndex: c.sdpMLineIndex ?? undefined });
+          taken = fromSfu.length;
+          const nominated = server().iceTransport.connection.nominated !== undefined;
+          return `SFU ${publisher.connectionState}, client ${client.connectionState}, pair ${nominated}`;
+        },
+        { timeout: 15_000 },
+      )
+      .toBe("SFU connected, client connected, pair true");
+  };
+  const server = () => (publisher as unknown as { pc: RTCPeerConnection }).pc.dtlsTransports[0] as unknown as Dtls;
+  const nominatedTransport = (): MuxTransport => {
+    const transport = server().iceTransport.connection.nominated?.protocol.transport;
+    if (!(transport instanceof MuxTransport)) throw new Error("the SFU's connection is not on the shared socket");
+    return transport;
+  };
+  await negotiate(false);
+  const transport = nominatedTransport();
   expect(transport.media).toBeDefined();
-  return { server, client: client.dtlsTransports[0] as unknown as Dtls, transport, mux: transport.mux };
+  return {
+    server: server(),
+    client: client.dtlsTransports[0] as unknown as Dtls,
+    transport,
+    mux: transport.mux,
+    restartIce: async () => {
+      await negotiate(true);
+      return nominatedTransport();
+    },
+  };
 }
 
 /** Video packets (payload type 96, SSRC 1234) with distinct payloads of different sizes. */
@@ -125,6 +143,24 @@ describe("SRTP from the shared socket straight to the DTLS transport (mediaShort
     expect(seen.bytes).toBeGreaterThanOrEqual(srtpBytes);
     expect(seen.pairPackets).toBe(seen.packets);
     expect(seen.pairBytes).toBe(seen.bytes);
+  });
+
+  it("takes the packets again after an ICE restart: werift keeps the connection's transports, each with its sink", async () => {
+    const { server, client, restartIce } = await connected();
+    const connection = server.iceTransport.connection as unknown as { protocols: { transport?: unknown }[] };
+    const before = connection.protocols.map((p) => p.transport);
+    const restarted = await restartIce();
+    expect((server.iceTransport as unknown as { iceRestarts: number }).iceRestarts).toBe(1);
+    // The new generation's checks ran on the same transports (no new socket, no new sink needed).
+    expect(connection.protocols.map((p) => p.transport)).toEqual(before);
+    expect(restarted.media).toBeDefined();
+    const sent = packets(20, 400);
+    const seen = await observe(server, sent.length, async () => {
+      for (const p of sent) await client.sendRtp(p.payload, p.header);
+    });
+    expect(seen.delivered.map((rtp) => rtp.header.sequenceNumber)).toEqual(sent.map((p) => p.header.sequenceNumber));
+    expect(seen.shortcut).toBeGreaterThanOrEqual(sent.length);
+    expect(seen.pairPackets).toBe(seen.packets);
   });
 
   it("counts and drops a packet that fails authentication, as werift does, and goes on", async () => {

@@ -97,6 +97,11 @@ export class Bot {
   videoPacketsSent = 0;
   /** Packets received on RTX streams (RFC 4588 retransmissions), all tracks. */
   rtxPacketsReceived = 0;
+  /**
+   * When set (by a test), a copy of each RTX packet's payload as it arrived, decrypted: the
+   * original sequence number (2 bytes, RFC 4588 §4), then the original payload.
+   */
+  rtxPayloads: Buffer[] | undefined;
   /** The RTP sequence number of the next video packet this bot sends. */
   nextVideoSequence = 0;
   /** When each video packet was sent (performance.now(), ms), by RTP sequence number. */
@@ -463,7 +468,10 @@ export class Bot {
     // Counts what arrives on the RTX stream before werift unwraps it into the media stream.
     const handle = receiver.handleRtpBySsrc.bind(receiver);
     receiver.handleRtpBySsrc = (packet, ...rest) => {
-      if (receiver.ssrcByRtx[packet.header.ssrc] !== undefined) this.rtxPacketsReceived++;
+      if (receiver.ssrcByRtx[packet.header.ssrc] !== undefined) {
+        this.rtxPacketsReceived++;
+        this.rtxPayloads?.push(Buffer.from(packet.payload));
+      }
       handle(packet, ...rest);
     };
     const feedback = (this.twcc ??= new TwccFeedback(receiver.rtcpSsrc));

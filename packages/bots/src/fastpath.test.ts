@@ -2,8 +2,11 @@ import { loadNative } from "@confab/native";
 import type { RunningServer } from "@confab/server";
 import { startTestServer } from "@confab/server/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
 import { Bot } from "./Bot.js";
 import { DeliveryWindow } from "./Delivery.js";
+import { loadMedia } from "./MediaSource.js";
+import { Vp8Packetizer, vp8DescriptorLength } from "./rtp/vp8.js";
 
 // The TypeScript path always; the native one where the addon was built.
 const paths: ("native" | "js")[] = loadNative().addon ? ["native", "js"] : ["js"];
@@ -28,6 +31,7 @@ describe.each(paths)("media through the SFU on the %s per-packet path", (path) =
     await ann.join();
     await bob.join();
     await expect.poll(() => bob.tracks("video")[0]?.packets ?? 0, { timeout: 15_000 }).toBeGreaterThan(0);
+    bob.rtxPayloads = [];
     const window = new DeliveryWindow(ann, bob.tracks("video")[0]!);
     window.open();
     await new Promise((r) => setTimeout(r, 3000));
@@ -37,6 +41,14 @@ describe.each(paths)("media through the SFU on the %s per-packet path", (path) =
     expect(window.delivered() / sent).toBeGreaterThan(0.985);
     expect(bob.rtxPacketsReceived).toBeGreaterThan(0);
     expect(bob.tracks("video")[0]!.frames).toBeGreaterThan(30);
+    // Each resend (re-sealed on the RTX stream from the history, with this receiver's rewritten
+    // descriptor) carries, after the original sequence number and the VP8 descriptor, the very
+    // bytes of a packet Ann sent: a chunk of one of her frames as her packetizer cut it.
+    const digest = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
+    const chunks = new Set(loadMedia().video.flatMap((f) => new Vp8Packetizer().packetize(f.data).map((p) => digest(p.subarray(vp8DescriptorLength(p))))));
+    const resent = bob.rtxPayloads.map((p) => p.subarray(2));
+    expect(resent.length).toBeGreaterThan(0);
+    expect(resent.filter((p) => !chunks.has(digest(p.subarray(vp8DescriptorLength(p))))).length).toBe(0);
     await expect.poll(() => bob.tracks("audio")[0]?.packets ?? 0, { timeout: 10_000 }).toBeGreaterThan(50);
     // The publisher's packets were opened (on this path) and counted, most of them routed by
     // Confab's lane (rtpLane) once werift had routed each stream's first packet.

@@ -156,9 +156,12 @@ test.describe("a receiver on a bad network", () => {
       for (let elapsed = 0; elapsed < 10_000; elapsed += 500) {
         await new Promise((r) => setTimeout(r, 500));
         after = await firefoxInbound(fox.page);
-        timeline.push(`${after.videoHeight}p/${after.framesDecoded - before.framesDecoded}f`);
+        const states = await connectionStates(fox.page);
+        // The connections' states only when one is not connected (a restart, a rejoin).
+        const unusual = states.every((s) => s === "connected/connected") ? "" : `[${states.join(" ")}]`;
+        timeline.push(`${after.videoHeight}p/${after.framesDecoded - before.framesDecoded}f${unusual}`);
       }
-      const seen = `(every 0.5 s, height/frames so far: ${timeline.join(" ")})`;
+      const seen = `(every 0.5 s, height/frames so far: ${timeline.join(" ")}; the server on the participants: ${serverEvents(server)})`;
       expect(after.framesDecoded - before.framesDecoded, `frames decoded in 10 s on the limited link ${seen}`).toBeGreaterThan(100);
       expect(after.audioPackets - before.audioPackets, "audio packets in 10 s (50/s sent)").toBeGreaterThan(350);
       expect(after.videoHeight).toBeLessThan(await top());
@@ -224,6 +227,31 @@ async function pinAnn(page: FirefoxPage): Promise<void> {
     if (!pin) throw new Error("no pin button on Ann's tile");
     pin.click();
   });
+}
+
+/** Each of the page's media connections as `connectionState/iceConnectionState`, closed ones too. */
+function connectionStates(page: FirefoxPage): Promise<string[]> {
+  return page.evaluate(() => ((window as unknown as { __pcs: RTCPeerConnection[] }).__pcs ?? []).map((pc) => `${pc.connectionState}/${pc.iceConnectionState}`));
+}
+
+/**
+ * What the server's log says of the participants (joins, leaves, drops, resumes, media) and any
+ * warning, compactly, for a failure message: a receiver whose video stopped may have rejoined.
+ */
+function serverEvents(server: ServerProcess): string {
+  const events: string[] = [];
+  for (const line of server.output) {
+    let entry: { time?: number; level?: number; msg?: string; participant?: string };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      continue;
+    }
+    const msg = entry.msg ?? "";
+    if ((entry.level ?? 0) < 40 && !/participant|media|resum|track/.test(msg)) continue;
+    events.push(`${new Date(entry.time ?? 0).toISOString().slice(11, 23)} ${entry.participant ?? ""} ${msg}`);
+  }
+  return events.slice(-30).join("; ");
 }
 
 /** Firefox's inbound video and audio as its getStats reports them. */

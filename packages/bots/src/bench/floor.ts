@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SERVER_NODE_FLAGS } from "@confab/server";
 import type { FloorChildMessage, FloorChildReply } from "./floor-child.js";
+import { serverPrefix } from "./isolate.js";
 import { percentile, round } from "./fanout.js";
 import { warmupSeconds, type ScenarioResult } from "./scenario.js";
 import { processCpuMicros } from "./server-process.js";
@@ -88,10 +89,9 @@ export async function floor(options: FloorOptions): Promise<ScenarioResult> {
     }
     const args = [String(relayPort), options.sockets, ...ports.map(String)];
     // The Node relay gets the server's GC flags (npm start), as the SFU it stands in for.
-    relay =
-      options.relay === "c"
-        ? spawn(relayBinary(), args, { stdio: ["ignore", "pipe", "inherit"] })
-        : spawn(process.execPath, [...SERVER_NODE_FLAGS, NODE_RELAY, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    // On the server's CPUs with CONFAB_BENCH_ISOLATE, as the SFU it stands in for.
+    const [command, ...rest] = [...serverPrefix(), ...(options.relay === "c" ? [relayBinary()] : [process.execPath, ...SERVER_NODE_FLAGS, NODE_RELAY]), ...args];
+    relay = spawn(command!, rest, { stdio: ["ignore", "pipe", "inherit"] });
     const started = relay;
     await Promise.race([once(started.stdout!, "data"), once(started, "exit").then(([code]) => Promise.reject(new Error(`the floor relay exited with ${String(code)}`)))]);
     const pid = relay.pid!;

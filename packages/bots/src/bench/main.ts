@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { DEFAULT_UDP_BUFFER_BYTES, probeUdpBufferSizes, udpBufferCapMessage } from "@confab/server";
 import { fanout } from "./fanout.js";
 import { floor } from "./floor.js";
+import { isolateLoad } from "./isolate.js";
 import { joinLatency } from "./join-latency.js";
 import { roomsScenario } from "./rooms.js";
 import type { Scenario, ScenarioResult } from "./scenario.js";
@@ -119,6 +120,8 @@ function ensureFixtures(): void {
 async function main(): Promise<void> {
   const { scenario, json, paths, rounds } = parseArgs(process.argv.slice(2));
   ensureFixtures();
+  const isolated = isolateLoad();
+  if (isolated !== undefined) console.error(`bench: the server runs on CPU ${isolated} only, the bench and its bots on the others (CONFAB_BENCH_ISOLATE)`);
   // --scenario takes one name or several, comma separated (run in the order given).
   const names = scenario?.split(",");
   const unknown = names?.find((n) => !scenarios.some((s) => s.name === n));
@@ -130,7 +133,7 @@ async function main(): Promise<void> {
   const problem = udpBufferCapMessage(DEFAULT_UDP_BUFFER_BYTES, granted);
   if (problem) console.error(`bench: ${problem}`);
   const withBuffers = (s: Scenario, result: ScenarioResult): ScenarioResult =>
-    s.name === "join-latency" ? result : { ...result, udpRecvBufferBytes: granted.receive };
+    s.name === "join-latency" ? result : { ...result, udpRecvBufferBytes: granted.receive, ...(isolated === undefined ? {} : { serverCpus: isolated }) };
   if (!paths) {
     for (const s of chosen) {
       console.error(`bench: ${s.name}: ${s.description}`);

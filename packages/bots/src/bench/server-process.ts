@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { SERVER_ENV, SERVER_NODE_FLAGS } from "@confab/server";
+import { serverPrefix } from "./isolate.js";
 import { setupSeconds } from "./scenario.js";
 
 const SERVER_MAIN = fileURLToPath(new URL("../../../server/dist/main.js", import.meta.url));
@@ -111,7 +112,8 @@ export class ServerProcess {
     const profile = process.env.CONFAB_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CONFAB_BENCH_PROFILE}`] : [];
     // CONFAB_BENCH_SERVER_FLAGS adds Node/V8 flags (e.g. "--trace-gc"), for diagnosis.
     const extra = (process.env.CONFAB_BENCH_SERVER_FLAGS ?? "").split(" ").filter((f) => f !== "");
-    const [command, ...args] = [...prefix, process.execPath, ...SERVER_NODE_FLAGS, ...extra, ...profile, SERVER_MAIN];
+    // CONFAB_BENCH_ISOLATE=<cpus> starts it on those CPUs only (isolate.ts).
+    const [command, ...args] = [...prefix, ...serverPrefix(), process.execPath, ...SERVER_NODE_FLAGS, ...extra, ...profile, SERVER_MAIN];
     // LOG_FORMAT=json whatever the caller's environment says: the listening line is read from the JSON log.
     const child = spawn(command!, args, {
       env: { ...process.env, ...SERVER_ENV, PORT: "0", HOST: "127.0.0.1", HTTPS_PORT: "0", RTC_ANNOUNCED_IPS: "127.0.0.1", LOG_LEVEL: "info", LOG_FORMAT: "json", ...env },

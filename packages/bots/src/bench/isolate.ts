@@ -34,10 +34,22 @@ export function splitCpus(text: string, cpuCount: number): { server: string; loa
   return { server: server.join(","), load: load.join(",") };
 }
 
+let split: { text: string; server: string; load: string } | undefined;
+
+/**
+ * The split for this process's `CONFAB_BENCH_ISOLATE` (undefined without it), worked out once:
+ * after {@link isolateLoad} this process sees only the load's CPUs.
+ */
+function currentSplit(): { server: string; load: string } | undefined {
+  const text = process.env.CONFAB_BENCH_ISOLATE;
+  if (!text) return undefined;
+  if (split?.text !== text) split = { text, ...splitCpus(text, availableParallelism()) };
+  return split;
+}
+
 /** The server's CPU list when isolation was asked for, else undefined (reads the environment). */
 export function serverCpus(): string | undefined {
-  const text = process.env.CONFAB_BENCH_ISOLATE;
-  return text ? splitCpus(text, availableParallelism()).server : undefined;
+  return currentSplit()?.server;
 }
 
 /**
@@ -45,15 +57,14 @@ export function serverCpus(): string | undefined {
  * when isolation was asked for. Returns the server's CPU list, or undefined without isolation.
  */
 export function isolateLoad(): string | undefined {
-  const text = process.env.CONFAB_BENCH_ISOLATE;
-  if (!text) return undefined;
-  const { server, load } = splitCpus(text, availableParallelism());
+  const cpus = currentSplit();
+  if (!cpus) return undefined;
   try {
-    execFileSync("taskset", ["-a", "-p", "-c", load, String(process.pid)], { stdio: "ignore" });
+    execFileSync("taskset", ["-a", "-p", "-c", cpus.load, String(process.pid)], { stdio: "ignore" });
   } catch (error) {
     throw new Error(`CONFAB_BENCH_ISOLATE needs taskset (Debian: util-linux): ${error instanceof Error ? error.message : String(error)}`);
   }
-  return server;
+  return cpus.server;
 }
 
 /** The command prefix that starts the server on its CPUs (empty without isolation). */

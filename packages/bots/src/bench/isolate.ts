@@ -2,9 +2,9 @@
  * `CONFAB_BENCH_ISOLATE=<cpu list>` (e.g. `1`, `2-3`, `0,2`): the server under test runs on
  * those CPUs only (`taskset -c`), and the bench with its bots, probe and capture on all the
  * others, as a server would run with its clients on other machines. Without it everything
- * shares every CPU, as in the issue's comparison with Janus. A diagnosis of how much the load
- * generator's own work costs the server (its caches, its waits for a CPU); the figures of the
- * README are measured without it.
+ * shares every CPU, as in the issue's comparison with Janus. It measures the server without
+ * what its load generator costs it (preemptions, cold caches, waits for a CPU): see
+ * docs/decisions/0016. Results taken this way carry `serverCpus`.
  */
 import { execFileSync } from "node:child_process";
 import { availableParallelism } from "node:os";

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
 import { availableParallelism } from "node:os";
+import { describe, expect, it } from "vitest";
 import { parseCpuList, serverPrefix, splitCpus } from "./isolate.js";
 
 describe("CONFAB_BENCH_ISOLATE", () => {
@@ -29,8 +29,8 @@ describe("CONFAB_BENCH_ISOLATE", () => {
     expect(() => splitCpus("0-1", 2)).toThrow(/leaves no CPU for the bots/);
   });
 
-  it("the server prefix puts a started process on exactly those CPUs", async () => {
-    if (availableParallelism() < 2) return; // one CPU: isolation is refused (above)
+  // On one CPU isolation is refused (above): there is nothing to pin.
+  it.skipIf(availableParallelism() < 2)("the server prefix puts a started process on exactly those CPUs", async () => {
     const cpu = String(availableParallelism() - 1);
     const saved = process.env.CONFAB_BENCH_ISOLATE;
     process.env.CONFAB_BENCH_ISOLATE = cpu;

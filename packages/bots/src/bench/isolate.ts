@@ -47,11 +47,6 @@ function currentSplit(): { server: string; load: string } | undefined {
   return split;
 }
 
-/** The server's CPU list when isolation was asked for, else undefined (reads the environment). */
-export function serverCpus(): string | undefined {
-  return currentSplit()?.server;
-}
-
 /**
  * Moves this process (every thread; children started later inherit it) off the server's CPUs
  * when isolation was asked for. Returns the server's CPU list, or undefined without isolation.
@@ -69,6 +64,6 @@ export function isolateLoad(): string | undefined {
 
 /** The command prefix that starts the server on its CPUs (empty without isolation). */
 export function serverPrefix(): string[] {
-  const cpus = serverCpus();
+  const cpus = currentSplit()?.server;
   return cpus === undefined ? [] : ["taskset", "-c", cpus];
 }
